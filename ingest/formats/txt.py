@@ -1,0 +1,31 @@
+"""Plain text reader. Line N of the SourceText is line N of the file (1-based), as an
+editor numbers it: lines end at CRLF, LF or CR; other separators stay in the text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ingest.encoding import decode_bytes
+from ingest.model import SourceText
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Split text into lines as an editor shows them (no final empty line after a last newline)."""
+    lines = _LINE_BREAK.split(text)
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def read(path: Path, data: bytes) -> SourceText:
+    """Decode `data` (see ingest.encoding) and split it into the file's lines."""
+    text, encoding = decode_bytes(data, str(path))
+    source = SourceText(path=str(path), format="txt", lines=split_lines(text), encoding=encoding)
+    # Policy texts saved as .txt often open with YAML front matter too (seed 000 does).
+    from ingest.formats.markdown import read_front_matter
+
+    read_front_matter(source, path)
+    return source

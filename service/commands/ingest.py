@@ -1,0 +1,67 @@
+"""`policykb ingest PATH... --index DIR`: read policy files and build (or update) an index."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+DEFAULT_INDEX = ".policykb/index"
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "ingest", help="ingest files or folders (recursive) into an index",
+        description="Read policy files (txt, md, html, docx, pdf; UTF-8, UTF-16, GB18030, Big5), split them into "
+                    "documents and clauses, and build a new index generation at DIR. Files already in the index "
+                    "and not named here are kept; unchanged clauses are not embedded again. A file that cannot be "
+                    "read is reported with its reason and the run goes on; the exit status is 1 if any file failed.")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to ingest")
+    parser.add_argument("--index", default=DEFAULT_INDEX, metavar="DIR",
+                        help=f"index directory to build or update (default: {DEFAULT_INDEX})")
+    parser.add_argument("--model", default=None, metavar="PATH_OR_NAME",
+                        help="sentence-transformers model dir or cached name (default: bundled multilingual-e5-small)")
+    parser.add_argument("--prune", action="store_true", help="drop documents whose source file no longer exists")
+    parser.add_argument("--max-file-mb", type=float, default=10.0,
+                        help="refuse files larger than this many MB (default: 10)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ingest.pipeline import ingest_paths
+
+    started = time.perf_counter()
+    ingest_run = ingest_paths(args.paths, max_bytes=int(args.max_file_mb * 1024 * 1024))
+    parse_seconds = time.perf_counter() - started
+    documents = ingest_run.documents
+    clauses = sum(len(d.clauses) for d in documents)
+    for result in ingest_run.results:
+        for warning in result.warnings:
+            print(f"warning: {result.file}: {warning}", file=sys.stderr)
+        for doc in result.documents:
+            for warning in doc.warnings:
+                print(f"warning: {result.file} (document {doc.index_in_file + 1}): {warning}", file=sys.stderr)
+    for failure in ingest_run.failures:
+        print(f"FAILED {failure.file}: {failure.reason}", file=sys.stderr)
+    files_ok = sum(1 for r in ingest_run.results if r.failure is None)
+    print(f"read {files_ok}/{len(ingest_run.results)} files: {len(documents)} documents, {clauses} clauses "
+          f"in {parse_seconds:.1f} s ({clauses / parse_seconds if parse_seconds else 0:.0f} clauses/s)")
+    if not ingest_run.results:
+        print(f"no files found under {' '.join(args.paths)}", file=sys.stderr)
+        return 1
+    from index.build import build_index
+    from index.embedders import ModelNotFound
+
+    try:
+        report = build_index(ingest_run, args.index, model=args.model, prune=args.prune,
+                             progress=lambda msg: print(msg, file=sys.stderr))
+    except ModelNotFound as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    total = time.perf_counter() - started
+    print(f"indexed {report.clauses} clauses of {report.documents} documents into {args.index} "
+          f"(generation {report.generation}): embedded {report.embedded}, reused {report.reused} from cache; "
+          f"{total:.1f} s in all, {report.clauses / total if total else 0:.1f} clauses/s")
+    if report.files_pruned:
+        print(f"pruned {len(report.files_pruned)} file(s) whose source is gone: {', '.join(report.files_pruned)}")
+    return 1 if ingest_run.failures else 0
