@@ -46,9 +46,10 @@ def result_as_dict(result: FileResult) -> dict:
     }
 
 
-def print_result(result: FileResult, show_clauses: bool = False, out=sys.stdout) -> None:
+def print_result(result: FileResult, show_clauses: bool = False, out=None) -> None:
     from ingest.outline import outline
 
+    out = out or sys.stdout
     if result.failure:
         print(f"FAILED {result.file}: {result.failure.reason}", file=out)
         return

@@ -1,0 +1,85 @@
+"""A researcher points `policykb ingest` at a folder of downloaded files, some of them bad."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from service.cli import main
+from tests.fixture_builders import write_scanned_pdf
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+SEED_002 = CORPUS / "002_e058e02591a1b2b6.txt"
+
+PLAIN_PARAGRAPHS = [
+    "为加强基层干部教育培训工作，现就有关事项通知如下。",
+    "各地要把基层干部教育培训纳入干部教育培训总体规划，统筹安排，整体推进。",
+    "培训经费列入本级财政预算，确保工作正常开展。",
+]
+
+
+@pytest.fixture
+def downloads(tmp_path) -> Path:
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    shutil.copy(SEED_002, folder / "party_member_plan.txt")
+    (folder / "notice_without_numbering.txt").write_text("\n".join(PLAIN_PARAGRAPHS) + "\n", encoding="utf-8")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "picture.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(2048))
+    (folder / "cut_off.txt").write_bytes("干部教育培训工作规划".encode("gb18030")[:-1])
+    (folder / "huge.txt").write_bytes(("干部教育培训。" * 20 + "\n").encode("utf-8") * 50_000)  # ~21 MB
+    write_scanned_pdf(folder / "scanned.pdf")
+    return folder
+
+
+def test_bad_files_are_named_with_their_reason_and_the_rest_is_ingested(downloads, tmp_path, tiny_model_path, capsys):
+    index = tmp_path / "index"
+    status = main(["ingest", str(downloads), "--index", str(index), "--model", tiny_model_path])
+    out, err = capsys.readouterr()
+    assert status == 1, "the exit status reports that some files failed"
+    failures = {line.split(":")[0].removeprefix("FAILED ") : line for line in err.splitlines() if line.startswith("FAILED")}
+    assert set(failures) == {"empty.txt", "picture.txt", "cut_off.txt", "huge.txt", "scanned.pdf"}
+    assert "empty" in failures["empty.txt"]
+    assert "binary" in failures["picture.txt"]
+    assert "cut off" in failures["cut_off.txt"] or "truncated" in failures["cut_off.txt"]
+    assert "--max-file-mb" in failures["huge.txt"]
+    assert "OCR" in failures["scanned.pdf"]
+    assert "read 2/7 files" in out
+    assert "no numbering found" in err  # the plain notice is ingested, one clause per paragraph
+
+    from service.knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase.load(index)
+    files = {r.file for r in kb.search("培训经费列入本级财政预算", k=20, mode="lexical").results}
+    assert files == {"notice_without_numbering.txt", "party_member_plan.txt"} or \
+        "notice_without_numbering.txt" in files
+
+
+def test_a_folder_with_only_good_files_exits_zero(tmp_path, tiny_model_path, capsys):
+    folder = tmp_path / "good"
+    folder.mkdir()
+    shutil.copy(SEED_002, folder)
+    status = main(["ingest", str(folder), "--index", str(tmp_path / "index"), "--model", tiny_model_path])
+    out, _ = capsys.readouterr()
+    assert status == 0
+    assert "clauses/s" in out and "1/1 files" in out
+
+
+def test_inspect_prints_metadata_with_lines_and_the_outline(capsys):
+    assert main(["inspect", str(SEED_002)]) == 0
+    out = capsys.readouterr().out
+    assert "title       2009—2013年全国党员教育培训工作规划   (line 1)" in out
+    assert "doc_number  中共中央办公厅（2009年23号）   (line 3)" in out
+    assert "date        null" in out
+    assert "encoding utf-8" in out
+    assert "  一、指导思想和基本要求  [" in out and "      （二）基本要求  [" in out
+
+
+def test_inspect_names_a_file_it_cannot_read(tmp_path, capsys):
+    bad = tmp_path / "cut_off.txt"
+    bad.write_bytes("干部教育培训工作规划".encode("gb18030")[:-1])
+    assert main(["inspect", str(bad)]) == 1
+    assert "FAILED cut_off.txt" in capsys.readouterr().out
