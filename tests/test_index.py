@@ -1,0 +1,184 @@
+"""The index directory: generations built atomically, cached embeddings, merging and pruning."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+SEED_002 = "002_e058e02591a1b2b6.txt"
+SEED_003 = "003_4324baae79f107ff.txt"
+
+
+class CountingEmbedder:
+    """Delegates to a real embedder and counts the passage-embedding calls."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.model_id, self.dim = inner, inner.model_id, inner.dim
+        self.calls, self.texts = 0, 0
+
+    def embed_passages(self, texts, batch_size=32):
+        self.calls += 1
+        self.texts += len(texts)
+        return self.inner.embed_passages(texts, batch_size)
+
+    def embed_queries(self, texts):
+        return self.inner.embed_queries(texts)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tiny_model_path) -> Path:
+    """The session's tiny real sentence-transformers model (tests/conftest.py)."""
+    return Path(tiny_model_path)
+
+
+@pytest.fixture()
+def docs(tmp_path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name in (SEED_002, SEED_003):
+        shutil.copy(CORPUS / name, folder / name)
+    return folder
+
+
+def build(paths, index_dir, model=None, embedder=None, prune=False):
+    from index.build import build_index
+    from ingest.pipeline import ingest_paths
+
+    return build_index(ingest_paths(paths), index_dir, model=None if embedder else str(model),
+                       embedder=embedder, prune=prune, progress=None)
+
+
+def counting(model_path) -> CountingEmbedder:
+    from index.embedders import load_embedder
+
+    return CountingEmbedder(load_embedder(str(model_path)))
+
+
+def test_a_build_writes_a_generation_whose_manifest_lists_every_file_with_its_checksum(docs, tmp_path, tiny_model):
+    from index.generation import open_generation
+
+    report = build([docs], tmp_path / "ix", tiny_model)
+    generation = open_generation(tmp_path / "ix")
+    manifest = generation.manifest
+    assert generation.name == report.generation
+    assert manifest.model_id == f"st:{tiny_model.resolve()}"
+    assert manifest.counts["clauses"] == report.clauses > 50
+    assert manifest.counts["documents"] == 2
+    assert {"store.sqlite", "dense.faiss", "lexical/params.index.json"} <= set(manifest.files)
+    assert manifest.normalization_version and manifest.dictionary_hash and manifest.opencc_config
+
+
+def test_reingesting_unchanged_files_makes_no_embedding_calls(docs, tmp_path, tiny_model):
+    embedder = counting(tiny_model)
+    first = build([docs], tmp_path / "ix", embedder=embedder)
+    assert embedder.calls > 0 and first.embedded > 0
+    embedder.calls = 0
+    second = build([docs], tmp_path / "ix", embedder=embedder)
+    assert embedder.calls == 0
+    assert second.embedded == 0 and second.reused == first.vectors
+
+
+def test_a_changed_file_re_embeds_only_its_changed_clauses(docs, tmp_path, tiny_model):
+    embedder = counting(tiny_model)
+    build([docs], tmp_path / "ix", embedder=embedder)
+    path = docs / SEED_003
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("入部教育应在入部半年内完成", "入部教育应在入部三个月内完成"), encoding="utf-8")
+    embedder.texts = 0
+    report = build([docs], tmp_path / "ix", embedder=embedder)
+    assert 1 <= report.embedded <= 3  # the clause, maybe its passage(s)
+    assert embedder.texts == report.embedded
+
+
+def test_files_not_in_a_run_are_kept_and_prune_drops_files_that_were_deleted(docs, tmp_path, tiny_model):
+    from index.generation import open_generation
+
+    build([docs], tmp_path / "ix", tiny_model)
+    report = build([docs / SEED_002], tmp_path / "ix", tiny_model)
+    assert report.files_kept == [SEED_003]
+    assert open_generation(tmp_path / "ix").manifest.counts["documents"] == 2
+
+    (docs / SEED_003).unlink()
+    report = build([docs / SEED_002], tmp_path / "ix", tiny_model, prune=True)
+    assert report.files_pruned == [SEED_003]
+    assert open_generation(tmp_path / "ix").manifest.counts["documents"] == 1
+
+
+def test_only_the_last_two_generations_are_kept(docs, tmp_path, tiny_model):
+    for _ in range(4):
+        build([docs / SEED_003], tmp_path / "ix", tiny_model)
+    assert len(list((tmp_path / "ix" / "generations").iterdir())) == 2
+
+
+def test_a_changed_index_file_is_refused_with_its_name(docs, tmp_path, tiny_model):
+    from index.generation import IndexCorrupt, open_generation
+
+    build([docs / SEED_003], tmp_path / "ix", tiny_model)
+    generation = open_generation(tmp_path / "ix")
+    with open(generation.path / "dense.faiss", "ab") as f:
+        f.write(b"x")
+    with pytest.raises(IndexCorrupt, match="dense.faiss"):
+        open_generation(tmp_path / "ix")
+
+
+def test_a_missing_index_says_how_to_build_one(tmp_path):
+    from index.generation import IndexNotFound, open_generation
+
+    with pytest.raises(IndexNotFound, match="policykb ingest"):
+        open_generation(tmp_path / "nothing")
+
+
+KILLED_BUILD = textwrap.dedent("""
+    import os, sys, time
+    sys.path.insert(0, {repo!r})
+    from index.build import build_index
+    from ingest.pipeline import ingest_paths
+
+    def progress(message):
+        if message.startswith("writing generation"):
+            print("WRITING", flush=True)
+            time.sleep(600)  # the test kills us here, with the new generation half written
+
+    build_index(ingest_paths([{docs!r}]), {index!r}, model={model!r}, progress=progress)
+""")
+
+
+def test_a_build_killed_midway_leaves_the_previous_index_serving_correct_answers(docs, tmp_path, tiny_model):
+    from service.knowledge_base import KnowledgeBase
+
+    index_dir = tmp_path / "ix"
+    build([docs], index_dir, tiny_model)
+    before = KnowledgeBase.load(index_dir).search("入部教育应在入部半年内完成", k=3, mode="lexical")
+
+    path = docs / SEED_003
+    path.write_text(path.read_text(encoding="utf-8").replace("入部半年内", "入部两年内"), encoding="utf-8")
+    script = KILLED_BUILD.format(repo=str(REPO), docs=str(docs), index=str(index_dir), model=str(tiny_model))
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "WRITING"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+
+    after = KnowledgeBase.load(index_dir).search("入部教育应在入部半年内完成", k=3, mode="lexical")
+    assert [r.id for r in after.results] == [r.id for r in before.results]
+    assert "入部半年内完成" in after.results[0].text
+    unfinished = [p for p in (index_dir / "generations").iterdir() if not (p / "manifest.json").exists()]
+    assert len(unfinished) == 1  # the killed build's folder, never served
+
+    build([docs], index_dir, tiny_model)  # the next build serves the change and clears the debris
+    answer = KnowledgeBase.load(index_dir).search("入部教育应在入部两年内完成", k=1, mode="lexical")
+    assert "入部两年内" in answer.results[0].text
+    assert all((p / "manifest.json").exists() for p in (index_dir / "generations").iterdir())
