@@ -164,18 +164,20 @@ def test_eval_figures_are_the_shared_scorers_figures(seed_index, tmp_path, capsy
     assert ours["confidence_auroc"] == theirs["confidence_auroc"]
 
 
-@pytest.mark.slow
-@needs_shared
-@pytest.mark.xfail(strict=False, reason="bar not met yet: hybrid R@5 0.940, MRR@10 0.886, "
-                   "false abstentions 7.3% (docs/quality.md)")
-def test_hybrid_search_with_the_default_model_meets_the_quality_bar(tmp_path_factory):
+@pytest.fixture(scope="module")
+def seed_eval(tmp_path_factory):
+    """The seed eval over the bundled corpus indexed with the default model, per mode.
+
+    The index goes where `make index` and the notebook keep it (.policykb/index), so
+    one build serves them all; unchanged clauses come from its embedding cache.
+    """
     from index.build import build_index
     from ingest.pipeline import ingest_paths
     from service.commands.search import batch_line, read_queries
     from service.evaluation import summarize
     from service.knowledge_base import KnowledgeBase
 
-    index_dir = tmp_path_factory.mktemp("e5-index")
+    index_dir = CORPUS.parent / ".policykb" / "index"
     build_index(ingest_paths([CORPUS]), index_dir, progress=None)
     kb = KnowledgeBase.load(index_dir)
     queries = read_queries(str(EVAL / "seed_queries.jsonl"))
@@ -183,13 +185,33 @@ def test_hybrid_search_with_the_default_model_meets_the_quality_bar(tmp_path_fac
     for mode in ("hybrid", "dense", "lexical"):
         runs = {q["id"]: batch_line(q["id"], kb.search(q["query"], k=10, mode=mode)) for q in queries}
         summaries[mode] = summarize(queries, runs)
-    hybrid = summaries["hybrid"]
-    assert hybrid["overall"]["recall@5"] >= 0.95
+    return summaries
+
+
+@pytest.mark.slow
+@needs_shared
+def test_hybrid_search_with_the_default_model_ranks_answers_high_and_beats_each_single_mode(seed_eval):
+    hybrid = seed_eval["hybrid"]
     assert hybrid["overall"]["mrr@10"] >= 0.90
     assert hybrid["per_kind"]["paraphrase"]["recall@10"] >= 0.95
     for single in ("dense", "lexical"):
-        assert hybrid["overall"]["recall@5"] > summaries[single]["overall"]["recall@5"]
-        assert hybrid["overall"]["mrr@10"] > summaries[single]["overall"]["mrr@10"]
+        assert hybrid["overall"]["recall@5"] > seed_eval[single]["overall"]["recall@5"]
+        assert hybrid["overall"]["mrr@10"] > seed_eval[single]["overall"]["mrr@10"]
+
+
+@pytest.mark.slow
+@needs_shared
+def test_confidence_separates_answerable_questions_from_unanswerable_ones(seed_eval):
+    hybrid = seed_eval["hybrid"]
     assert hybrid["confidence_auroc"] >= 0.90
     assert hybrid["per_kind"]["negative"]["neg_abstain_rate"] >= 0.8
+
+
+@pytest.mark.slow
+@needs_shared
+@pytest.mark.xfail(strict=False, reason="not reached: hybrid R@5 0.945 (target 0.95), false abstentions "
+                   "7.3% (target 5%) on the seed set; figures and what was tried in docs/quality.md")
+def test_hybrid_search_reaches_the_recall_and_abstention_targets(seed_eval):
+    hybrid = seed_eval["hybrid"]
+    assert hybrid["overall"]["recall@5"] >= 0.95
     assert hybrid["overall"]["false_abstain_rate"] <= 0.05
