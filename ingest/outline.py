@@ -29,9 +29,12 @@ def own_title(clause: Clause) -> str:
 
 
 def outline(document: Document) -> list[OutlineNode]:
-    """Top-level outline nodes: every clause that some other clause lists in its section path."""
+    """Top-level outline nodes: headings, clauses that other clauses list in their section
+    path, and numbered items beside such sections."""
     paths = {tuple(c.section_path) for c in document.clauses}
     opened = {p[:i] for p in paths for i in range(1, len(p) + 1)}
+    # numbered items that sit beside a section are listed too, so siblings read in order
+    parents_of_sections = {p[:-1] for p in opened}
     roots: list[OutlineNode] = []
     nodes: dict[tuple[str, ...], OutlineNode] = {}
     for clause in document.clauses:
@@ -42,7 +45,9 @@ def outline(document: Document) -> list[OutlineNode]:
         if clause.kind not in ("heading", "item"):
             continue
         own = path + (own_title(clause),)
-        if (own in opened or clause.kind == "heading") and own not in nodes:
+        beside_a_section = clause.kind == "item" and path in parents_of_sections and clause.label \
+            and not clause.label.startswith("第")
+        if (own in opened or clause.kind == "heading" or beside_a_section) and own not in nodes:
             node = OutlineNode(own[-1], clause.id, clause.line_start)
             (nodes[path].children if path in nodes else roots).append(node)
             nodes[own] = node
