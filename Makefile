@@ -7,7 +7,7 @@ INDEX  ?= .policykb/index
 # without it pip would pull a multi-GB CUDA build.
 WHEELS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
-.PHONY: setup run index serve test test-fast lint clean
+.PHONY: setup run index serve eval test test-fast clean
 
 setup: $(VENV)/.installed
 
@@ -18,12 +18,21 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q $(WHEELS) -e '.[dev]'
 	touch $@
 
-## the main job on the bundled corpus: build its index, then ask it a question
+## the main job: serve the bundled corpus (its index is built on first run) at http://127.0.0.1:8000/
+serve: setup
+	$(BIN)/policykb serve
+
+## build or update the bundled corpus's index, then ask it a question from the command line
 run: index
 	$(BIN)/policykb search "基层干部每年培训不少于多少学时" --index $(INDEX) --k 3
 
 index: setup
 	$(BIN)/policykb ingest corpus --index $(INDEX)
+
+## retrieval quality on the seed eval set (needs ../shared/eval), every mode
+eval: index
+	for mode in hybrid dense lexical; do \
+	  $(BIN)/policykb eval ../shared/eval/seed_queries.jsonl --index $(INDEX) --mode $$mode; done
 
 test: setup
 	$(BIN)/pytest -q

@@ -1,0 +1,1 @@
+"""The HTTP API and web page (FastAPI). `service.api.main.create_app(settings)` builds the app."""

@@ -1,0 +1,47 @@
+"""GET /api/documents (list with facet counts) and GET /api/documents/{id} (outline and clauses)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+
+from service.api.deps import run_limited, served
+from service.api.errors import ApiError
+from service.api.routes.clauses import Script, clause_out
+from service.api.schemas import DocumentListOut, DocumentOut, ErrorOut
+from service.catalog import document_summary
+from service.reload import Loaded
+
+router = APIRouter(tags=["documents"])
+
+
+@router.get(
+    "/documents", response_model=DocumentListOut, summary="List documents with facet counts",
+    description="Every document in the index with its metadata, and document counts per issuer, type and "
+                "year (the values the search filters take).")
+async def documents(request: Request, loaded: Annotated[Loaded, Depends(served)]) -> dict:
+    catalog = loaded.catalog
+    return {"total": len(catalog.summaries), "documents": catalog.summaries, "facets": catalog.facets,
+            "generation": loaded.generation}
+
+
+@router.get(
+    "/documents/{document_id}", response_model=DocumentOut,
+    responses={404: {"model": ErrorOut, "description": "No document with this id"}},
+    summary="A document: metadata, outline, clauses",
+    description="The document's metadata, its outline (heading tree, each node naming the clause that opens "
+                "it) and all its clauses in order, for a reader view.")
+async def document(request: Request, loaded: Annotated[Loaded, Depends(served)],
+                   document_id: Annotated[str, Path(description="Document id, as in citations.")],
+                   script: Script = "original") -> dict:
+    def work() -> dict:
+        doc = loaded.catalog.document(document_id)
+        if doc is None:
+            raise ApiError(404, "not_found", f"No document with id {document_id!r} in index generation "
+                                             f"{loaded.generation}. /api/documents lists them.")
+        return {"document": document_summary(doc), "outline": loaded.catalog.outline(doc),
+                "clauses": [clause_out(doc, c, script) for c in doc.clauses], "script": script,
+                "generation": loaded.generation}
+
+    return await run_limited(request, work)

@@ -1,0 +1,65 @@
+"""GET /api/search: the k best clauses for a question, with citations and highlights."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from service.api.deps import run_limited, served
+from service.api.errors import ApiError
+from service.api.schemas import ErrorOut, SearchResponseOut
+from service.display import result_for_display
+from service.filters import SearchFilters
+from service.reload import Loaded
+
+router = APIRouter(tags=["search"])
+MAX_QUERY = 256
+
+
+def checked_query(q: str) -> str:
+    """The query trimmed; 422 unless it has 1–256 characters."""
+    text = q.strip()
+    if not 1 <= len(text) <= MAX_QUERY:
+        problem = "is empty" if not text else f"has {len(text)} characters"
+        raise ApiError(422, "invalid_request",
+                       f"q: the query {problem} after trimming spaces; it must have 1–{MAX_QUERY} characters.",
+                       [{"loc": ["query", "q"], "msg": f"length must be 1–{MAX_QUERY} after trimming",
+                         "type": "string_length"}])
+    return text
+
+
+@router.get(
+    "/search", response_model=SearchResponseOut,
+    responses={422: {"model": ErrorOut, "description": "A parameter is out of range"},
+               503: {"model": ErrorOut, "description": "Index not loaded yet, or the request timed out"}},
+    summary="Search clauses",
+    description="Finds the clauses that best answer `q` (simplified or traditional Chinese; words or a "
+                "question). Near-identical clauses from other documents are collapsed into one result and "
+                "cited in `also_in`. `no_answer` is true when even the best clause is unlikely to answer.")
+async def search(
+    request: Request,
+    loaded: Annotated[Loaded, Depends(served)],
+    q: Annotated[str, Query(description="The question or terms; 1–256 characters after trimming.")],
+    k: Annotated[int, Query(ge=1, le=100, description="Number of results, 1–100.")] = 10,
+    mode: Annotated[Literal["hybrid", "dense", "lexical"],
+                    Query(description="hybrid (BM25 + embeddings, fused), dense (embeddings) or lexical (BM25).")] = "hybrid",
+    document: Annotated[list[str], Query(description="Only clauses of these document ids (repeatable).")] = [],
+    issuer: Annotated[list[str], Query(description="Only documents whose issuer contains this text (repeatable).")] = [],
+    doc_type: Annotated[list[str], Query(description="Only documents of this type, e.g. 规划, 意见 (repeatable).")] = [],
+    year_from: Annotated[int | None, Query(ge=1900, le=2200, description="Only documents dated in or after this year.")] = None,
+    year_to: Annotated[int | None, Query(ge=1900, le=2200, description="Only documents dated in or before this year.")] = None,
+    script: Annotated[Literal["original", "hans", "hant"],
+                      Query(description="Display script of `text` and highlights: original (as written), hans "
+                                        "(simplified) or hant (traditional). Citations stay as written.")] = "original",
+) -> dict:
+    query = checked_query(q)
+    filters = SearchFilters(document_ids=document, issuers=issuer, doc_types=doc_type,
+                            year_from=year_from, year_to=year_to)
+
+    def work() -> dict:
+        body = loaded.kb.search(query, k=k, mode=mode, filters=filters).to_dict()
+        body["results"] = [result_for_display(r, script) for r in body["results"]]
+        return {**body, "script": script, "generation": loaded.generation}
+
+    return await run_limited(request, work)

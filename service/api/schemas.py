@@ -1,0 +1,197 @@
+"""Response models of the HTTP API, field by field (they make the OpenAPI schema at /docs).
+
+The search result shape is the DESIGN.md contract: `id`, `text`, `score`, `file`,
+`citation` = {document_id, title, issuer, doc_number, date, section_path, label,
+file, line_start, line_end}; unknown metadata is null, never invented.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class CitationOut(BaseModel):
+    """Where a clause is: enough to find it in the original document."""
+
+    document_id: str = Field(description="Id of the document the clause belongs to (see /api/documents/{id}).")
+    title: str | None = Field(description="Document title as stated in it, or null.")
+    issuer: str | None = Field(description="Issuing body (发文机关) as stated, or null.")
+    doc_number: str | None = Field(description="Document number (文号) as written, or null.")
+    date: str | None = Field(description="Date as ISO yyyy-mm-dd (or yyyy-mm / yyyy when that is all the text says), or null.")
+    section_path: list[str] = Field(description="Headings above the clause, outermost first.")
+    label: str | None = Field(description="The clause's own number as written (「（二）」, 「第十五条」) or a paragraph label (「第2段」).")
+    file: str = Field(description="Source file, relative to the ingest root.")
+    line_start: int = Field(description="First line of the clause in the source file (1-based).")
+    line_end: int = Field(description="Last line of the clause in the source file (1-based, inclusive).")
+
+
+class AlsoInOut(CitationOut):
+    """A near-identical clause in another document, collapsed into this result."""
+
+    id: str = Field(description="Clause id of the near-duplicate.")
+
+
+class HighlightOut(BaseModel):
+    """Query terms found in the clause text."""
+
+    spans: list[list[int]] = Field(description="[start, end) character offsets of the matches in `text`.")
+    html: str = Field(description="`text` HTML-escaped, with the matches wrapped in <mark>; no other markup.")
+    terms: list[str] = Field(description="Query terms that matched.")
+
+
+class SearchResultOut(BaseModel):
+    """One clause that answers the query."""
+
+    id: str = Field(description="Stable clause id (see /api/clauses/{id}).")
+    text: str = Field(description="The clause as written in the source (converted when `script` asks).")
+    score: float = Field(description="Fused retrieval score; only the order within one response means something.")
+    file: str = Field(description="Source file, relative to the ingest root (same as citation.file).")
+    citation: CitationOut = Field(description="Where the clause is.")
+    rank: int = Field(description="1-based position in this response.")
+    confidence: float = Field(description="0–1: how likely the clause answers the query.")
+    document_type: str | None = Field(description="Document type (规划, 意见, 通知 …) or null.")
+    highlights: HighlightOut | None = Field(description="Matched query terms in `text`.")
+    also_in: list[AlsoInOut] = Field(description="Near-identical clauses in other documents, collapsed into this result.")
+    scores: dict[str, float | None] = Field(description="Per-retriever scores (lexical BM25, dense cosine); null when that retriever did not find it.")
+
+
+class SearchResponseOut(BaseModel):
+    """Answer to GET /api/search."""
+
+    query: str = Field(description="The query as received (trimmed).")
+    mode: str = Field(description="Retrieval mode used: hybrid, dense or lexical.")
+    script: str = Field(description="Script of the display text: original, hans or hant.")
+    no_answer: bool = Field(description="True when even the best result is unlikely to answer the query; results are still listed.")
+    confidence: float = Field(description="Confidence of the best result (0–1).")
+    generation: str = Field(description="Index generation that answered.")
+    results: list[SearchResultOut] = Field(description="Clauses in rank order.")
+
+
+class ClauseOut(BaseModel):
+    """A clause with its citation."""
+
+    id: str = Field(description="Stable clause id.")
+    document_id: str = Field(description="Id of its document.")
+    kind: str = Field(description="preamble, heading, article, item or paragraph.")
+    label: str | None = Field(description="Its own number as written, or a paragraph label, or null.")
+    heading: str | None = Field(description="Title a numbered heading carries, or null.")
+    section_path: list[str] = Field(description="Headings above it, outermost first.")
+    depth: int = Field(description="Nesting depth in the numbering hierarchy (0 = top).")
+    text: str = Field(description="The clause as written (converted when `script` asks).")
+    line_start: int = Field(description="First source line (1-based).")
+    line_end: int = Field(description="Last source line (1-based, inclusive).")
+    citation: CitationOut = Field(description="Where the clause is.")
+
+
+class ClauseContextOut(BaseModel):
+    """Answer to GET /api/clauses/{id}: the clause and what is around it."""
+
+    clause: ClauseOut = Field(description="The clause asked for.")
+    document: "DocumentSummaryOut" = Field(description="Its document's metadata.")
+    previous: ClauseOut | None = Field(description="The clause before it in the same document, or null at the start.")
+    next: ClauseOut | None = Field(description="The clause after it in the same document, or null at the end.")
+    duplicates: list[ClauseOut] = Field(description="Near-identical clauses in other documents (or elsewhere in this one).")
+    generation: str = Field(description="Index generation that answered.")
+
+
+class DocumentSummaryOut(BaseModel):
+    """A document's metadata; fields the text does not state are null."""
+
+    id: str = Field(description="Document id.")
+    title: str | None = Field(description="Title, or null.")
+    issuer: str | None = Field(description="Issuing body, or null.")
+    doc_number: str | None = Field(description="文号, or null.")
+    date: str | None = Field(description="ISO date (or year-month / year), or null.")
+    year: int | None = Field(description="Year of `date`, or null.")
+    doc_type: str | None = Field(description="Document type (规划, 意见 …), or null.")
+    status: str | None = Field(description="Status as stated (生效, 废止 …), or null.")
+    source_url: str | None = Field(description="Link the document gives for itself, or null.")
+    file: str = Field(description="Source file, relative to the ingest root (a file may hold several documents).")
+    format: str = Field(description="Source format: txt, md, html, docx or pdf.")
+    line_start: int = Field(description="First line of the document in its file.")
+    line_end: int = Field(description="Last line of the document in its file.")
+    clause_count: int = Field(description="Number of clauses.")
+
+
+class FacetCountOut(BaseModel):
+    value: str | int | None = Field(description="The facet value; null counts documents that do not state it.")
+    count: int = Field(description="Number of documents with this value.")
+
+
+class FacetsOut(BaseModel):
+    """Document counts per value, for filter menus."""
+
+    issuers: list[FacetCountOut] = Field(description="Per issuing body, most documents first.")
+    doc_types: list[FacetCountOut] = Field(description="Per document type, most documents first.")
+    years: list[FacetCountOut] = Field(description="Per year, newest first.")
+
+
+class DocumentListOut(BaseModel):
+    """Answer to GET /api/documents."""
+
+    total: int = Field(description="Number of documents in the index.")
+    documents: list[DocumentSummaryOut] = Field(description="All documents, in index order.")
+    facets: FacetsOut = Field(description="Counts per issuer, type and year over all documents.")
+    generation: str = Field(description="Index generation that answered.")
+
+
+class OutlineNodeOut(BaseModel):
+    """A heading of the document's outline."""
+
+    title: str = Field(description="The heading as it appears in section paths (「一、指导思想」).")
+    clause_id: str = Field(description="Id of the clause that opens this section.")
+    line: int = Field(description="Its source line.")
+    clause_count: int = Field(description="Clauses in this section, the heading's own included.")
+    children: list["OutlineNodeOut"] = Field(description="Sub-headings.")
+
+
+class DocumentOut(BaseModel):
+    """Answer to GET /api/documents/{id}: metadata, outline and all clauses in order."""
+
+    document: DocumentSummaryOut = Field(description="Metadata.")
+    outline: list[OutlineNodeOut] = Field(description="Heading tree; each node links to its clause.")
+    clauses: list[ClauseOut] = Field(description="Every clause in document order.")
+    script: str = Field(description="Script of the clause texts: original, hans or hant.")
+    generation: str = Field(description="Index generation that answered.")
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"] = Field(description="Always ok: the process answers.")
+
+
+class ReadyOut(BaseModel):
+    """Answer to GET /readyz."""
+
+    ready: bool = Field(description="True when an index is loaded and searches are answered.")
+    index: str = Field(description="Index directory served.")
+    generation: str | None = Field(description="Index generation being served, or null before the first load.")
+    model: str | None = Field(description="Embedding model that built (and queries) the index.")
+    counts: dict[str, int] | None = Field(description="Documents, clauses, vectors … in the served generation.")
+    loaded_at: float | None = Field(description="Unix time the served generation was switched in.")
+    reloading: bool = Field(description="True while a new generation is being loaded.")
+    last_error: str | None = Field(description="Why the last load failed (the previous generation keeps serving), or null.")
+
+
+class ReloadOut(BaseModel):
+    """Answer to POST /api/admin/reload."""
+
+    generation: str = Field(description="Generation served after the reload.")
+    previous: str | None = Field(description="Generation served before, or null.")
+    switched: bool = Field(description="False when CURRENT already named the served generation.")
+
+
+class ErrorBodyOut(BaseModel):
+    code: str = Field(description="Stable machine-readable code: invalid_request, not_found, unauthorized, timeout, unavailable, method_not_allowed, internal_error.")
+    message: str = Field(description="What happened and what to do, for a person.")
+    detail: Any = Field(default=None, description="Structured extras (for invalid_request: each offending parameter), or null.")
+
+
+class ErrorOut(BaseModel):
+    """The shape of every error answer."""
+
+    error: ErrorBodyOut = Field(description="The error.")
+
+
+ClauseContextOut.model_rebuild()

@@ -1,0 +1,159 @@
+"""Switching the served index to a new generation without downtime.
+
+`IndexHolder` owns the loaded index (`Loaded`: KnowledgeBase + Catalog of one
+generation). A request takes the current `Loaded` once and uses only that object,
+so a switch never disturbs a request in flight: the old generation stays in memory
+until its last request lets go of it.
+
+A new generation is picked up when one of these happens:
+
+1. **On requests (default):** at most every `check_seconds`, a request looks at the
+   index's CURRENT pointer (its mtime, size and text). When it names another
+   generation, a background thread loads and warms it (model loaded, one query run),
+   then swaps it in; requests meanwhile are answered from the old one. So
+   `policykb ingest ... --index DIR` against a running server's DIR is enough.
+2. **POST /api/admin/reload:** loads CURRENT now and answers when it serves.
+3. **SIGHUP** to the server process (one worker): same as 2, in the background.
+
+A generation that fails to load (corrupt, model missing) is not switched to; the
+old one keeps serving and `/readyz` reports the error.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from index.generation import CURRENT, IndexLoadError, current_name, open_generation
+from service.catalog import Catalog
+
+log = logging.getLogger("policykb.reload")
+WARM_QUERY = "党员教育培训"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One loaded generation; immutable, shared by all requests that picked it."""
+
+    kb: object  # service.knowledge_base.KnowledgeBase
+    catalog: Catalog
+    generation: str
+    loaded_at: float
+
+
+def load_generation(index_dir: Path, previous: Loaded | None = None, warm: bool = True) -> Loaded:
+    """Load the generation CURRENT names, reusing `previous`'s model when it is the same one."""
+    from service.knowledge_base import KnowledgeBase
+
+    generation = open_generation(index_dir, verify=True)
+    embedder = None
+    if previous is not None:
+        old = previous.kb.manifest
+        if (old.model_id, old.dim) == (generation.manifest.model_id, generation.manifest.dim):
+            embedder = previous.kb.embedder  # a model load is the slow part of a reload
+    kb = KnowledgeBase(generation, embedder)
+    catalog = Catalog.load(generation.path)
+    if warm:
+        kb.search(WARM_QUERY, k=1)  # loads the model, jieba and OpenCC before real requests arrive
+    return Loaded(kb, catalog, generation.name, time.time())
+
+
+def _pointer_state(index_dir: Path) -> tuple | None:
+    try:
+        st = (index_dir / CURRENT).stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino, current_name(index_dir)
+
+
+class IndexHolder:
+    """Holds the served generation and switches it; thread-safe."""
+
+    def __init__(self, index_dir: Path, check_seconds: float = 2.0, warm: bool = True,
+                 loader: Callable[[Path, Loaded | None, bool], Loaded] = load_generation) -> None:
+        self.index_dir = Path(index_dir)
+        self.check_seconds = check_seconds
+        self.warm = warm
+        self._loader = loader
+        self._loaded: Loaded | None = None
+        self._lock = threading.Lock()  # one load at a time
+        self._thread: threading.Thread | None = None
+        self._pointer: tuple | None = None
+        self._next_check = 0.0
+        self.last_error: str | None = None
+        self.loading_since: float | None = None
+
+    @property
+    def loaded(self) -> Loaded | None:
+        return self._loaded
+
+    def get(self) -> Loaded | None:
+        """The generation to answer this request with (may start a background reload)."""
+        if self.check_seconds > 0 and time.monotonic() >= self._next_check:
+            self._next_check = time.monotonic() + self.check_seconds
+            if _pointer_state(self.index_dir) != self._pointer:
+                self.reload_in_background()
+        return self._loaded
+
+    def wait_ready(self, timeout: float) -> Loaded | None:
+        """The loaded generation, waiting up to `timeout` s for a load under way (None if it failed)."""
+        if self._loaded is None:
+            self.join(timeout)
+        return self._loaded
+
+    def reload(self) -> Loaded:
+        """Load CURRENT now (unless it is already served) and switch to it. Raises IndexLoadError."""
+        with self._lock:
+            pointer = _pointer_state(self.index_dir)
+            current = self._loaded
+            if current is not None and pointer is not None and pointer[3] == current.generation:
+                self._pointer = pointer
+                return current
+            self.loading_since = time.time()
+            try:
+                loaded = self._loader(self.index_dir, current, self.warm)
+            except Exception as exc:
+                self._pointer = pointer  # do not retry a broken generation on every request
+                self.last_error = str(exc) if isinstance(exc, IndexLoadError) else f"{type(exc).__name__}: {exc}"
+                log.error("index reload failed, still serving %s: %s",
+                          current.generation if current else "nothing", self.last_error)
+                raise
+            finally:
+                self.loading_since = None
+            self._pointer = pointer
+            self._loaded = loaded  # the switch: one reference assignment
+            self.last_error = None
+            log.info("serving index generation %s from %s", loaded.generation, self.index_dir)
+            return loaded
+
+    def reload_in_background(self) -> None:
+        """Start a reload in a thread unless one is running."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._thread = threading.Thread(target=self._reload_quietly, name="policykb-reload", daemon=True)
+        self._thread.start()
+
+    def _reload_quietly(self) -> None:
+        try:
+            self.reload()
+        except Exception:  # recorded in last_error and logged by reload()
+            pass
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for a background reload to finish (tests, shutdown)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
+def install_sighup(holder: IndexHolder) -> Callable[[], None] | None:
+    """Reload on SIGHUP; returns a function restoring the previous handler, or None where
+    signals cannot be set (not the main thread, or no SIGHUP on this platform)."""
+    if not hasattr(signal, "SIGHUP") or threading.current_thread() is not threading.main_thread():
+        return None
+    previous = signal.signal(signal.SIGHUP, lambda _sig, _frame: holder.reload_in_background())
+    return lambda: signal.signal(signal.SIGHUP, previous)

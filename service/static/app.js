@@ -1,0 +1,302 @@
+/* policykb search page and reader view.
+ *
+ * All text from the API is put into the page with textContent (via el()); highlights
+ * are rebuilt from their [start, end) spans over the plain text as <mark> elements, so
+ * nothing from a document or a query is ever parsed as HTML. State lives in the URL
+ * hash: "#q=…&issuer=…" is a search, "#doc=<id>&clause=<id>" the reader view.
+ */
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const FILTERS = ["document", "issuer", "doc_type", "year_from", "year_to"];
+  const state = { script: localStorage.getItem("policykb-script") || "original", lastSearch: "", doc: null };
+
+  /** Create an element; string children become text nodes (never HTML). */
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "class") node.className = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  /** The clause text with its highlight spans as <mark> elements. */
+  function markedText(text, highlights) {
+    const out = [];
+    let pos = 0;
+    for (const [start, end] of (highlights && highlights.spans) || []) {
+      if (start < pos || end > text.length) continue;
+      out.push(text.slice(pos, start), el("mark", {}, text.slice(start, end)));
+      pos = end;
+    }
+    out.push(text.slice(pos));
+    return out;
+  }
+
+  /** 《title》 › section path › label · 文号 · date · issuer */
+  function citationLine(c) {
+    const path = [c.title ? "《" + c.title + "》" : c.file, ...c.section_path];
+    if (c.label) path.push(c.label);
+    const issuer = c.issuer && !(c.doc_number || "").includes(c.issuer) ? c.issuer : null; // 文号 often names it
+    return [path.join(" › "), c.doc_number, c.date, issuer].filter(Boolean).join(" · ");
+  }
+
+  function citationText(c) {
+    const lines = c.line_start === c.line_end ? "第" + c.line_start + "行" : "第" + c.line_start + "–" + c.line_end + "行";
+    return citationLine(c) + "（" + c.file + " " + lines + "）";
+  }
+
+  function apiKey() { return sessionStorage.getItem("policykb-key") || ""; }
+
+  async function api(path) {
+    const headers = apiKey() ? { Authorization: "Bearer " + apiKey() } : {};
+    const response = await fetch(path, { headers });
+    let body = null;
+    try { body = await response.json(); } catch (_) { /* not JSON: reported below */ }
+    if (!response.ok) {
+      const error = new Error((body && body.error && body.error.message) || "服务器返回 " + response.status);
+      error.status = response.status;
+      throw error;
+    }
+    return body;
+  }
+
+  function setStatus(text, kind) {
+    const status = $("status");
+    status.textContent = text || "";
+    status.className = "status" + (kind ? " " + kind : "");
+  }
+
+  function showError(error) {
+    $("key-box").hidden = error.status !== 401;
+    setStatus(error.message, "error");
+  }
+
+  async function copy(text, button) {
+    button.dataset.copied = text; // what was copied, for tests and for reading back
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch (_) { // no clipboard API (plain http) or no permission: the old way
+      const area = el("textarea", { class: "offscreen", readonly: true });
+      area.value = text;
+      document.body.append(area);
+      area.select();
+      document.execCommand("copy");
+      area.remove();
+    }
+    button.textContent = "已复制";
+    setTimeout(() => { button.textContent = "复制引用"; }, 2000);
+  }
+
+  function readerLink(clauseId, documentId) {
+    return "#" + new URLSearchParams({ doc: documentId, clause: clauseId }).toString();
+  }
+
+  function card(result) {
+    const c = result.citation;
+    const also = result.also_in.length
+      ? el("p", { class: "also" }, "另见：", result.also_in.map((o, i) => [
+          i ? "；" : "", el("a", { href: readerLink(o.id, o.document_id) }, citationLine(o))]))
+      : null;
+    const copyButton = el("button", { type: "button", class: "copy", title: citationText(c) }, "复制引用");
+    copyButton.addEventListener("click", () => copy(citationText(c), copyButton));
+    return el("li", { class: "card", "data-clause-id": result.id },
+      el("p", { class: "cite" }, citationLine(c)),
+      el("p", { class: "text" }, markedText(result.text, result.highlights)),
+      also,
+      el("div", { class: "actions" },
+        copyButton,
+        el("a", { class: "open", href: readerLink(result.id, c.document_id) }, "在文中打开"),
+        el("span", { class: "where" }, c.file + ":" + c.line_start + (c.line_end !== c.line_start ? "–" + c.line_end : "")),
+        el("span", { class: "confidence", title: "可信度：条款回答问题的可能性" }, "可信度 " + Math.round(result.confidence * 100) + "%")));
+  }
+
+  function filterParams() {
+    const params = {};
+    for (const name of FILTERS) {
+      const value = document.querySelector('[data-param="' + name + '"]').value;
+      if (value) params[name] = value;
+    }
+    return params;
+  }
+
+  async function runSearch(params) {
+    const q = (params.get("q") || "").trim();
+    $("q").value = q;
+    for (const name of FILTERS) {
+      const select = document.querySelector('[data-param="' + name + '"]');
+      select.value = params.get(name) || "";
+      if (params.get(name)) $("filters").open = true;
+    }
+    const list = $("results");
+    list.replaceChildren();
+    $("hint").hidden = Boolean(q);
+    if (!q) { setStatus(""); list.dataset.state = "idle"; return; }
+    list.dataset.state = "loading";
+    setStatus("正在搜索…");
+    const query = new URLSearchParams(params);
+    query.set("k", "10");
+    query.set("script", state.script);
+    let data;
+    try {
+      data = await api("/api/search?" + query.toString());
+    } catch (error) {
+      list.dataset.state = "error";
+      showError(error);
+      return;
+    }
+    $("key-box").hidden = true;
+    if (!data.results.length) {
+      setStatus("没有找到相关条款。换个说法，或去掉筛选条件再试。", "empty");
+    } else if (data.no_answer) {
+      setStatus("没有找到可靠的答案：下面是最接近的条款，但它们很可能不回答这个问题。", "no-answer");
+    } else {
+      setStatus("找到 " + data.results.length + " 条相关条款。");
+    }
+    list.classList.toggle("weak", data.no_answer);
+    list.replaceChildren(...data.results.map(card));
+    list.dataset.state = "done";
+  }
+
+  const SEP = "\u241f"; // joins section-path entries into one attribute value
+
+  function outlineTree(nodes, documentId, path) {
+    if (!nodes.length) return null;
+    return el("ul", {}, nodes.map((node) => el("li", {},
+      el("a", { href: readerLink(node.clause_id, documentId), "data-clause-id": node.clause_id,
+        "data-path": path.concat(node.title).join(SEP) }, node.title),
+      outlineTree(node.children, documentId, path.concat(node.title)))));
+  }
+
+  function markClause(clauseId) {
+    const article = $("document");
+    for (const old of article.querySelectorAll(".target")) { old.classList.remove("target"); old.removeAttribute("aria-current"); }
+    for (const old of $("outline").querySelectorAll(".current")) old.classList.remove("current");
+    const target = clauseId && document.getElementById("c-" + clauseId);
+    if (!target) return;
+    target.classList.add("target");
+    target.setAttribute("aria-current", "true");
+    target.scrollIntoView({ block: "center" });
+    // the clause's own heading and every section it sits in
+    const path = target.dataset.path;
+    for (const entry of $("outline").querySelectorAll("a[data-path]")) {
+      const p = entry.dataset.path;
+      if (entry.dataset.clauseId === clauseId || path === p || path.startsWith(p + SEP)) entry.classList.add("current");
+    }
+  }
+
+  async function showDocument(params) {
+    const documentId = params.get("doc");
+    const clauseId = params.get("clause");
+    const key = documentId + "|" + state.script;
+    const article = $("document");
+    if (state.doc !== key) {
+      article.dataset.state = "loading";
+      article.replaceChildren(el("p", {}, "正在打开文件…"));
+      $("outline").replaceChildren();
+      let data;
+      try {
+        data = await api("/api/documents/" + encodeURIComponent(documentId) + "?script=" + state.script);
+      } catch (error) {
+        article.dataset.state = "error";
+        article.replaceChildren(el("p", { class: "status error" }, error.message));
+        return;
+      }
+      const d = data.document;
+      article.replaceChildren(
+        el("header", {},
+          el("h1", {}, d.title || d.file),
+          el("p", { class: "doc-meta" }, [d.doc_number, d.date, d.issuer, d.doc_type, d.file].filter(Boolean).join(" · "))),
+        ...data.clauses.map((c) => el("p", {
+          id: "c-" + c.id, class: "clause kind-" + c.kind + " depth-" + Math.min(c.depth, 4),
+          "data-path": c.section_path.join(SEP),
+          title: citationText(c.citation),
+        }, c.text)));
+      $("outline").replaceChildren(el("h2", {}, "目录"), outlineTree(data.outline, documentId, []) || el("p", {}, "（无目录）"));
+      state.doc = key;
+      article.dataset.state = "done";
+    }
+    markClause(clauseId);
+  }
+
+  function route() {
+    const params = new URLSearchParams(location.hash.slice(1));
+    const reading = params.has("doc");
+    document.body.dataset.view = reading ? "reader" : "search";
+    $("search-view").hidden = reading;
+    $("reader-view").hidden = !reading;
+    if (reading) return showDocument(params);
+    state.lastSearch = location.hash;
+    return runSearch(params);
+  }
+
+  function setScript(script) {
+    state.script = script;
+    localStorage.setItem("policykb-script", script);
+    for (const button of document.querySelectorAll("[data-script]")) {
+      button.setAttribute("aria-pressed", String(button.dataset.script === script));
+    }
+  }
+
+  async function loadFacets() {
+    let data;
+    try { data = await api("/api/documents"); } catch (_) { return; } // search reports the error
+    const fill = (id, items, label) => {
+      const select = $(id);
+      const current = select.value;
+      for (const item of items) select.append(el("option", { value: item.value }, label(item)));
+      select.value = current;
+    };
+    fill("f-document", data.documents.map((d) => ({ value: d.id, d })), (i) => i.d.title || i.d.file);
+    const known = (rows) => rows.filter((r) => r.value !== null);
+    fill("f-issuer", known(data.facets.issuers), (r) => r.value + "（" + r.count + "）");
+    fill("f-doc-type", known(data.facets.doc_types), (r) => r.value + "（" + r.count + "）");
+    const years = known(data.facets.years).slice().sort((a, b) => a.value - b.value);
+    fill("f-year-from", years, (r) => String(r.value));
+    fill("f-year-to", years, (r) => String(r.value));
+  }
+
+  function search() {
+    const params = new URLSearchParams({ q: $("q").value.trim(), ...filterParams() });
+    const hash = "#" + params.toString();
+    if (location.hash === hash) route(); else location.hash = hash;
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    setScript(state.script);
+    $("search-form").addEventListener("submit", (event) => { event.preventDefault(); search(); });
+    for (const select of document.querySelectorAll("[data-param]")) {
+      select.addEventListener("change", () => { if ($("q").value.trim()) search(); });
+    }
+    for (const button of document.querySelectorAll("[data-script]")) {
+      button.addEventListener("click", () => { setScript(button.dataset.script); route(); });
+    }
+    $("back").addEventListener("click", (event) => {
+      event.preventDefault();
+      location.hash = state.lastSearch || "";
+    });
+    $("save-key").addEventListener("click", () => {
+      sessionStorage.setItem("policykb-key", $("api-key").value.trim());
+      loadFacets();
+      route();
+    });
+    document.addEventListener("keydown", (event) => {
+      const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
+      if (event.key === "/" && !typing && !event.ctrlKey && !event.metaKey) {
+        event.preventDefault();
+        $("q").focus();
+        $("q").select();
+      }
+    });
+    window.addEventListener("hashchange", route);
+    loadFacets().then(route);
+  });
+})();

@@ -1,0 +1,308 @@
+"""The search page, reader view and embeddable box in headless Chromium (Debian's), driven by Selenium.
+
+A real server (uvicorn, in a thread) serves an index of the seeds plus a document full of
+markup; a second server on another port serves a plain host page that embeds the box.
+Screenshots go to artifacts/browser/ (not committed).
+"""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import socket
+import threading
+import time
+from functools import partial
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+ARTIFACTS = REPO / "artifacts" / "browser"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+HOSTILE = """《关于<script>alert(1)</script>的测试办法》
+
+一、总则
+
+第一条 本办法适用于<script>alert(1)</script>培训管理，图片 <img src=x onerror=alert(1)> 不得执行。
+"""
+# A host page with aggressive styles: none of them may reach the box, and the box's may not reach it.
+HOST_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>intranet portal</title>
+<style>
+  body {{ color: rgb(255, 0, 0); font-size: 30px; font-family: serif; }}
+  p, li, ol {{ margin: 40px; padding: 40px; }}
+  mark {{ background: rgb(0, 0, 0); }}
+  .cite {{ color: rgb(0, 128, 0); }}
+</style></head>
+<body>
+  <h1>Portal</h1>
+  <p class="cite" id="host-cite">host paragraph</p>
+  <div id="kb"></div>
+  <script src="{api}/static/embed.js" data-target="#kb" data-k="3" defer></script>
+</body></html>
+"""
+
+try:
+    from selenium import webdriver
+    from selenium.common.exceptions import NoAlertPresentException, WebDriverException
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+except ImportError:  # pragma: no cover - reported by the skip below
+    webdriver = None
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(webdriver is None, reason="selenium is not installed (pip install selenium)"),
+    pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+                       reason="Debian's chromium and chromium-driver are not installed "
+                              "(apt-get install chromium chromium-driver)"),
+]
+WAIT = 120  # seconds; generous for a shared CI machine (a bound, not a timing assertion)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory, tiny_model_path) -> Path:
+    from index.build import build_index
+    from ingest.pipeline import ingest_paths
+
+    corpus = tmp_path_factory.mktemp("corpus")
+    for path in CORPUS.glob("*.txt"):
+        shutil.copy(path, corpus / path.name)
+    (corpus / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
+    index_dir = tmp_path_factory.mktemp("index")
+    build_index(ingest_paths([corpus]), index_dir, model=tiny_model_path, progress=None)
+    return index_dir
+
+
+@pytest.fixture(scope="module")
+def servers(index_dir, tmp_path_factory):
+    """(api base URL, host page URL): the service, and a plain page on another origin embedding the box."""
+    import uvicorn
+
+    from service.api.main import create_app
+    from service.config import Settings
+
+    api_port, host_port = free_port(), free_port()
+    api, host = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{host_port}"
+    app = create_app(Settings(index=index_dir, cors_origins=(host,), request_timeout=300))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=api_port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    holder = app.state.holder
+    for _ in range(WAIT * 10):
+        if server.started and holder.loaded is not None:
+            break
+        time.sleep(0.1)
+    assert holder.loaded is not None, holder.last_error
+
+    site = tmp_path_factory.mktemp("host-site")
+    (site / "host.html").write_text(HOST_PAGE.format(api=api), encoding="utf-8")
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *args: None
+    host_server = http.server.ThreadingHTTPServer(("127.0.0.1", host_port), handler)
+    threading.Thread(target=host_server.serve_forever, daemon=True).start()
+    yield api, f"{host}/host.html"
+    host_server.shutdown()
+    server.should_exit = True
+    thread.join(30)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1200,900",
+                f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(WAIT)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+def wait_for(driver, condition, message: str):
+    return WebDriverWait(driver, WAIT).until(condition, message)
+
+
+def results_done(driver) -> list:
+    wait_for(driver, lambda d: d.find_element(By.ID, "results").get_attribute("data-state") in ("done", "error"),
+             "search did not finish")
+    assert driver.find_element(By.ID, "results").get_attribute("data-state") == "done", \
+        driver.find_element(By.ID, "status").text
+    return driver.find_elements(By.CSS_SELECTOR, "#results .card")
+
+
+def no_alert(driver) -> bool:
+    try:
+        driver.switch_to.alert
+    except NoAlertPresentException:
+        return True
+    return False
+
+
+def open_page(driver, api: str, fragment: str = "") -> None:
+    driver.set_window_size(1200, 900)
+    driver.get(f"{api}/healthz")  # same origin: forget the script choice an earlier test made
+    driver.execute_script("localStorage.clear(); sessionStorage.clear();")
+    driver.get(f"{api}/{fragment}")
+    wait_for(driver, lambda d: d.execute_script("return document.readyState") == "complete", "page did not load")
+
+
+def test_a_search_shows_cards_copies_a_citation_and_opens_the_clause_in_its_document(browser, servers):
+    api, _ = servers
+    open_page(browser, api)
+    try:  # lets the test read the clipboard back; the copied text is also kept on the button
+        browser.execute_cdp_cmd("Browser.grantPermissions", {
+            "origin": api, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+    except WebDriverException:
+        pass
+    box = browser.find_element(By.ID, "q")
+    box.send_keys("坚持把增强党性作为第一任务", Keys.ENTER)  # Enter searches
+    cards = results_done(browser)
+    assert cards
+    card = next(c for c in cards if "１．坚持把增强党性作为第一任务" in c.find_element(By.CSS_SELECTOR, ".text").text)
+    cite = card.find_element(By.CSS_SELECTOR, ".cite").text
+    assert cite.startswith("《2009—2013年全国党员教育培训工作规划》 › 一、指导思想和基本要求 › （二）基本要求")
+    assert "中共中央办公厅（2009年23号）" in cite
+    assert card.find_elements(By.CSS_SELECTOR, ".text mark")
+    browser.save_screenshot(str(ARTIFACTS / "search.png"))
+
+    copy = card.find_element(By.CSS_SELECTOR, "button.copy")
+    copy.click()
+    wait_for(browser, lambda d: copy.text == "已复制", "copy button did not confirm")
+    copied = copy.get_attribute("data-copied")
+    assert copied.startswith(cite) and "002_e058e02591a1b2b6.txt 第15行" in copied
+    clipboard = browser.execute_async_script(
+        "const done = arguments[0]; navigator.clipboard.readText().then(done, () => done(null));")
+    if clipboard is not None:  # readable where the browser grants clipboard access
+        assert clipboard == copied
+
+    clause_id = card.get_attribute("data-clause-id")
+    card.find_element(By.CSS_SELECTOR, "a.open").click()
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".clause.target"), "clause not marked")
+    target = browser.find_element(By.CSS_SELECTOR, ".clause.target")
+    assert target.get_attribute("id") == f"c-{clause_id}"
+    assert target.text.startswith("１．坚持把增强党性作为第一任务")
+    assert browser.execute_script(  # scrolled into view
+        "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight;", target)
+    current = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#outline a.current")]
+    assert current == ["一、指导思想和基本要求", "（二）基本要求"]
+    browser.save_screenshot(str(ARTIFACTS / "reader.png"))
+
+    browser.find_element(By.ID, "back").click()
+    assert results_done(browser)
+
+
+def test_markup_from_a_document_and_a_query_is_shown_as_text_and_never_runs(browser, servers):
+    api, _ = servers
+    query = "<img src=x onerror=alert(1)>"
+    open_page(browser, api, "#" + "q=" + quote(query) + "&mode=lexical")
+    cards = results_done(browser)
+    hostile = [c for c in cards if "hostile.txt" in c.text]
+    assert hostile
+    assert "<script>alert(1)</script>" in hostile[0].find_element(By.CSS_SELECTOR, ".text").text
+    assert "<img src=x onerror=alert(1)>" in hostile[0].find_element(By.CSS_SELECTOR, ".text").text
+    assert browser.find_element(By.ID, "q").get_attribute("value") == query
+    assert not browser.find_elements(By.CSS_SELECTOR, "#results img, #results script")
+    assert no_alert(browser)
+    browser.save_screenshot(str(ARTIFACTS / "escaping.png"))
+
+    hostile[0].find_element(By.CSS_SELECTOR, "a.open").click()
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".clause.target"), "clause not marked")
+    assert "<script>alert(1)</script>" in browser.find_element(By.ID, "document").text
+    assert not browser.find_elements(By.CSS_SELECTOR, "#document img, #document script")
+    assert no_alert(browser)
+
+
+def test_slash_focuses_the_box_and_the_traditional_toggle_and_filters_change_the_cards(browser, servers):
+    api, _ = servers
+    open_page(browser, api)
+    browser.find_element(By.TAG_NAME, "body").click()
+    browser.find_element(By.TAG_NAME, "body").send_keys("/")
+    assert browser.switch_to.active_element == browser.find_element(By.ID, "q")
+    browser.switch_to.active_element.send_keys("党员教育培训", Keys.ENTER)
+    assert results_done(browser)
+
+    def shown(d) -> list[str]:  # clause texts once a search has finished
+        if d.find_element(By.ID, "results").get_attribute("data-state") != "done":
+            return []
+        return [e.text for e in d.find_elements(By.CSS_SELECTOR, "#results .card .text")]
+
+    original = shown(browser)
+    browser.find_element(By.CSS_SELECTOR, '[data-script="hant"]').click()
+    wait_for(browser, lambda d: any("黨" in t for t in shown(d)) and not any("党" in t for t in shown(d)),
+             "no traditional text shown")
+    browser.find_element(By.CSS_SELECTOR, '[data-script="original"]').click()
+    wait_for(browser, lambda d: shown(d) == original, "original text not restored")
+
+    browser.find_element(By.CSS_SELECTOR, "#filters summary").click()
+    Select(browser.find_element(By.ID, "f-issuer")).select_by_value("人事部")
+    wait_for(browser, lambda d: "issuer=" in d.current_url, "filter not applied")
+    cards = results_done(browser)
+    assert cards and all("人事部" in c.find_element(By.CSS_SELECTOR, ".cite").text for c in cards)
+
+
+def test_a_question_the_corpus_cannot_answer_says_so(browser, servers):
+    api, _ = servers
+    open_page(browser, api, "#q=" + quote("zzqx voluptas") + "&mode=lexical")
+    assert results_done(browser) == []
+    status = browser.find_element(By.ID, "status")
+    assert "没有找到" in status.text and "empty" in status.get_attribute("class")
+
+
+def test_the_page_fits_a_phone_screen(browser, servers):
+    api, _ = servers
+    open_page(browser, api, "#q=" + quote("党员教育培训"))
+    browser.set_window_size(390, 844)
+    assert results_done(browser)
+    widths = browser.execute_script(
+        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], f"page is wider than the phone: {widths}"
+    browser.save_screenshot(str(ARTIFACTS / "phone.png"))
+
+
+def test_the_embed_snippet_on_another_sites_page_returns_results_without_trading_styles(browser, servers):
+    api, host_page = servers
+    browser.set_window_size(1200, 900)
+    browser.get(host_page)
+    wait_for(browser, lambda d: d.execute_script("return !!document.querySelector('#kb').shadowRoot"),
+             "the box did not mount")
+    root = browser.find_element(By.ID, "kb").shadow_root
+    root.find_element(By.CSS_SELECTOR, "input").send_keys("党员教育培训", Keys.ENTER)
+    wait_for(browser, lambda d: root.find_element(By.CSS_SELECTOR, "ol").get_attribute("data-state")
+             in ("done", "error"), "embedded search did not finish")
+    assert root.find_element(By.CSS_SELECTOR, "ol").get_attribute("data-state") == "done", \
+        root.find_element(By.CSS_SELECTOR, ".status").text
+    items = root.find_elements(By.CSS_SELECTOR, "li")
+    assert 1 <= len(items) <= 3
+    link = items[0].find_element(By.CSS_SELECTOR, "a").get_attribute("href")
+    assert link.startswith(api + "/#doc=")
+    style = browser.execute_script("""
+        const root = document.querySelector('#kb').shadowRoot;
+        const cite = root.querySelector('.cite'), text = root.querySelector('.text');
+        const mark = root.querySelector('mark');
+        return {citeColor: getComputedStyle(cite).color, textColor: getComputedStyle(text).color,
+                fontSize: getComputedStyle(text).fontSize, margin: getComputedStyle(text).marginTop,
+                mark: mark ? getComputedStyle(mark).backgroundColor : null,
+                hostCite: getComputedStyle(document.querySelector('#host-cite')).color,
+                hostPadding: getComputedStyle(document.querySelector('#host-cite')).paddingTop};
+    """)
+    assert style["textColor"] != "rgb(255, 0, 0)" and style["citeColor"] != "rgb(0, 128, 0)"
+    assert style["fontSize"] == "15px" and style["margin"] == "0px"
+    assert style["mark"] in (None, "rgb(255, 243, 176)")
+    assert style["hostCite"] == "rgb(0, 128, 0)" and style["hostPadding"] == "40px"
+    browser.save_screenshot(str(ARTIFACTS / "embed.png"))
