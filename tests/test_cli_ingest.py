@@ -83,3 +83,12 @@ def test_inspect_names_a_file_it_cannot_read(tmp_path, capsys):
     bad.write_bytes("干部教育培训工作规划".encode("gb18030")[:-1])
     assert main(["inspect", str(bad)]) == 1
     assert "FAILED cut_off.txt" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("seed", sorted(p.name for p in CORPUS.glob("0*.txt")))
+def test_inspect_prints_a_readable_outline_for_every_seed(seed, capsys):
+    assert main(["inspect", str(CORPUS / seed)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{seed}: ") and "encoding utf-8" in out
+    assert "  title       " in out and "  outline (" in out
+    assert "一、" in out, "the top-level sections are listed"
