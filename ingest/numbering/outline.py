@@ -44,8 +44,5 @@ def match(line: str) -> Marker | None:
         else:
             digits = _DIGITS.search(m.group(1))
             number = cn_to_int(digits.group(0)) if digits else None
-        if not rest.strip() and style not in ("cn_part",):
-            # a lone 「1.」 line is a number without an item; keep it as a marker anyway
-            pass
         return Marker(style=style, label=label, rest=rest.strip(), number=number)
     return None
