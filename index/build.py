@@ -22,7 +22,7 @@ from index import generation as gen
 from index.embed_cache import EmbeddingCache, embed_cached
 from index.lexical import LexicalIndex
 from index.manifest import Manifest, package_version, write_manifest
-from index.store import VectorRow, load_documents, write_store
+from index.store import VectorRow, load_documents, load_fingerprints, write_store
 from index.units import EMBEDDING_UNIT, embedding_texts
 from ingest.model import Document
 
@@ -43,6 +43,7 @@ class BuildReport:
     files_indexed: list[str] = field(default_factory=list)
     files_kept: list[str] = field(default_factory=list)
     files_pruned: list[str] = field(default_factory=list)
+    files_unchanged: list[str] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -58,6 +59,7 @@ def _merge(run, previous: gen.Generation | None, prune: bool,
     sources = dict(run.root_by_file)
     replaced = {r.file for r in run.results if r.failure is None}
     report.files_indexed = sorted(replaced)
+    report.files_unchanged = sorted(run.unchanged)
     report.failures = [(f.file, f.reason) for f in run.failures]
     if previous is None:
         return fresh, sources
@@ -81,6 +83,17 @@ def _merge(run, previous: gen.Generation | None, prune: bool,
 
         group_near_duplicates([c for d in merged for c in d.clauses])
     return merged, sources
+
+
+def _fingerprints(run, previous: gen.Generation | None, documents: list[Document]) -> dict[str, str]:
+    """Fingerprints of the files the new generation holds: fresh ones for files read
+    (or found unchanged) in this run, the recorded ones for files kept from before."""
+    recorded = load_fingerprints(previous.path / STORE) if previous is not None else {}
+    read_now = {r.file for r in run.results if r.failure is None} | set(run.unchanged)
+    fresh = run.fingerprints
+    held = {d.file for d in documents}
+    return {f: fresh[f] if f in read_now and f in fresh else recorded[f]
+            for f in held if (f in read_now and f in fresh) or f in recorded}
 
 
 def build_index(run, index_dir: str | Path, model: str | None = None, prune: bool = False,
@@ -121,7 +134,7 @@ def build_index(run, index_dir: str | Path, model: str | None = None, prune: boo
     say(f"writing generation {folder.name}")
     try:
         rows = [VectorRow(vid, row, pidx, sha) for vid, ((row, pidx), sha) in enumerate(zip(owners, hashes))]
-        write_store(folder / STORE, documents, sources, rows)
+        write_store(folder / STORE, documents, sources, rows, _fingerprints(run, previous, documents))
         tokens = [c.tokens for d in documents for c in d.clauses]
         lexical = LexicalIndex.build(tokens)
         (folder / LEXICAL).mkdir()
@@ -136,7 +149,7 @@ def build_index(run, index_dir: str | Path, model: str | None = None, prune: boo
             counts={"documents": len(documents), "clauses": n_clauses, "vectors": len(rows),
                     "passages": sum(len(c.passages) for d in documents for c in d.clauses),
                     "files": len({d.file for d in documents})},
-            package_version=package_version()))
+            package_version=package_version(), index_params=dense.params))
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)  # never leave a half-written generation behind
         raise

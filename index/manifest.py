@@ -29,6 +29,7 @@ class Manifest:
     build_time: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     format_version: int = FORMAT_VERSION
     files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
+    index_params: dict = field(default_factory=dict)  # FAISS parameters of index_kind (index/dense.py)
 
 
 def file_sha256(path: Path) -> str:

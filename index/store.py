@@ -35,6 +35,8 @@ CREATE TABLE passages (
 CREATE TABLE vectors (
   vid INTEGER PRIMARY KEY, clause_row INTEGER NOT NULL, passage_index INTEGER,
   text_sha256 TEXT NOT NULL);
+CREATE TABLE files (
+  file TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
 CREATE INDEX clauses_document ON clauses(document_id);
 CREATE INDEX clauses_group ON clauses(duplicate_group);
 """
@@ -55,8 +57,12 @@ def _year(date: str | None) -> int | None:
 
 
 def write_store(path: Path, documents: list[Document], source_paths: dict[str, str],
-                vectors: list[VectorRow]) -> None:
-    """Write a new store at `path` (which must not exist). Clause rows follow document order."""
+                vectors: list[VectorRow], fingerprints: dict[str, str] | None = None) -> None:
+    """Write a new store at `path` (which must not exist). Clause rows follow document order.
+
+    `fingerprints` maps a file to what it was read from (see ingest.pipeline.fingerprint),
+    so the next ingest can skip files that have not changed.
+    """
     con = sqlite3.connect(path)
     try:
         con.executescript(SCHEMA)
@@ -83,6 +89,7 @@ def write_store(path: Path, documents: list[Document], source_paths: dict[str, s
                     [(c.id, p.index, p.text, p.search_text, p.line_start, p.line_end)
                      for p in c.passages])
                 row += 1
+        con.executemany("INSERT INTO files VALUES (?,?)", sorted((fingerprints or {}).items()))
         con.executemany("INSERT INTO vectors VALUES (?,?,?,?)",
                         [(v.vid, v.clause_row, v.passage_index, v.text_sha256) for v in vectors])
         con.commit()
@@ -101,6 +108,17 @@ def _meta_from_json(text: str | None) -> DocumentMeta:
     raw = json.loads(text or "{}")
     fields = {name: MetaField(**value) for name, value in raw.items() if value}
     return DocumentMeta(**fields)
+
+
+def load_fingerprints(path: Path) -> dict[str, str]:
+    """file -> fingerprint recorded by the build that wrote the store at `path` ({} if none)."""
+    con = connect_readonly(path)
+    try:
+        return {r["file"]: r["fingerprint"] for r in con.execute("SELECT file, fingerprint FROM files")}
+    except sqlite3.OperationalError:  # a store written before fingerprints were kept
+        return {}
+    finally:
+        con.close()
 
 
 def load_documents(path: Path, files: Iterable[str] | None = None) -> tuple[list[Document], dict[str, str]]:

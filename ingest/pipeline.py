@@ -21,6 +21,8 @@ from ingest.model import Clause, Document, FileFailure, FileResult, SourceText
 from ingest.numbering.markup import is_markup_only, read_line
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+# Bump when parsing changes what a file yields, so re-ingests parse files again.
+INGEST_VERSION = "1"
 
 
 @dataclass
@@ -29,6 +31,8 @@ class IngestRun:
 
     root_by_file: dict[str, str] = field(default_factory=dict)  # relative file -> absolute path
     results: list[FileResult] = field(default_factory=list)
+    fingerprints: dict[str, str] = field(default_factory=dict)  # relative file -> fingerprint
+    unchanged: list[str] = field(default_factory=list)  # files skipped: same fingerprint as indexed
 
     @property
     def documents(self) -> list[Document]:
@@ -66,13 +70,37 @@ def discover(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
     return found
 
 
-def ingest_paths(paths: Sequence[str | Path], max_bytes: int = DEFAULT_MAX_BYTES) -> IngestRun:
-    """Ingest files and folders (recursively). A file that fails is recorded, not raised."""
+def fingerprint(path: str | Path) -> str | None:
+    """What a file's parse depends on: its bytes and the ingest, normalization and
+    segmentation versions. None when the file cannot be read (it is then parsed, and fails)."""
+    from ingest.normalize import NORMALIZATION_VERSION
+    from ingest.tokens import dictionary_hash
+
+    try:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+    return f"{digest}:{INGEST_VERSION}:{NORMALIZATION_VERSION}:{dictionary_hash()}"
+
+
+def ingest_paths(paths: Sequence[str | Path], max_bytes: int = DEFAULT_MAX_BYTES,
+                 indexed: dict[str, str] | None = None) -> IngestRun:
+    """Ingest files and folders (recursively). A file that fails is recorded, not raised.
+
+    `indexed` maps files to the fingerprints an existing index recorded; a file whose
+    fingerprint is the same is not parsed again and is listed in `run.unchanged`.
+    """
     from ingest.duplicates import group_near_duplicates
 
     run = IngestRun()
     for absolute, relative in discover(paths):
         run.root_by_file[relative] = str(absolute)
+        stamp = fingerprint(absolute)
+        if stamp is not None:
+            run.fingerprints[relative] = stamp
+        if indexed and stamp is not None and indexed.get(relative) == stamp:
+            run.unchanged.append(relative)
+            continue
         run.results.append(ingest_file(absolute, relative, max_bytes=max_bytes))
     group_near_duplicates([c for d in run.documents for c in d.clauses])
     return run

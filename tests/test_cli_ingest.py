@@ -92,3 +92,34 @@ def test_inspect_prints_a_readable_outline_for_every_seed(seed, capsys):
     assert out.startswith(f"{seed}: ") and "encoding utf-8" in out
     assert "  title       " in out and "  outline (" in out
     assert "一、" in out, "the top-level sections are listed"
+
+
+def test_reingesting_skips_unchanged_files_and_parses_only_the_changed_one(tmp_path, tiny_model_path, capsys):
+    from index.generation import open_generation
+
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    for seed in ("000_3adddd7c9c291dd6.txt", "002_e058e02591a1b2b6.txt"):
+        shutil.copy(CORPUS / seed, folder)
+    index = tmp_path / "index"
+    args = ["ingest", str(folder), "--index", str(index), "--model", tiny_model_path]
+    assert main(args) == 0
+    first = open_generation(index).path
+    capsys.readouterr()
+
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "2 file(s) unchanged" in out and "up to date" in out
+    assert open_generation(index).path == first, "nothing changed, so no new generation"
+
+    plan = folder / "002_e058e02591a1b2b6.txt"
+    plan.write_text(plan.read_text(encoding="utf-8") + "\n各地要结合实际抓好落实。\n", encoding="utf-8")
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "read 1/1 files" in out and "1 file(s) unchanged" in out
+    assert "embedded 1," in out
+    from service.knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase.load(index)
+    assert {d["file"] for d in kb.documents.values()} == {"000_3adddd7c9c291dd6.txt", "002_e058e02591a1b2b6.txt"}
+    assert any("各地要结合实际抓好落实" in c.text for c in kb.clauses)

@@ -22,16 +22,31 @@ def register(subparsers) -> None:
     parser.add_argument("--model", default=None, metavar="PATH_OR_NAME",
                         help="sentence-transformers model dir or cached name (default: bundled multilingual-e5-small)")
     parser.add_argument("--prune", action="store_true", help="drop documents whose source file no longer exists")
+    parser.add_argument("--reparse", action="store_true",
+                        help="parse every file again, even those unchanged since the index was built")
     parser.add_argument("--max-file-mb", type=float, default=10.0,
                         help="refuse files larger than this many MB (default: 10)")
     parser.set_defaults(handler=run)
+
+
+def indexed_fingerprints(index_dir: str) -> dict[str, str]:
+    """Fingerprints of the files the serving generation at `index_dir` was built from."""
+    from pathlib import Path
+
+    from index.build import STORE
+    from index.generation import previous_generation
+    from index.store import load_fingerprints
+
+    generation = previous_generation(Path(index_dir))
+    return load_fingerprints(generation.path / STORE) if generation is not None else {}
 
 
 def run(args: argparse.Namespace) -> int:
     from ingest.pipeline import ingest_paths
 
     started = time.perf_counter()
-    ingest_run = ingest_paths(args.paths, max_bytes=int(args.max_file_mb * 1024 * 1024))
+    indexed = {} if args.reparse else indexed_fingerprints(args.index)
+    ingest_run = ingest_paths(args.paths, max_bytes=int(args.max_file_mb * 1024 * 1024), indexed=indexed)
     parse_seconds = time.perf_counter() - started
     documents = ingest_run.documents
     clauses = sum(len(d.clauses) for d in documents)
@@ -46,7 +61,13 @@ def run(args: argparse.Namespace) -> int:
     files_ok = sum(1 for r in ingest_run.results if r.failure is None)
     print(f"read {files_ok}/{len(ingest_run.results)} files: {len(documents)} documents, {clauses} clauses "
           f"in {parse_seconds:.1f} s ({clauses / parse_seconds if parse_seconds else 0:.0f} clauses/s)")
-    if not ingest_run.results:
+    if ingest_run.unchanged:
+        print(f"{len(ingest_run.unchanged)} file(s) unchanged since the index was built: kept as indexed "
+              f"(--reparse to parse them again)")
+    if not ingest_run.results and ingest_run.unchanged and not args.prune:
+        print(f"index {args.index} is up to date: nothing to rebuild")
+        return 0
+    if not ingest_run.results and not ingest_run.unchanged:
         print(f"no files found under {' '.join(args.paths)}", file=sys.stderr)
         return 1
     from index.build import build_index
