@@ -49,11 +49,9 @@ class _Clause:
 
 def _embedder_for(model_id: str):
     """Load the embedder that built an index, from the id its manifest records."""
-    from index.embedders import load_embedder
+    from index.embedders import load_embedder_for_id
 
-    if model_id.startswith("st:"):
-        return load_embedder(model_id[3:])
-    return load_embedder(None)
+    return load_embedder_for_id(model_id)
 
 
 class KnowledgeBase:

