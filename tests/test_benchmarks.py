@@ -105,6 +105,8 @@ def test_ingest_speed_reports_parse_embedding_and_unchanged_reingest(bench):
                        "--out", str(out)])
     data = read(out)
     assert data["reingest"]["embedded"] == 0  # every vector came from the cache
+    assert data["reingest"]["files_parsed_by_default"] == 0  # unchanged files are not parsed again
+    assert data["reingest"]["unchanged_files"] > 0
     assert "parse (ingest_paths)" in data["reingest"]["stages"]
     assert data["embedding"][0]["clauses_per_s"] > 0
 
