@@ -7,7 +7,7 @@ INDEX  ?= .policykb/index
 # without it pip would pull a multi-GB CUDA build.
 WHEELS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
-.PHONY: setup run index serve eval test test-fast clean
+.PHONY: setup run index serve eval bench test test-fast clean
 
 setup: $(VENV)/.installed
 
@@ -33,6 +33,18 @@ index: setup
 eval: index
 	for mode in hybrid dense lexical; do \
 	  $(BIN)/policykb eval ../shared/eval/seed_queries.jsonl --index $(INDEX) --mode $$mode; done
+
+## speed, memory and scale figures (docs/performance.md); CI runs each at a tiny size in the tests
+BENCH_SIZES ?= 10k,100k
+bench: setup
+	$(BIN)/python -m benchmarks.embedding_runtime
+	$(BIN)/python -m benchmarks.query_latency --sizes $(BENCH_SIZES)
+	$(BIN)/python -m benchmarks.http_load --sizes $(BENCH_SIZES)
+	$(BIN)/python -m benchmarks.memory_disk --sizes $(BENCH_SIZES)
+	$(BIN)/python -m benchmarks.index_types --sizes $(BENCH_SIZES),1m
+	$(BIN)/python -m benchmarks.ingest_speed --size 10k --reingest-size 100k
+	$(BIN)/python -m benchmarks.segmentation
+	$(BIN)/python -m benchmarks.report
 
 test: setup
 	$(BIN)/pytest -q
