@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from ingest.dates import find_dates, iso_from_front_matter
 from ingest.model import DocumentMeta, MetaField
+from ingest.normalize import to_simplified as simplified  # character-level t2s, for matching patterns
 from ingest.numbering import detect
 
 # Document types by the word a title ends with; longest first.
@@ -53,18 +53,6 @@ _STATUS = re.compile(r"(现行有效|已废止|已失效|部分失效|已被修�
 _URL = re.compile(r"https?://[^\s<>\"'）)]+")
 _LAW_EVENT = re.compile(r"(通过|修订|修正|公布|发布|批准|施行|释出)")
 _SPACES = re.compile(r"[\s\u3000]+")
-
-
-@lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def simplified(text: str) -> str:
-    """Character-level traditional → simplified, for matching patterns only."""
-    return _t2s().convert(text)
 
 
 @dataclass
