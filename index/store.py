@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -121,6 +122,29 @@ def load_fingerprints(path: Path) -> dict[str, str]:
         con.close()
 
 
+def _document_from_row(d: sqlite3.Row) -> Document:
+    return Document(
+        id=d["id"], file=d["file"], index_in_file=d["index_in_file"], format=d["format"],
+        encoding=d["encoding"], meta=_meta_from_json(d["meta_json"]),
+        line_start=d["line_start"], line_end=d["line_end"], body_start=d["body_start"],
+        warnings=json.loads(d["warnings_json"] or "[]"), content_hash=d["content_hash"] or "")
+
+
+def _passage_from_row(p: sqlite3.Row) -> Passage:
+    return Passage(clause_id=p["clause_id"], index=p["idx"], text=p["text"], search_text=p["search_text"],
+                   line_start=p["line_start"], line_end=p["line_end"])
+
+
+def _clause_from_row(c: sqlite3.Row, passages: list[Passage]) -> Clause:
+    return Clause(
+        id=c["id"], document_id=c["document_id"], ordinal=c["ordinal"], kind=c["kind"],
+        label=c["label"], heading=c["heading"],
+        section_path=json.loads(c["section_path_json"] or "[]"), text=c["text"],
+        search_text=c["search_text"], line_start=c["line_start"], line_end=c["line_end"],
+        depth=c["depth"], tokens=json.loads(c["tokens_json"] or "[]"),
+        passages=passages, duplicate_group=c["duplicate_group"])
+
+
 def load_documents(path: Path, files: Iterable[str] | None = None) -> tuple[list[Document], dict[str, str]]:
     """Rebuild the Documents (clauses and passages included) stored at `path`.
 
@@ -134,18 +158,12 @@ def load_documents(path: Path, files: Iterable[str] | None = None) -> tuple[list
         sources: dict[str, str] = {}
         passages: dict[str, list[Passage]] = {}
         for p in con.execute("SELECT * FROM passages ORDER BY clause_id, idx"):
-            passages.setdefault(p["clause_id"], []).append(Passage(
-                clause_id=p["clause_id"], index=p["idx"], text=p["text"],
-                search_text=p["search_text"], line_start=p["line_start"], line_end=p["line_end"]))
+            passages.setdefault(p["clause_id"], []).append(_passage_from_row(p))
         by_id: dict[str, Document] = {}
         for d in con.execute("SELECT * FROM documents ORDER BY rowid"):
             if wanted is not None and d["file"] not in wanted:
                 continue
-            doc = Document(
-                id=d["id"], file=d["file"], index_in_file=d["index_in_file"], format=d["format"],
-                encoding=d["encoding"], meta=_meta_from_json(d["meta_json"]),
-                line_start=d["line_start"], line_end=d["line_end"], body_start=d["body_start"],
-                warnings=json.loads(d["warnings_json"] or "[]"), content_hash=d["content_hash"] or "")
+            doc = _document_from_row(d)
             docs.append(doc)
             by_id[doc.id] = doc
             if d["source_path"]:
@@ -154,13 +172,123 @@ def load_documents(path: Path, files: Iterable[str] | None = None) -> tuple[list
             doc = by_id.get(c["document_id"])
             if doc is None:
                 continue
-            doc.clauses.append(Clause(
-                id=c["id"], document_id=c["document_id"], ordinal=c["ordinal"], kind=c["kind"],
-                label=c["label"], heading=c["heading"],
-                section_path=json.loads(c["section_path_json"] or "[]"), text=c["text"],
-                search_text=c["search_text"], line_start=c["line_start"], line_end=c["line_end"],
-                depth=c["depth"], tokens=json.loads(c["tokens_json"] or "[]"),
-                passages=passages.get(c["id"], []), duplicate_group=c["duplicate_group"]))
+            doc.clauses.append(_clause_from_row(c, passages.get(c["id"], [])))
         return docs, sources
     finally:
         con.close()
+
+
+@dataclass(frozen=True)
+class ClauseRecord:
+    """What a search result shows of one clause row (read from the store on demand)."""
+
+    row: int
+    id: str
+    document_id: str
+    kind: str
+    label: str | None
+    section_path: list[str]
+    text: str
+    search_text: str
+    line_start: int
+    line_end: int
+    duplicate_group: str | None
+
+
+DOCUMENT_COLUMNS = ("id, file, title, issuer, doc_number, date, year, doc_type, status, source_url, "
+                    "format, encoding, line_start, line_end")
+
+
+class StoreReader:
+    """Read-only lookups in one generation's store, for a server holding 1M clauses.
+
+    Nothing but the documents table is held in memory: clause texts, paths and
+    neighbours are read by primary key when a result needs them. A generation never
+    changes once written, so SQLite is opened `immutable` (no locking) and each thread
+    gets its own connection.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _con(self) -> sqlite3.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+            con.row_factory = sqlite3.Row
+            self._local.con = con
+            with self._lock:
+                self._connections.append(con)
+        return con
+
+    def close(self) -> None:
+        with self._lock:
+            for con in self._connections:
+                con.close()
+            self._connections.clear()
+
+    def documents(self) -> list[dict]:
+        """Every document's metadata columns, in store order."""
+        return [dict(r) for r in self._con().execute(f"SELECT {DOCUMENT_COLUMNS} FROM documents ORDER BY rowid")]
+
+    def clause_counts(self) -> dict[str, int]:
+        return {r[0]: r[1] for r in self._con().execute(
+            "SELECT document_id, COUNT(*) FROM clauses GROUP BY document_id")}
+
+    def clause_columns(self) -> tuple[list[str], list[str], list[str | None]]:
+        """Per clause row, in row order: its document id, kind and duplicate group (one scan)."""
+        docs, kinds, groups = [], [], []
+        for document_id, kind, group in self._con().execute(
+                "SELECT document_id, kind, duplicate_group FROM clauses ORDER BY row"):
+            docs.append(document_id)
+            kinds.append(kind)
+            groups.append(group)
+        return docs, kinds, groups
+
+    def vector_rows(self) -> list[int]:
+        """The clause row of every FAISS vector id, in id order."""
+        return [r[0] for r in self._con().execute("SELECT clause_row FROM vectors ORDER BY vid")]
+
+    def clause_records(self, rows: Iterable[int]) -> dict[int, ClauseRecord]:
+        """The records of these clause rows (missing rows are left out)."""
+        wanted = sorted({int(r) for r in rows})
+        out: dict[int, ClauseRecord] = {}
+        for start in range(0, len(wanted), 500):  # SQLite caps the number of bound parameters
+            chunk = wanted[start:start + 500]
+            for r in self._con().execute(
+                    "SELECT row, id, document_id, kind, label, section_path_json, text, search_text, "
+                    f"line_start, line_end, duplicate_group FROM clauses WHERE row IN ({','.join('?' * len(chunk))})",
+                    chunk):
+                out[r["row"]] = ClauseRecord(r["row"], r["id"], r["document_id"], r["kind"], r["label"],
+                                             json.loads(r["section_path_json"] or "[]"), r["text"],
+                                             r["search_text"], r["line_start"], r["line_end"],
+                                             r["duplicate_group"])
+        return out
+
+    def document(self, document_id: str) -> Document | None:
+        """One document with its clauses and passages, or None."""
+        con = self._con()
+        d = con.execute("SELECT * FROM documents WHERE id = ?", (document_id,)).fetchone()
+        if d is None:
+            return None
+        doc = _document_from_row(d)
+        passages: dict[str, list[Passage]] = {}
+        for p in con.execute("SELECT p.* FROM passages p JOIN clauses c ON c.id = p.clause_id "
+                             "WHERE c.document_id = ? ORDER BY p.clause_id, p.idx", (document_id,)):
+            passages.setdefault(p["clause_id"], []).append(_passage_from_row(p))
+        doc.clauses = [_clause_from_row(c, passages.get(c["id"], [])) for c in con.execute(
+            "SELECT * FROM clauses WHERE document_id = ? ORDER BY row", (document_id,))]
+        return doc
+
+    def clause_document(self, clause_id: str) -> str | None:
+        """The id of the document holding clause `clause_id`, or None."""
+        r = self._con().execute("SELECT document_id FROM clauses WHERE id = ?", (clause_id,)).fetchone()
+        return r[0] if r else None
+
+    def group_members(self, group: str) -> list[tuple[str, str]]:
+        """(document id, clause id) of every clause in a duplicate group, in row order."""
+        return [(r[0], r[1]) for r in self._con().execute(
+            "SELECT document_id, id FROM clauses WHERE duplicate_group = ? ORDER BY row", (group,))]

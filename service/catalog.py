@@ -1,19 +1,21 @@
 """Browsing an index generation: documents with facet counts, outlines, clauses in context.
 
 Search lives in `KnowledgeBase`; this is the other half a reader needs (what is in
-the index, the whole document around a clause). It reads the generation's clause
-store through `index.store.load_documents` once, when the generation is loaded,
-and is read-only afterwards (safe to share between threads).
+the index, the whole document around a clause). It holds the documents' metadata
+and facet counts; a document's clauses are read from the generation's store when a
+reader asks for them (a few recent ones are kept), so a 1M-clause index costs no
+more memory here than its document list. Safe to share between threads.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 from index.build import STORE
-from index.store import load_documents
+from index.store import StoreReader
 from ingest.model import Clause, Document
 from ingest.outline import outline
 from service.results import Citation
@@ -39,6 +41,13 @@ def document_summary(doc: Document) -> dict:
             "clause_count": len(doc.clauses)}
 
 
+def _summary_from_row(row: dict, clause_count: int) -> dict:
+    """`document_summary` from a stored document row (the store keeps the same values as columns)."""
+    return {key: row[key] for key in ("id", "title", "issuer", "doc_number", "date", "year", "doc_type",
+                                      "status", "source_url", "file", "format", "line_start", "line_end")
+            } | {"clause_count": clause_count}
+
+
 @dataclass(frozen=True)
 class ClauseContext:
     """A clause, its document, the clauses before and after it, and its near-duplicates elsewhere."""
@@ -60,43 +69,65 @@ def _facet(values) -> list[dict]:
 
 
 class Catalog:
-    """Documents and clauses of one generation, indexed for lookups by id."""
+    """Documents and clauses of one generation, looked up by id."""
 
-    def __init__(self, documents: list[Document]) -> None:
-        self.documents = documents
-        self._docs = {d.id: d for d in documents}
-        self._where: dict[str, tuple[Document, int]] = {}
-        self._groups: dict[str, list[tuple[Document, Clause]]] = {}
-        for doc in documents:
-            for i, clause in enumerate(doc.clauses):
-                self._where[clause.id] = (doc, i)
-                if clause.duplicate_group:
-                    self._groups.setdefault(clause.duplicate_group, []).append((doc, clause))
-        summaries = [document_summary(d) for d in documents]
-        self.facets = {"issuers": _facet(s["issuer"] for s in summaries),
-                       "doc_types": _facet(s["doc_type"] for s in summaries),
-                       "years": sorted(_facet(s["year"] for s in summaries),
+    CACHED_DOCUMENTS = 32  # documents kept parsed for reader views and clause contexts
+
+    def __init__(self, store: StoreReader) -> None:
+        self.store = store
+        counts = store.clause_counts()
+        self.summaries = [_summary_from_row(row, counts.get(row["id"], 0)) for row in store.documents()]
+        self._ids = {s["id"] for s in self.summaries}
+        self.facets = {"issuers": _facet(s["issuer"] for s in self.summaries),
+                       "doc_types": _facet(s["doc_type"] for s in self.summaries),
+                       "years": sorted(_facet(s["year"] for s in self.summaries),
                                        key=lambda r: (r["value"] is None, -(r["value"] or 0)))}
-        self.summaries = summaries
+        self._cache: OrderedDict[str, Document] = OrderedDict()
+        self._lock = threading.Lock()
 
     @classmethod
     def load(cls, generation_path: Path) -> "Catalog":
-        documents, _sources = load_documents(Path(generation_path) / STORE)
-        return cls(documents)
+        return cls(StoreReader(Path(generation_path) / STORE))
 
     def document(self, document_id: str) -> Document | None:
-        return self._docs.get(document_id)
+        """The document with its clauses (read from the store, then kept among the recent ones)."""
+        if document_id not in self._ids:
+            return None
+        with self._lock:
+            doc = self._cache.get(document_id)
+            if doc is not None:
+                self._cache.move_to_end(document_id)
+                return doc
+        doc = self.store.document(document_id)
+        with self._lock:
+            self._cache[document_id] = doc
+            while len(self._cache) > self.CACHED_DOCUMENTS:
+                self._cache.popitem(last=False)
+        return doc
 
     def outline(self, document: Document) -> list[dict]:
         """The document's heading tree; every node names the clause that opens it."""
         return [node.as_dict() for node in outline(document)]
 
+    def _clause_in(self, document_id: str, clause_id: str) -> tuple[Document, int] | None:
+        doc = self.document(document_id)
+        if doc is None:
+            return None
+        i = next((i for i, c in enumerate(doc.clauses) if c.id == clause_id), None)
+        return None if i is None else (doc, i)
+
     def context(self, clause_id: str) -> ClauseContext | None:
-        found = self._where.get(clause_id)
+        document_id = self.store.clause_document(clause_id)
+        found = self._clause_in(document_id, clause_id) if document_id else None
         if found is None:
             return None
         doc, i = found
         clause = doc.clauses[i]
-        duplicates = [(d, c) for d, c in self._groups.get(clause.duplicate_group or "", []) if c.id != clause.id]
+        duplicates = []
+        if clause.duplicate_group:
+            for other_doc, other_id in self.store.group_members(clause.duplicate_group):
+                where = self._clause_in(other_doc, other_id) if other_id != clause.id else None
+                if where is not None:
+                    duplicates.append((where[0], where[0].clauses[where[1]]))
         return ClauseContext(doc, clause, doc.clauses[i - 1] if i > 0 else None,
                              doc.clauses[i + 1] if i + 1 < len(doc.clauses) else None, duplicates)

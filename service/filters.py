@@ -44,9 +44,13 @@ class SearchFilters:
 
 
 def allowed_rows(filters: SearchFilters | None, documents: dict[str, dict],
-                 clause_documents: list[str]) -> np.ndarray | None:
-    """Boolean mask over clause rows, or None when nothing is filtered."""
+                 clause_doc: np.ndarray) -> np.ndarray | None:
+    """Boolean mask over clause rows, or None when nothing is filtered.
+
+    `documents` are the document rows in store order; `clause_doc` gives each clause
+    row's position in that order.
+    """
     if filters is None or not filters.active:
         return None
-    ok_docs = {doc_id for doc_id, doc in documents.items() if filters.allows(doc)}
-    return np.fromiter((d in ok_docs for d in clause_documents), dtype=bool, count=len(clause_documents))
+    ok_docs = np.fromiter((filters.allows(doc) for doc in documents.values()), dtype=bool, count=len(documents))
+    return ok_docs[clause_doc] if len(clause_doc) else np.zeros(0, dtype=bool)

@@ -9,8 +9,6 @@ when the best confidence is under the threshold. No web code here.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +16,7 @@ import numpy as np
 from index.build import DENSE, LEXICAL, STORE
 from index.generation import Generation, open_generation
 from index.lexical import LexicalIndex
-from index.store import connect_readonly
+from index.store import ClauseRecord, StoreReader
 from service import fusion
 from service.confidence import NO_ANSWER_THRESHOLD, Evidence, confidence
 from service.filters import SearchFilters, allowed_rows
@@ -31,20 +29,6 @@ CANDIDATES = 100  # per retriever; fusion looks at no more than this many from e
 
 class ModelMismatch(Exception):
     """The index was built with another embedding model than the one offered for queries."""
-
-
-@dataclass
-class _Clause:
-    id: str
-    document_id: str
-    kind: str
-    label: str | None
-    section_path: list[str]
-    text: str
-    search_text: str
-    line_start: int
-    line_end: int
-    duplicate_group: str | None
 
 
 def _embedder_for(model_id: str):
@@ -63,27 +47,21 @@ class KnowledgeBase:
         if embedder is not None:
             self._check_model(embedder)
         self._embedder = embedder
-        con = connect_readonly(generation.path / STORE)
-        try:
-            self.documents = {r["id"]: dict(r) for r in con.execute(
-                "SELECT id, file, title, issuer, doc_number, date, year, doc_type, status, "
-                "source_url, format, encoding, line_start, line_end FROM documents ORDER BY rowid")}
-            self.clauses = [
-                _Clause(r["id"], r["document_id"], r["kind"], r["label"], json.loads(r["section_path_json"]),
-                        r["text"], r["search_text"], r["line_start"], r["line_end"], r["duplicate_group"])
-                for r in con.execute("SELECT * FROM clauses ORDER BY row")]
-            self.vector_rows = np.array([r[0] for r in con.execute(
-                "SELECT clause_row FROM vectors ORDER BY vid")], dtype=np.int64)
-        finally:
-            con.close()
-        self.row_of = {c.id: i for i, c in enumerate(self.clauses)}
-        self.groups: dict[str, list[int]] = {}
-        for i, c in enumerate(self.clauses):
-            if c.duplicate_group:
-                self.groups.setdefault(c.duplicate_group, []).append(i)
-        self.clause_documents = [c.document_id for c in self.clauses]
-        self.clause_kinds = [c.kind for c in self.clauses]
-        self.lexical = LexicalIndex.load(generation.path / LEXICAL, len(self.clauses))
+        # Only per-row arrays stay in memory (a few bytes per clause, so 1M clauses fit);
+        # texts and citations are read from the store for the rows a result shows.
+        self.store = StoreReader(generation.path / STORE)
+        self.documents = {d["id"]: d for d in self.store.documents()}
+        doc_ids, kinds, groups = self.store.clause_columns()
+        doc_index = {doc_id: i for i, doc_id in enumerate(self.documents)}
+        self.clause_doc = np.fromiter((doc_index[d] for d in doc_ids), dtype=np.int32, count=len(doc_ids))
+        self.kind_names = sorted(set(kinds))
+        codes = {k: i for i, k in enumerate(self.kind_names)}
+        self.clause_kind = np.fromiter((codes[k] for k in kinds), dtype=np.int8, count=len(kinds))
+        self.group_of, self._group_rows = _duplicate_groups(groups)
+        self.vector_rows = np.asarray(self.store.vector_rows(), dtype=np.int64)
+        self.size = len(doc_ids)
+        del doc_ids, kinds, groups
+        self.lexical = LexicalIndex.load(generation.path / LEXICAL, self.size)
         from index.dense import DenseIndex
 
         self.dense = DenseIndex.load(generation.path / DENSE)
@@ -120,8 +98,7 @@ class KnowledgeBase:
         scores = self.lexical.scores(tokens)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
-        top = np.argsort(-scores, kind="stable")[:CANDIDATES]
-        return {int(r): float(scores[r]) for r in top if scores[r] > 0}
+        return _top(scores, CANDIDATES)
 
     def _dense(self, query: str, mask: np.ndarray | None) -> dict[int, float]:
         """Best cosine per clause over its vectors (the clause and its passages)."""
@@ -147,14 +124,14 @@ class KnowledgeBase:
         tokens = tokenize(form) if form else []
         if not form or k <= 0:
             return SearchResponse(query, [], True, 0.0, mode)
-        mask = allowed_rows(filters, self.documents, self.clause_documents)
+        mask = allowed_rows(filters, self.documents, self.clause_doc)
         lexical = self._lexical(tokens, mask) if mode != "dense" else {}
         dense = self._dense(form, mask) if mode != "lexical" else {}
         if mode == "hybrid":
             fused = fusion.fuse(lexical, dense)
         else:
             fused = lexical or dense
-        fused = fusion.demote_structural(fused, self.clause_kinds)
+        fused = fusion.demote_structural(fused, {r: self.kind_names[self.clause_kind[r]] for r in fused})
         order = fusion.ranked(fused)
         evidence = Evidence(query_tokens=tokens, lexical=lexical, dense=dense,
                             idf=self.lexical.idf(tokens))
@@ -164,34 +141,67 @@ class KnowledgeBase:
 
     # -- results ---------------------------------------------------------------------------
 
-    def citation(self, row: int) -> Citation:
-        c = self.clauses[row]
-        d = self.documents[c.document_id]
-        return Citation(document_id=c.document_id, title=d["title"], issuer=d["issuer"],
-                        doc_number=d["doc_number"], date=d["date"], section_path=c.section_path,
-                        label=c.label, file=d["file"], line_start=c.line_start, line_end=c.line_end)
+    def citation(self, clause: ClauseRecord) -> Citation:
+        d = self.documents[clause.document_id]
+        return Citation(document_id=clause.document_id, title=d["title"], issuer=d["issuer"],
+                        doc_number=d["doc_number"], date=d["date"], section_path=clause.section_path,
+                        label=clause.label, file=d["file"], line_start=clause.line_start, line_end=clause.line_end)
+
+    def duplicates_of(self, row: int) -> list[int]:
+        """The other rows of `row`'s near-duplicate group (empty when it has none)."""
+        group = int(self.group_of[row])
+        if group < 0:
+            return []
+        return [int(r) for r in self._group_rows[group] if r != row]
 
     def _collapse(self, order: list[int], fused: dict[int, float], k: int,
                   evidence: Evidence) -> list[SearchResult]:
-        results: list[SearchResult] = []
-        seen_groups: set[str] = set()
+        shown: list[tuple[int, list[int]]] = []  # (row, its duplicates), best first
+        seen_groups: set[int] = set()
         for row in order:
-            clause = self.clauses[row]
-            if clause.duplicate_group:
-                if clause.duplicate_group in seen_groups:
+            group = int(self.group_of[row])
+            if group >= 0:
+                if group in seen_groups:
                     continue
-                seen_groups.add(clause.duplicate_group)
-            others = [r for r in self.groups.get(clause.duplicate_group or "", []) if r != row]
+                seen_groups.add(group)
+            shown.append((row, self.duplicates_of(row)))
+            if len(shown) == k:
+                break
+        records = self.store.clause_records({r for row, others in shown for r in (row, *others)})
+        results: list[SearchResult] = []
+        for row, others in shown:
+            clause = records[row]
             doc = self.documents[clause.document_id]
             results.append(SearchResult(
                 id=clause.id, text=clause.text, score=fused[row], file=doc["file"],
-                citation=self.citation(row), rank=len(results) + 1,
+                citation=self.citation(clause), rank=len(results) + 1,
                 confidence=confidence(row, clause.search_text, evidence),
                 document_type=doc["doc_type"],
                 highlights=highlight(clause.text, evidence.query_tokens),
-                also_in=[self.citation(r) for r in others],
-                also_in_ids=[self.clauses[r].id for r in others],
+                also_in=[self.citation(records[r]) for r in others],
+                also_in_ids=[records[r].id for r in others],
                 scores={"lexical": evidence.lexical.get(row), "dense": evidence.dense.get(row)}))
-            if len(results) == k:
-                break
         return results
+
+
+def _top(scores: np.ndarray, n: int) -> dict[int, float]:
+    """The n best positive scores by row, best first (ties: lower row first), without sorting all rows."""
+    if len(scores) > n:
+        cut = np.argpartition(-scores, n - 1)[:n]
+    else:
+        cut = np.arange(len(scores))
+    top = cut[np.lexsort((cut, -scores[cut]))]
+    return {int(r): float(scores[r]) for r in top if scores[r] > 0}
+
+
+def _duplicate_groups(groups: list[str | None]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Per row, a group number (-1: none), and each group's rows in row order."""
+    numbers: dict[str, int] = {}
+    group_of = np.full(len(groups), -1, dtype=np.int32)
+    for row, group in enumerate(groups):
+        if group is not None:
+            group_of[row] = numbers.setdefault(group, len(numbers))
+    members = np.flatnonzero(group_of >= 0)
+    by_group = members[np.argsort(group_of[members], kind="stable")]
+    bounds = np.searchsorted(group_of[by_group], np.arange(len(numbers) + 1))
+    return group_of, [by_group[bounds[g]:bounds[g + 1]] for g in range(len(numbers))]
