@@ -21,6 +21,7 @@ from service import fusion
 from service.confidence import NO_ANSWER_THRESHOLD, Evidence, confidence
 from service.filters import SearchFilters, allowed_rows
 from service.highlight import highlight
+from service.query_batching import QueryBatcher
 from service.results import Citation, SearchResponse, SearchResult
 
 MODES = ("hybrid", "dense", "lexical")
@@ -47,6 +48,8 @@ class KnowledgeBase:
         if embedder is not None:
             self._check_model(embedder)
         self._embedder = embedder
+        # Concurrent searches share forward passes of the query encoder (service/query_batching.py).
+        self._queries = QueryBatcher(lambda texts: self.embedder.embed_queries(texts))
         # Only per-row arrays stay in memory (a few bytes per clause, so 1M clauses fit);
         # texts and citations are read from the store for the rows a result shows.
         self.store = StoreReader(generation.path / STORE)
@@ -102,7 +105,7 @@ class KnowledgeBase:
 
     def _dense(self, query: str, mask: np.ndarray | None) -> dict[int, float]:
         """Best cosine per clause over its vectors (the clause and its passages)."""
-        vector = self.embedder.embed_queries([query])[0]
+        vector = self._queries.embed(query)
         allowed = None if mask is None else np.flatnonzero(mask[self.vector_rows])
         ids, sims = self.dense.search(vector, CANDIDATES * 2, allowed)
         best: dict[int, float] = {}
