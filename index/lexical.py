@@ -44,7 +44,9 @@ class LexicalIndex:
     def load(cls, folder: Path, n_docs: int) -> "LexicalIndex":
         import bm25s
 
-        retriever = bm25s.BM25.load(str(folder), allow_pickle=False, show_progress=False)
+        # Memory-mapped: a query reads only its terms' postings, so a 1M-clause index
+        # need not sit in the server's private memory.
+        retriever = bm25s.BM25.load(str(folder), allow_pickle=False, show_progress=False, mmap=True)
         doc_freq = json.loads((folder / DOC_FREQ).read_text(encoding="utf-8"))
         return cls(retriever, n_docs, doc_freq)
 
