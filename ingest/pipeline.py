@@ -83,16 +83,44 @@ def fingerprint(path: str | Path) -> str | None:
     return f"{digest}:{INGEST_VERSION}:{NORMALIZATION_VERSION}:{dictionary_hash()}"
 
 
+# Parse in worker processes only when there is at least this much to parse: starting a
+# worker (imports, OpenCC and segmenter dictionaries) costs about a second.
+PARALLEL_MIN_FILES = 8
+PARALLEL_MIN_BYTES = 2 * 1024 * 1024
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def auto_jobs(sizes: Sequence[int]) -> int:
+    """Worker processes worth using for files of these byte sizes: 1 for a small run
+    (fewer than PARALLEL_MIN_FILES files or PARALLEL_MIN_BYTES in all), else every core."""
+    if len(sizes) < PARALLEL_MIN_FILES or sum(sizes) < PARALLEL_MIN_BYTES:
+        return 1
+    return max(1, min(available_cores(), len(sizes)))
+
+
 def ingest_paths(paths: Sequence[str | Path], max_bytes: int = DEFAULT_MAX_BYTES,
-                 indexed: dict[str, str] | None = None) -> IngestRun:
+                 indexed: dict[str, str] | None = None, jobs: int | None = 1,
+                 near_duplicates: bool = True) -> IngestRun:
     """Ingest files and folders (recursively). A file that fails is recorded, not raised.
 
     `indexed` maps files to the fingerprints an existing index recorded; a file whose
     fingerprint is the same is not parsed again and is listed in `run.unchanged`.
+    `jobs` worker processes parse the files (None: `auto_jobs`); results are in file
+    order and identical to a one-process run. `near_duplicates=False` skips linking
+    near-identical clauses across the run (every `duplicate_group` stays None), for
+    callers that group them another way.
     """
     from ingest.duplicates import group_near_duplicates
 
     run = IngestRun()
+    todo: list[tuple[Path, str]] = []
     for absolute, relative in discover(paths):
         run.root_by_file[relative] = str(absolute)
         stamp = fingerprint(absolute)
@@ -101,9 +129,54 @@ def ingest_paths(paths: Sequence[str | Path], max_bytes: int = DEFAULT_MAX_BYTES
         if indexed and stamp is not None and indexed.get(relative) == stamp:
             run.unchanged.append(relative)
             continue
-        run.results.append(ingest_file(absolute, relative, max_bytes=max_bytes))
-    group_near_duplicates([c for d in run.documents for c in d.clauses])
+        todo.append((absolute, relative))
+    if jobs is None:
+        jobs = auto_jobs([_size(absolute) for absolute, _ in todo])
+    run.results = parse_files(todo, max_bytes, jobs)
+    if near_duplicates:
+        group_near_duplicates([c for d in run.documents for c in d.clauses])
     return run
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _ingest_item(item: tuple[Path, str, int]) -> FileResult:
+    absolute, relative, max_bytes = item
+    return ingest_file(absolute, relative, max_bytes=max_bytes)
+
+
+def parse_files(files: Sequence[tuple[Path, str]], max_bytes: int = DEFAULT_MAX_BYTES,
+                jobs: int = 1) -> list[FileResult]:
+    """`ingest_file` for each (absolute, relative) pair, in order, in up to `jobs` processes.
+
+    Workers are spawned (not forked: the caller may hold threads of an embedding runtime).
+    A file's failure is its result's `failure`, as in one process.
+    """
+    items = [(absolute, relative, max_bytes) for absolute, relative in files]
+    jobs = max(1, min(jobs, len(items)))
+    if jobs == 1:
+        return [_ingest_item(item) for item in items]
+    import multiprocessing
+    import warnings
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # Small chunks keep both workers busy to the end; several files per chunk save round trips.
+    chunk = max(1, min(16, len(items) // (jobs * 8)))
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            return list(pool.map(_ingest_item, items, chunksize=chunk))
+    except BrokenProcessPool as exc:
+        # A worker died (out of memory, or a caller whose main module cannot be re-imported,
+        # such as a script read from stdin): parse in this process instead.
+        warnings.warn(f"parsing in {jobs} processes failed ({exc}); parsing {len(items)} files in one process",
+                      RuntimeWarning, stacklevel=2)
+        return [_ingest_item(item) for item in items]
 
 
 def ingest_file(path: str | Path, relative: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> FileResult:

@@ -124,3 +124,34 @@ def test_reingesting_skips_unchanged_files_and_parses_only_the_changed_one(tmp_p
     assert {d["file"] for d in kb.documents.values()} == {"000_3adddd7c9c291dd6.txt", "002_e058e02591a1b2b6.txt"}
     found = kb.search("各地要结合实际抓好落实", k=1, mode="lexical").results
     assert found and "各地要结合实际抓好落实" in found[0].text
+
+
+def _indexed_clauses(index: Path) -> list[tuple]:
+    from index.build import STORE
+    from index.generation import open_generation
+    from index.store import load_documents
+
+    documents, _sources = load_documents(open_generation(index, verify=False).path / STORE)
+    return sorted((c.id, c.text, tuple(c.tokens), c.duplicate_group) for d in documents for c in d.clauses)
+
+
+def test_parsing_in_two_processes_indexes_the_same_clauses_and_reports_the_same_failures(
+        downloads, tmp_path, tiny_model_path, capsys):
+    shutil.copy(CORPUS / "000_3adddd7c9c291dd6.txt", downloads)
+    statuses, failed = [], []
+    for jobs in ("1", "2"):
+        status = main(["ingest", str(downloads), "--index", str(tmp_path / f"index-{jobs}"),
+                       "--model", tiny_model_path, "--jobs", jobs])
+        out, err = capsys.readouterr()
+        statuses.append(status)
+        failed.append(sorted(line.split(":")[0] for line in err.splitlines() if line.startswith("FAILED")))
+        assert "read 3/8 files" in out
+    assert statuses == [1, 1]
+    assert failed[0] == failed[1] and len(failed[0]) == 5
+    assert _indexed_clauses(tmp_path / "index-1") == _indexed_clauses(tmp_path / "index-2")
+
+
+def test_jobs_must_be_a_positive_number(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["ingest", str(CORPUS), "--index", str(tmp_path / "index"), "--jobs", "0"])
+    assert "--jobs takes a whole number of processes, 1 or more" in capsys.readouterr().err
