@@ -7,7 +7,9 @@ corpus sentences) embedded as queries by the same model. Ground truth is exact
 inner-product search over the same vectors. The index is built through
 `index.dense.DenseIndex.build`, so what is measured is what policykb builds.
 
-    /work/venv/bin/python -m benchmarks.index_types --sizes 10k,100k,1m
+    .venv/bin/python -m benchmarks.index_types --sizes 10k,100k,1m --nprobe 32,64,96,192
+
+At 1M, --kinds ivf-fp16,ivf-sq8 skips HNSW (it is skipped above --hnsw-max anyway).
 """
 
 from __future__ import annotations
@@ -71,10 +73,15 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--nprobe", default="16,32,48,96", help="IVF settings to try")
     parser.add_argument("--ef", default="64,128", help="HNSW efSearch settings to try")
-    parser.add_argument("--kinds", default="ivf-sq8,hnsw", help="approximate kinds to measure (ivf-sq8, ivf-fp16, hnsw)")
+    parser.add_argument("--kinds", default="ivf-fp16,ivf-sq8,hnsw",
+                        help="approximate kinds to measure (ivf-fp16, ivf-sq8, hnsw)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="FAISS OpenMP threads (default: FAISS's own, = cores; one query uses ~1 with IVF)")
     parser.add_argument("--hnsw-max", type=int, default=200_000, help="skip HNSW above this many vectors (build time)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
+    if args.threads:
+        faiss.omp_set_num_threads(args.threads)
 
     embedder = load_embedder(args.model)
     pool = sentence_pool(embedder)

@@ -1,18 +1,27 @@
 """Dense vectors in FAISS, keyed by int64 ids that the store maps to clauses/passages.
 
 Vectors are L2-normalized, so inner product is the cosine. The index type is chosen by
-the number of vectors (`choose_index_spec`; figures in docs/performance.md):
+the number of vectors (`choose_index_spec`; figures in docs/performance.md, "FAISS index
+types"):
 
 - up to `FLAT_MAX` vectors: exact search (`IndexIDMap2(IndexFlatIP)`, "flat-ip"):
   no recall loss, ~2.5 ms per query at 13.5k vectors but ~50 ms at 135k and ~0.5 s at
   1.35M on this project's shared 2-core machine;
-- above: an inverted file with 8-bit scalar-quantized vectors ("ivf-sq8",
-  `IndexIVFScalarQuantizer`, inner product), nlist ≈ 4·√n lists and `nprobe` lists
-  searched per query: ~1 ms per query, a quarter of flat's memory; recall@10 against
-  exact search 0.97 at 135k vectors and 0.945 at 1.35M (nprobe 96). "ivf-fp16" (half
-  precision, half of flat's memory) and "hnsw" can be forced for measurement.
+- above: an inverted file with half-precision vectors ("ivf-fp16",
+  `IndexIVFScalarQuantizer` QT_fp16 on residuals, inner product), nlist ≈ 4·√n lists and
+  `IVF_NPROBE` = 96 lists searched per query. recall@10 against exact search: 0.970 at
+  135k vectors (~1–1.5 ms per query) and 0.987 at 1.35M (4–9 ms, shared machine), at
+  781 bytes per vector (1.05 GB at 1.35M; flat takes 1,544).
 
-The kind and its parameters are recorded in the manifest (`index_kind`, `index_params`).
+Why fp16 and not 8-bit ("ivf-sq8", 397 B/vector, still selectable): at 1.35M vectors the
+exact top-10 lie within ~0.002 of cosine of each other, and 8-bit codes cannot order them:
+ivf-sq8 levels off at recall 0.93–0.953 however many lists are searched, while ivf-fp16 and
+an unquantized IVF reach 0.99 at the same nprobe. At 135k the lists searched, not the
+codes, limit recall (ivf-sq8, ivf-fp16 and unquantized IVF all give 0.97 at nprobe 96).
+"hnsw" can be forced for measurement (4 ms per query at 135k, 1,816 B/vector, slow to build).
+
+The kind and its parameters are recorded in the manifest (`index_kind`, `index_params`);
+`DenseIndex.load` reads both back from the FAISS file itself.
 """
 
 from __future__ import annotations
@@ -24,10 +33,11 @@ from pathlib import Path
 import numpy as np
 
 FLAT_MAX = 50_000  # vectors; above this an approximate index is built (flat: ~50 ms at 135k vectors)
-IVF_NPROBE = 96  # lists searched per query (recall@10 vs exact: 0.97 at 135k, 0.945 at 1.35M vectors)
-IVF_TRAIN_MAX = 200_000  # vectors sampled to train the coarse quantizer and the SQ ranges
+IVF_NPROBE = 96  # lists searched per query (ivf-fp16 recall@10 vs exact: 0.97 at 135k, 0.99 at 1.35M vectors)
+IVF_TRAIN_MAX = 200_000  # vectors sampled to train the coarse quantizer (and the SQ ranges)
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 96
-KINDS = ("flat-ip", "ivf-sq8", "ivf-fp16", "hnsw")
+KINDS = ("flat-ip", "ivf-fp16", "ivf-sq8", "hnsw")
+APPROXIMATE_KIND = "ivf-fp16"  # built above FLAT_MAX
 _QUANTIZERS = {"ivf-sq8": "QT_8bit", "ivf-fp16": "QT_fp16"}
 
 
@@ -46,13 +56,13 @@ def ivf_lists(n_vectors: int) -> int:
 
 def choose_index_spec(n_vectors: int, kind: str | None = None) -> IndexSpec:
     """The index to build for this many vectors; `kind` forces one of KINDS (benchmarks)."""
-    kind = kind or ("flat-ip" if n_vectors <= FLAT_MAX else "ivf-sq8")
+    kind = kind or ("flat-ip" if n_vectors <= FLAT_MAX else APPROXIMATE_KIND)
     if kind == "flat-ip":
         return IndexSpec("flat-ip", {"metric": "inner_product"})
     if kind in _QUANTIZERS:
         nlist = ivf_lists(n_vectors)
         return IndexSpec(kind, {"metric": "inner_product", "nlist": nlist, "nprobe": min(IVF_NPROBE, nlist),
-                                "quantizer": _QUANTIZERS[kind], "train_max": IVF_TRAIN_MAX})
+                                "quantizer": _QUANTIZERS[kind]})
     if kind == "hnsw":
         return IndexSpec("hnsw", {"metric": "inner_product", "M": HNSW_M,
                                   "efConstruction": HNSW_EF_CONSTRUCTION, "efSearch": HNSW_EF_SEARCH})
@@ -76,8 +86,8 @@ def _make_index(spec: IndexSpec, vectors: np.ndarray, dim: int):
         index = faiss.IndexIVFScalarQuantizer(quantizer, dim, p["nlist"], qtype,
                                               faiss.METRIC_INNER_PRODUCT)
         rng = np.random.default_rng(0)  # seeded sample: the same vectors build the same index
-        sample = vectors if len(vectors) <= p["train_max"] else \
-            vectors[np.sort(rng.choice(len(vectors), p["train_max"], replace=False))]
+        sample = vectors if len(vectors) <= IVF_TRAIN_MAX else \
+            vectors[np.sort(rng.choice(len(vectors), IVF_TRAIN_MAX, replace=False))]
         index.train(np.ascontiguousarray(sample, dtype=np.float32))
         index.nprobe = p["nprobe"]
         return index
@@ -85,6 +95,29 @@ def _make_index(spec: IndexSpec, vectors: np.ndarray, dim: int):
     index.hnsw.efConstruction = p["efConstruction"]
     index.hnsw.efSearch = p["efSearch"]
     return faiss.IndexIDMap2(index)
+
+
+def describe_index(index) -> tuple[str, dict]:
+    """The kind and params of a FAISS index this module built (as `choose_index_spec` names them)."""
+    import faiss
+
+    metric = "inner_product" if index.metric_type == faiss.METRIC_INNER_PRODUCT else "l2"
+    try:
+        ivf = faiss.extract_index_ivf(index)
+    except RuntimeError:
+        ivf = None
+    if ivf is not None:
+        ivf = faiss.downcast_index(ivf)
+        if not isinstance(ivf, faiss.IndexIVFScalarQuantizer):
+            raise ValueError(f"Unsupported IVF index {type(ivf).__name__}; rebuild the index (policykb ingest).")
+        names = {getattr(faiss.ScalarQuantizer, q): (kind, q) for kind, q in _QUANTIZERS.items()}
+        kind, qname = names[ivf.sq.qtype]
+        return kind, {"metric": metric, "nlist": int(ivf.nlist), "nprobe": int(ivf.nprobe), "quantizer": qname}
+    inner = faiss.downcast_index(index.index) if isinstance(index, faiss.IndexIDMap) else index
+    if isinstance(inner, faiss.IndexHNSW):
+        return "hnsw", {"metric": metric, "M": int(inner.hnsw.nb_neighbors(1)),
+                        "efConstruction": int(inner.hnsw.efConstruction), "efSearch": int(inner.hnsw.efSearch)}
+    return "flat-ip", {"metric": metric}
 
 
 @dataclass
@@ -115,22 +148,13 @@ class DenseIndex:
 
     @classmethod
     def load(cls, path: Path) -> "DenseIndex":
+        """Read an index written by `save`; its kind and params are read from the index itself
+        (the same values `build` recorded in the manifest)."""
         import faiss
 
         index = faiss.read_index(str(path))
-        try:
-            ivf = faiss.extract_index_ivf(index)
-        except RuntimeError:
-            ivf = None
-        if ivf is not None:
-            sq = faiss.downcast_index(ivf)
-            fp16 = isinstance(sq, faiss.IndexIVFScalarQuantizer) and sq.sq.qtype == faiss.ScalarQuantizer.QT_fp16
-            kind = "ivf-fp16" if fp16 else "ivf-sq8"
-            return cls(index, kind, {"nlist": int(ivf.nlist), "nprobe": int(ivf.nprobe)})
-        inner = faiss.downcast_index(index.index) if hasattr(index, "index") else index
-        if isinstance(inner, faiss.IndexHNSW):
-            return cls(index, "hnsw", {"efSearch": int(inner.hnsw.efSearch)})
-        return cls(index, "flat-ip", {})
+        kind, params = describe_index(index)
+        return cls(index, kind, params)
 
     @property
     def dim(self) -> int:

@@ -182,3 +182,82 @@ def test_a_build_killed_midway_leaves_the_previous_index_serving_correct_answers
     answer = KnowledgeBase.load(index_dir).search("入部教育应在入部两年内完成", k=1, mode="lexical")
     assert "入部两年内" in answer.results[0].text
     assert all((p / "manifest.json").exists() for p in (index_dir / "generations").iterdir())
+
+
+# -- the dense index types (index/dense.py) ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def mixed_vectors(tiny_model) -> "np.ndarray":
+    """~4,000 distinct vectors mixed from real embeddings of the bundled corpus's sentences,
+    as the benchmarks derive large corpora (benchmarks/make_corpus.derive_vectors)."""
+    import numpy as np
+
+    from benchmarks.common import SentencePool, split_sentences
+    from benchmarks.make_corpus import derive_vectors, draw_clauses
+    from index.embedders import load_embedder
+
+    sentences = sorted({s for p in sorted(CORPUS.glob("*.txt"))[:6] for s in split_sentences(p.read_text("utf-8"))})[:400]
+    embedder = load_embedder(str(tiny_model))
+    pool = SentencePool(embedder.model_id, sentences, embedder.embed_passages(sentences))
+    vectors = derive_vectors(pool, draw_clauses(4200, len(sentences), seed=3))
+    return np.unique(vectors, axis=0)  # distinct rows, so each vector's own id is its only exact hit
+
+
+def exact_top(vectors, query, k, allowed=None):
+    import numpy as np
+
+    scores = vectors @ query
+    if allowed is not None:
+        scores = np.where(np.isin(np.arange(len(vectors)), allowed), scores, -np.inf)
+    return np.argsort(-scores, kind="stable")[:k]
+
+
+def test_the_index_chosen_above_the_flat_limit_finds_each_indexed_vector_as_its_own_top_hit(mixed_vectors):
+    import numpy as np
+
+    from index.dense import FLAT_MAX, DenseIndex, choose_index_spec
+
+    kind = choose_index_spec(FLAT_MAX + 1).kind
+    assert kind != "flat-ip"
+    ids = np.arange(len(mixed_vectors), dtype=np.int64)
+    dense = DenseIndex.build(mixed_vectors, ids, mixed_vectors.shape[1], kind=kind)
+    assert dense.kind == kind and dense.size == len(mixed_vectors)
+    for i in np.random.default_rng(1).choice(len(mixed_vectors), 60, replace=False):
+        found, scores = dense.search(mixed_vectors[i], 10)
+        assert found[0] == i and abs(scores[0] - 1.0) < 1e-2
+
+
+@pytest.mark.parametrize("kind", ["flat-ip", "ivf-fp16", "ivf-sq8", "hnsw"])
+def test_a_filtered_dense_search_returns_only_allowed_ids_best_first(mixed_vectors, kind):
+    import numpy as np
+
+    from index.dense import DenseIndex
+
+    ids = np.arange(len(mixed_vectors), dtype=np.int64)
+    dense = DenseIndex.build(mixed_vectors, ids, mixed_vectors.shape[1], kind=kind)
+    allowed = np.random.default_rng(2).choice(len(mixed_vectors), 150, replace=False)
+    query = mixed_vectors[int(allowed[0])]
+    found, scores = dense.search(query, 10, allowed_ids=allowed)
+    assert len(found) == 10 and set(found) <= set(allowed.tolist())
+    assert found[0] == allowed[0] == exact_top(mixed_vectors, query, 1, allowed)[0]
+    assert list(scores) == sorted(scores, reverse=True)
+    assert len(dense.search(query, 10, allowed_ids=np.array([], dtype=np.int64))[0]) == 0
+
+
+@pytest.mark.parametrize("kind", ["ivf-fp16", "ivf-sq8", "hnsw"])
+def test_an_approximate_dense_index_keeps_its_kind_params_and_answers_after_save_and_load(mixed_vectors, tmp_path, kind):
+    import numpy as np
+
+    from index.dense import DenseIndex
+
+    ids = np.arange(len(mixed_vectors), dtype=np.int64) + 1000  # ids are the store's, not row numbers
+    dense = DenseIndex.build(mixed_vectors, ids, mixed_vectors.shape[1], kind=kind)
+    dense.save(tmp_path / "dense.faiss")
+    loaded = DenseIndex.load(tmp_path / "dense.faiss")
+    assert (loaded.kind, loaded.params) == (dense.kind, dense.params)
+    assert (loaded.dim, loaded.size) == (mixed_vectors.shape[1], len(mixed_vectors))
+    query = mixed_vectors[42]
+    before, after = dense.search(query, 10), loaded.search(query, 10)
+    assert after[0][0] == 1042 and np.array_equal(before[0], after[0])
+    allowed = ids[:300:3]
+    assert set(loaded.search(query, 5, allowed_ids=allowed)[0]) <= set(allowed.tolist())
