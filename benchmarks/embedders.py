@@ -2,8 +2,8 @@
 
 Run from the repository root:
 
-    /work/venv/bin/python benchmarks/embedders.py            # all thread settings, 2 rounds
-    /work/venv/bin/python benchmarks/embedders.py --quick    # the chosen setting only
+    .venv/bin/python benchmarks/embedders.py            # all thread settings, 2 rounds
+    .venv/bin/python benchmarks/embedders.py --quick    # the chosen setting only
 
 Each setting runs in a fresh subprocess, because OpenMP reads its settings once,
 when the engine loads. Settings are interleaved over rounds so that load from

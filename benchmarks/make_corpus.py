@@ -13,7 +13,7 @@ embedding cache under the embedder's model id, so `index.build.build_index` with
 real embedder finds every text cached and embeds nothing: the real build path, at a
 size this machine cannot embed.
 
-    /work/venv/bin/python -m benchmarks.make_corpus --size 100k   # -> .policykb/bench/corpus-100k/
+    .venv/bin/python -m benchmarks.make_corpus --size 100k   # -> .policykb/bench/corpus-100k/
 """
 
 from __future__ import annotations

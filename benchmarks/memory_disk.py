@@ -6,7 +6,7 @@ manifest; the shared embedding cache apart), per clause; then `policykb serve` o
 (RSS) — what a deployment must provision. The FAISS type is the one the build chose
 (index.dense.choose_index_spec), read from the manifest.
 
-    /work/venv/bin/python -m benchmarks.memory_disk --sizes 10k,100k
+    .venv/bin/python -m benchmarks.memory_disk --sizes 10k,100k
 """
 
 from __future__ import annotations

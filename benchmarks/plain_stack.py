@@ -6,7 +6,7 @@ inner-product index (`IndexFlatIP`) over the same embedder's vectors of the chun
 the two top-k lists fused 50/50 by weighted reciprocal rank (LangChain's
 `EnsembleRetriever`, c = 60). Query embedding is included in its latency, as in ours.
 
-    /work/venv/bin/python -m benchmarks.plain_stack --size 10k     # latency alone
+    .venv/bin/python -m benchmarks.plain_stack --size 10k     # latency alone
 (query_latency.py runs it side by side with policykb.)
 """
 

@@ -6,7 +6,7 @@ seed-eval query, then corpus sentences), one at a time, k = 10, each mode, ours 
 the plain stack alternating query by query. Ratios are plain ÷ ours (how many times
 faster policykb is).
 
-    /work/venv/bin/python -m benchmarks.query_latency --sizes 10k,100k
+    .venv/bin/python -m benchmarks.query_latency --sizes 10k,100k
 """
 
 from __future__ import annotations

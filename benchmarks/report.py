@@ -1,6 +1,6 @@
 """Render the benchmark JSON files of one run as the markdown tables of docs/performance.md.
 
-    /work/venv/bin/python -m benchmarks.report [RESULTS_DIR]   # default .policykb/bench/results
+    .venv/bin/python -m benchmarks.report [RESULTS_DIR]   # default .policykb/bench/results
 """
 
 from __future__ import annotations

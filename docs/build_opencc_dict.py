@@ -9,7 +9,7 @@ simplified characters, has a jieba dictionary frequency of at least RATIO times 
 of its mainland replacement (jieba's dictionary is a mainland word-frequency list).
 See docs/normalization.md for the figures that chose RATIO.
 
-Run from the repository root:  /work/venv/bin/python docs/build_opencc_dict.py
+Run from the repository root:  .venv/bin/python docs/build_opencc_dict.py
 """
 
 from __future__ import annotations

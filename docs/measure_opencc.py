@@ -11,7 +11,7 @@ phrase conversions change lengths):
   self        candidate(original) vs original: how much it rewrites simplified text. Then seed 004, a real
 machine-converted Taiwan-style text, is spot-checked for the words each config gives.
 
-Run from the repository root:  /work/venv/bin/python docs/measure_opencc.py
+Run from the repository root:  .venv/bin/python docs/measure_opencc.py
 """
 
 from __future__ import annotations

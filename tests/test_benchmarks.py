@@ -92,7 +92,7 @@ def test_index_types_report_recall_against_exact_search(bench):
     index_types.main(["--sizes", "3000", "--model", bench["model"], "--queries", "5", "--nprobe", "8",
                       "--ef", "32", "--out", str(out)])
     rows = read(out)["rows"]
-    assert {r["kind"] for r in rows} == {"flat-ip", "ivf-sq8", "hnsw"}
+    assert {r["kind"] for r in rows} == {"flat-ip", "ivf-fp16", "ivf-sq8", "hnsw"}
     flat = next(r for r in rows if r["kind"] == "flat-ip")
     assert flat["recall_at_10"] == 1.0 and flat["chosen"] == "yes"
 
@@ -109,6 +109,35 @@ def test_ingest_speed_reports_parse_embedding_and_unchanged_reingest(bench):
     assert data["reingest"]["unchanged_files"] > 0
     assert "parse (ingest_paths)" in data["reingest"]["stages"]
     assert data["embedding"][0]["clauses_per_s"] > 0
+    synthetic = [r for r in data["rows"] if r["corpus"].startswith("synthetic")]
+    assert [r["jobs"] for r in synthetic] == [1, 2]
+    assert synthetic[0]["clauses"] == synthetic[1]["clauses"] > 0  # two processes parse the same clauses
+
+
+def test_a_bench_index_too_big_for_near_duplicate_search_links_identical_clauses(bench, monkeypatch):
+    import benchmarks.bench_index as bench_index
+    from benchmarks.common import load_embedder, sentence_pool
+    from index.build import STORE
+    from index.generation import open_generation
+    from index.store import load_documents
+    from ingest.duplicates import skeleton
+    from ingest.normalize import search_form
+
+    monkeypatch.setattr(bench_index, "NEAR_DUPLICATES_MAX", 100)
+    embedder = load_embedder(bench["model"])
+    info = bench_index.bench_index(sentence_pool(embedder), embedder, 400, root=bench["root"] / "exact",
+                                   progress=lambda _m: None, jobs=2)
+    assert info.duplicates == "exact" and info.jobs == 2 and info.clauses == 404
+    assert info.disk_bytes["store.sqlite"] > 0 and info.disk_bytes["dense.faiss"] > 0
+    documents, _ = load_documents(open_generation(info.index, verify=False).path / STORE)
+    groups: dict[str, set[str]] = {}
+    for clause in (c for d in documents for c in d.clauses):
+        if clause.duplicate_group:
+            body = clause.text.split(" ", 1)[-1]  # without its label 第N条
+            groups.setdefault(clause.duplicate_group, set()).add(skeleton(search_form(body)))
+    assert groups, "a 300-sentence pool drawn 400 times repeats some one-sentence clauses"
+    # only clauses identical up to punctuation share a group
+    assert all(len(texts) == 1 for texts in groups.values()), [t for t in groups.values() if len(t) > 1][:2]
 
 
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk (Debian package `wrk`) is not installed; "
@@ -144,9 +173,10 @@ def test_segmentation_compares_jieba_and_rjieba(bench):
 
     out = bench["root"] / "seg.json"
     segmentation.main(["--lines", "50", "--repeat", "1", "--out", str(out)])
-    rows = read(out)["rows"]
-    assert [r["mode"] for r in rows] == ["cut", "cut_for_search"]
-    assert 0 <= rows[0]["identical_share"] <= 1
+    data = read(out)
+    rows = data["rows"]
+    assert [r["function"] for r in rows] == ["cut", "tokenize"]
+    assert all(r["lines"] == 50 and r["identical_share"] == 1 for r in rows), data["differences"]
 
 
 def test_the_manifest_records_the_dense_index_type_and_its_parameters(tmp_path, tiny_model_path):
@@ -162,7 +192,7 @@ def test_the_manifest_records_the_dense_index_type_and_its_parameters(tmp_path, 
     manifest = open_generation(tmp_path / "idx").manifest
     assert manifest.index_kind == "flat-ip" and manifest.index_params["metric"] == "inner_product"
     big = choose_index_spec(FLAT_MAX + 1)
-    assert big.kind == "ivf-sq8" and big.params["nprobe"] <= big.params["nlist"]
+    assert big.kind == "ivf-fp16" and big.params["nprobe"] <= big.params["nlist"]
 
 
 @pytest.mark.slow
