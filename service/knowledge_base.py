@@ -21,7 +21,6 @@ from service import fusion
 from service.confidence import NO_ANSWER_THRESHOLD, Evidence, confidence
 from service.filters import SearchFilters, allowed_rows
 from service.highlight import highlight
-from service.query_batching import QueryBatcher
 from service.results import Citation, SearchResponse, SearchResult
 
 MODES = ("hybrid", "dense", "lexical")
@@ -32,24 +31,26 @@ class ModelMismatch(Exception):
     """The index was built with another embedding model than the one offered for queries."""
 
 
-def _embedder_for(model_id: str):
+def _embedder_for(model_id: str, threads: int | None = None):
     """Load the embedder that built an index, from the id its manifest records."""
     from index.embedders import load_embedder_for_id
 
-    return load_embedder_for_id(model_id)
+    return load_embedder_for_id(model_id, threads)
 
 
 class KnowledgeBase:
     """A loaded index generation; thread-safe for concurrent searches."""
 
-    def __init__(self, generation: Generation, embedder=None) -> None:
+    def __init__(self, generation: Generation, embedder=None, embed_threads: int | None = None) -> None:
         self.generation = generation
+        self._embed_threads = embed_threads
         self.manifest = generation.manifest
         if embedder is not None:
             self._check_model(embedder)
         self._embedder = embedder
-        # Concurrent searches share forward passes of the query encoder (service/query_batching.py).
-        self._queries = QueryBatcher(lambda texts: self.embedder.embed_queries(texts))
+        # Each search embeds its own query: with ONNX Runtime int8 a pass over 4 queries costs
+        # ~3x one (7.5 vs 23 ms), so batching concurrent queries made the server slower; one
+        # engine thread per search, run side by side, serves the most (docs/performance.md).
         # Only per-row arrays stay in memory (a few bytes per clause, so 1M clauses fit);
         # texts and citations are read from the store for the rows a result shows.
         self.store = StoreReader(generation.path / STORE)
@@ -70,13 +71,15 @@ class KnowledgeBase:
         self.dense = DenseIndex.load(generation.path / DENSE)
 
     @classmethod
-    def load(cls, index_dir: str | Path, embedder=None, verify: bool = True) -> "KnowledgeBase":
+    def load(cls, index_dir: str | Path, embedder=None, verify: bool = True,
+             embed_threads: int | None = None) -> "KnowledgeBase":
         """Open the serving generation of `index_dir` (checksums verified).
 
         `embedder` must be the model that built the index (else ModelMismatch); when
-        None, that model is loaded on the first dense or hybrid search.
+        None, that model is loaded on the first dense or hybrid search, with
+        `embed_threads` engine threads (None: the engine's default).
         """
-        return cls(open_generation(Path(index_dir), verify=verify), embedder)
+        return cls(open_generation(Path(index_dir), verify=verify), embedder, embed_threads)
 
     def _check_model(self, embedder) -> None:
         built = self.manifest.model_id
@@ -90,7 +93,7 @@ class KnowledgeBase:
     @property
     def embedder(self):
         if self._embedder is None:
-            embedder = _embedder_for(self.manifest.model_id)
+            embedder = _embedder_for(self.manifest.model_id, self._embed_threads)
             self._check_model(embedder)
             self._embedder = embedder
         return self._embedder
@@ -105,7 +108,7 @@ class KnowledgeBase:
 
     def _dense(self, query: str, mask: np.ndarray | None) -> dict[int, float]:
         """Best cosine per clause over its vectors (the clause and its passages)."""
-        vector = self._queries.embed(query)
+        vector = self.embedder.embed_queries([query])[0]
         allowed = None if mask is None else np.flatnonzero(mask[self.vector_rows])
         ids, sims = self.dense.search(vector, CANDIDATES * 2, allowed)
         best: dict[int, float] = {}

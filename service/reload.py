@@ -46,8 +46,12 @@ class Loaded:
     loaded_at: float
 
 
-def load_generation(index_dir: Path, previous: Loaded | None = None, warm: bool = True) -> Loaded:
-    """Load the generation CURRENT names, reusing `previous`'s model when it is the same one."""
+def load_generation(index_dir: Path, previous: Loaded | None = None, warm: bool = True,
+                    embed_threads: int | None = None) -> Loaded:
+    """Load the generation CURRENT names, reusing `previous`'s model when it is the same one.
+
+    `embed_threads`: threads per query embedding (None: the engine's default).
+    """
     from service.knowledge_base import KnowledgeBase
 
     generation = open_generation(index_dir, verify=True)
@@ -56,7 +60,7 @@ def load_generation(index_dir: Path, previous: Loaded | None = None, warm: bool 
         old = previous.kb.manifest
         if (old.model_id, old.dim) == (generation.manifest.model_id, generation.manifest.dim):
             embedder = previous.kb.embedder  # a model load is the slow part of a reload
-    kb = KnowledgeBase(generation, embedder)
+    kb = KnowledgeBase(generation, embedder, embed_threads=embed_threads)
     catalog = Catalog.load(generation.path)
     if warm:
         kb.search(WARM_QUERY, k=1)  # loads the model, jieba and OpenCC before real requests arrive

@@ -320,6 +320,9 @@ def test_settings_come_from_policykb_variables_and_bad_values_are_named():
     assert Settings.from_env({}).cors_origins == ()
     with pytest.raises(SettingsError, match="POLICYKB_WORKERS"):
         Settings.from_env({"POLICYKB_WORKERS": "many"})
+    assert Settings.from_env({}).embed_threads == 1 and Settings.from_env({"POLICYKB_EMBED_THREADS": "2"}).embed_threads == 2
+    with pytest.raises(SettingsError, match="POLICYKB_EMBED_THREADS"):
+        Settings.from_env({"POLICYKB_EMBED_THREADS": "0"})
 
 
 def test_cors_is_off_by_default_and_allows_only_configured_origins(client, seed_index):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -25,7 +26,7 @@ from service.api.errors import install_error_handlers
 from service.api.routes import clauses, documents, health, search
 from service.api.schemas import ErrorOut
 from service.config import Settings
-from service.reload import IndexHolder, install_sighup
+from service.reload import IndexHolder, install_sighup, load_generation
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 log = logging.getLogger("policykb.api")
@@ -93,7 +94,8 @@ def create_app(settings: Settings | None = None, holder: IndexHolder | None = No
     loads `settings.index` in the background at start-up.
     """
     settings = settings or Settings.from_env()
-    holder = holder or IndexHolder(settings.index, check_seconds=settings.reload_check_seconds)
+    holder = holder or IndexHolder(settings.index, check_seconds=settings.reload_check_seconds,
+                                   loader=partial(load_generation, embed_threads=settings.embed_threads))
     app = FastAPI(title="policykb", version="0.1.0", description=DESCRIPTION, docs_url=None, redoc_url=None,
                   lifespan=_lifespan(settings, holder))
     app.state.settings = settings
