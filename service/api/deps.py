@@ -26,8 +26,10 @@ def holder_of(request: Request) -> IndexHolder:
     return request.app.state.holder
 
 
-def require_api_key(request: Request) -> None:
+async def require_api_key(request: Request) -> None:
     """When an API key is configured, /api/* needs `Authorization: Bearer <key>`."""
+    # async although it awaits nothing: FastAPI would run a plain function on a worker
+    # thread, a thread hop per request that competes with the searches for the GIL.
     key = settings_of(request).api_key
     if not key:
         return
