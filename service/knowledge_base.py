@@ -9,6 +9,7 @@ when the best confidence is under the threshold. No web code here.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -23,12 +24,27 @@ from service.filters import SearchFilters, allowed_rows
 from service.highlight import highlight
 from service.results import Citation, SearchResponse, SearchResult
 
+log = logging.getLogger("policykb.search")
 MODES = ("hybrid", "dense", "lexical")
 CANDIDATES = 100  # per retriever; fusion looks at no more than this many from each
 
 
 class ModelMismatch(Exception):
     """The index was built with another embedding model than the one offered for queries."""
+
+
+def _segmentation_warning(generation: Generation) -> str | None:
+    """Why lexical search may miss, when the index's tokens were made by another segmenter."""
+    from ingest.tokens import dictionary_hash
+
+    built, now = generation.manifest.dictionary_hash, dictionary_hash()
+    if built == now:
+        return None
+    # Not refused like another model: the tokens mostly agree, so search still works, but a
+    # word cut differently at ingest and in the query is not found by BM25.
+    return (f"The index {generation.path} was segmented with dictionary {built}; this policykb segments "
+            f"queries with {now}, so lexical matches may be missed. Run `policykb ingest PATH... --index DIR` "
+            "again: files are re-parsed when the segmenter changes.")
 
 
 def _embedder_for(model_id: str, threads: int | None = None):
@@ -45,6 +61,9 @@ class KnowledgeBase:
         self.generation = generation
         self._embed_threads = embed_threads
         self.manifest = generation.manifest
+        self.segmentation_warning = _segmentation_warning(generation)
+        if self.segmentation_warning:
+            log.warning(self.segmentation_warning)
         if embedder is not None:
             self._check_model(embedder)
         self._embedder = embedder

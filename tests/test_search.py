@@ -122,6 +122,24 @@ def test_an_index_refuses_queries_from_another_model(seed_index, tmp_path):
         KnowledgeBase.load(seed_index, embedder=load_embedder(str(other)))
 
 
+def test_an_index_segmented_by_another_dictionary_still_answers_and_says_to_reingest(seed_index, tmp_path, caplog):
+    from index.generation import open_generation
+    from service.knowledge_base import KnowledgeBase
+
+    assert KnowledgeBase.load(seed_index).segmentation_warning is None
+    copy = tmp_path / "old-index"
+    shutil.copytree(seed_index, copy)
+    manifest = open_generation(copy).path / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["dictionary_hash"] = "0123456789abcdef"  # as written by a policykb with another segmenter
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    with caplog.at_level("WARNING", logger="policykb.search"):
+        kb = KnowledgeBase.load(copy)
+    assert "0123456789abcdef" in kb.segmentation_warning and "policykb ingest" in kb.segmentation_warning
+    assert kb.segmentation_warning in caplog.text
+    assert kb.search("党员集中培训", k=3, mode="lexical").results  # still serves
+
+
 def test_search_command_prints_the_contract_json_and_batch_lines(seed_index, tmp_path, capsys):
     from service.cli import main
 
