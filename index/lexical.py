@@ -26,8 +26,11 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, token_lists: list[list[str]]) -> "LexicalIndex":
+        import logging
+
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import; keep build output quiet
         retriever = bm25s.BM25()  # Lucene BM25, k1=1.5, b=0.75 (bm25s defaults)
         retriever.index(token_lists, show_progress=False)
         doc_freq: dict[str, int] = {}
