@@ -72,7 +72,7 @@ def configure_threads(
     """
     if n is not None and n < 1:
         raise ValueError(f"threads must be at least 1, got {n}")
-    user_threads = _env_threads()
+    user_threads = env_threads()
     threads = n if n is not None else user_threads or available_cores()
 
     wanted = {var: str(threads) for var in THREAD_COUNT_VARS}
@@ -101,7 +101,7 @@ def configure_threads(
     )
 
 
-def _env_threads() -> int | None:
+def env_threads() -> int | None:
     """A valid OMP_NUM_THREADS from the environment, or None."""
     value = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
     return int(value) if value.isdigit() and int(value) > 0 else None

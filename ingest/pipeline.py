@@ -89,19 +89,13 @@ PARALLEL_MIN_FILES = 8
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
 
 
-def available_cores() -> int:
-    """CPU cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def auto_jobs(sizes: Sequence[int]) -> int:
     """Worker processes worth using for files of these byte sizes: 1 for a small run
     (fewer than PARALLEL_MIN_FILES files or PARALLEL_MIN_BYTES in all), else every core."""
     if len(sizes) < PARALLEL_MIN_FILES or sum(sizes) < PARALLEL_MIN_BYTES:
         return 1
+    from index.threads import available_cores  # stdlib only: no native library is loaded
+
     return max(1, min(available_cores(), len(sizes)))
 
 

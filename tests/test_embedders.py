@@ -251,19 +251,13 @@ def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.slow
-def test_onnx_fp32_embeds_real_chinese_texts_like_e5_torch(onnx_fp32, e5_torch):
+@pytest.mark.parametrize(("runtime", "min_cosine"), [("onnx_fp32", 0.9999), ("onnx_int8", 0.99)])
+def test_onnx_runtimes_embed_real_chinese_texts_like_e5_torch(runtime, min_cosine, e5_torch, request):
+    onnx = request.getfixturevalue(runtime)
     for embed in ("embed_queries", "embed_passages"):
-        ours, reference = getattr(onnx_fp32, embed)(SEED_SENTENCES), getattr(e5_torch, embed)(SEED_SENTENCES)
+        ours, reference = getattr(onnx, embed)(SEED_SENTENCES), getattr(e5_torch, embed)(SEED_SENTENCES)
         assert_unit_rows(ours, len(SEED_SENTENCES), 384)
-        assert cosines(ours, reference).min() >= 0.9999
-
-
-@pytest.mark.slow
-def test_onnx_int8_embeds_real_chinese_texts_close_to_e5_torch(onnx_int8, e5_torch):
-    for embed in ("embed_queries", "embed_passages"):
-        ours, reference = getattr(onnx_int8, embed)(SEED_SENTENCES), getattr(e5_torch, embed)(SEED_SENTENCES)
-        assert_unit_rows(ours, len(SEED_SENTENCES), 384)
-        assert cosines(ours, reference).min() >= 0.99
+        assert cosines(ours, reference).min() >= min_cosine
 
 
 @pytest.mark.slow

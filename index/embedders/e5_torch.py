@@ -420,9 +420,9 @@ class E5TorchEmbedder(E5Windows):
             raise ValueError(f"Unknown e5-torch variant {variant!r}; choose one of {', '.join(VARIANTS)}.")
         import torch
 
-        from index.threads import available_cores
+        from index.threads import available_cores, env_threads
 
-        torch.set_num_threads(threads or _env_threads() or available_cores())
+        torch.set_num_threads(threads or env_threads() or available_cores())
         torch.set_flush_denormal(True)  # denormal floats in GELU/softmax tails slow x86 kernels a lot
         self._loaded = _load(variant)
         self.variant = variant
@@ -477,7 +477,3 @@ def embed_in_windows(tokenizer, texts: list[str], prefix: str, batch_size: int, 
     norms = np.linalg.norm(sums, axis=1, keepdims=True)
     return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
 
-
-def _env_threads() -> int | None:
-    value = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
-    return int(value) if value.isdigit() and int(value) > 0 else None
