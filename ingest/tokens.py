@@ -109,6 +109,17 @@ class Segmenter:
         number stays apart from its unit (100学时 → "100", "学时").
         """
         out: list[str] = []
+        for _, tokens in self.words(search_text):
+            out.extend(tokens)
+        return out
+
+    def words(self, search_text: str) -> list[tuple[str, tuple[str, ...]]]:
+        """Each word jieba cuts, lowercased, with its tokens (sub-words, then the word itself).
+
+        Words that leave no token (stopwords, punctuation) are left out; the tokens of
+        all words, in order, are `tokenize`'s.
+        """
+        out: list[tuple[str, tuple[str, ...]]] = []
         expanded = self._expanded
         for word in self.cut(search_text):
             tokens = expanded.get(word)
@@ -116,7 +127,8 @@ class Segmenter:
                 if len(expanded) >= _EXPANDED_MAX:
                     expanded.clear()
                 tokens = expanded[word] = self._tokens_of(word)
-            out.extend(tokens)
+            if tokens:
+                out.append((word.strip().lower(), tokens))
         return out
 
     def _tokens_of(self, word: str) -> tuple[str, ...]:
@@ -147,6 +159,11 @@ def segmenter() -> Segmenter:
 def tokenize(search_text: str) -> list[str]:
     """Tokens of a search form with the default segmenter (see `Segmenter.tokenize`)."""
     return segmenter().tokenize(search_text)
+
+
+def words(search_text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Words of a search form with their tokens, with the default segmenter (see `Segmenter.words`)."""
+    return segmenter().words(search_text)
 
 
 @lru_cache(maxsize=1)

@@ -19,7 +19,7 @@ from index.generation import Generation, open_generation
 from index.lexical import LexicalIndex
 from index.store import ClauseRecord, StoreReader
 from service import fusion
-from service.confidence import NO_ANSWER_THRESHOLD, Evidence, confidence
+from service.confidence import NO_ANSWER_THRESHOLD, Evidence, confidence, query_words
 from service.filters import SearchFilters, allowed_rows
 from service.highlight import highlight
 from service.results import Citation, SearchResponse, SearchResult
@@ -141,12 +141,13 @@ class KnowledgeBase:
                filters: SearchFilters | None = None) -> SearchResponse:
         """The k best clauses for `query`, near-duplicates collapsed, with citations."""
         from ingest.normalize import search_form
-        from ingest.tokens import tokenize
+        from ingest.tokens import words
 
         if mode not in MODES:
             raise ValueError(f"Unknown search mode {mode!r}; use one of: {', '.join(MODES)}.")
         form = search_form(query.strip())
-        tokens = tokenize(form) if form else []
+        cut = words(form) if form else []
+        tokens = [t for _, word_tokens in cut for t in word_tokens]
         if not form or k <= 0:
             return SearchResponse(query, [], True, 0.0, mode)
         mask = allowed_rows(filters, self.documents, self.clause_doc)
@@ -158,8 +159,8 @@ class KnowledgeBase:
             fused = lexical or dense
         fused = fusion.demote_structural(fused, {r: self.kind_names[self.clause_kind[r]] for r in fused})
         order = fusion.ranked(fused)
-        evidence = Evidence(query_tokens=tokens, lexical=lexical, dense=dense,
-                            idf=self.lexical.idf(tokens))
+        idf = self.lexical.idf(tokens + [word for word, _ in cut])
+        evidence = Evidence(query_tokens=tokens, lexical=lexical, dense=dense, words=query_words(cut, idf))
         results = self._collapse(order, fused, k, evidence)
         top = max((r.confidence for r in results), default=0.0)
         return SearchResponse(query, results, top < NO_ANSWER_THRESHOLD, top, mode)

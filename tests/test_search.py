@@ -227,9 +227,15 @@ def test_confidence_separates_answerable_questions_from_unanswerable_ones(seed_e
 
 @pytest.mark.slow
 @needs_shared
-@pytest.mark.xfail(strict=False, reason="not reached: hybrid R@5 0.945 (target 0.95), false abstentions "
-                   "7.3% (target 5%) on the seed set; figures and what was tried in docs/quality.md")
-def test_hybrid_search_reaches_the_recall_and_abstention_targets(seed_eval):
-    hybrid = seed_eval["hybrid"]
-    assert hybrid["overall"]["recall@5"] >= 0.95
-    assert hybrid["overall"]["false_abstain_rate"] <= 0.05
+def test_the_default_threshold_abstains_on_unanswerable_questions_and_rarely_on_answerable_ones(seed_eval):
+    overall = seed_eval["hybrid"]["overall"]
+    assert overall["neg_abstain_rate"] >= 0.8
+    assert overall["false_abstain_rate"] <= 0.05
+
+
+@pytest.mark.slow
+@needs_shared
+@pytest.mark.xfail(strict=False, reason="not reached: hybrid R@5 0.945 (target 0.95) on the seed set; "
+                   "figures and what was tried in docs/quality.md")
+def test_hybrid_search_reaches_the_recall_target(seed_eval):
+    assert seed_eval["hybrid"]["overall"]["recall@5"] >= 0.95
