@@ -109,8 +109,9 @@ class Segmenter:
         number stays apart from its unit (100学时 → "100", "学时").
         """
         out: list[str] = []
-        for _, tokens in self.words(search_text):
-            out.extend(tokens)
+        tokens_of = self._cached_tokens
+        for word in self.cut(search_text):
+            out.extend(tokens_of(word))
         return out
 
     def words(self, search_text: str) -> list[tuple[str, tuple[str, ...]]]:
@@ -119,17 +120,16 @@ class Segmenter:
         Words that leave no token (stopwords, punctuation) are left out; the tokens of
         all words, in order, are `tokenize`'s.
         """
-        out: list[tuple[str, tuple[str, ...]]] = []
-        expanded = self._expanded
-        for word in self.cut(search_text):
-            tokens = expanded.get(word)
-            if tokens is None:
-                if len(expanded) >= _EXPANDED_MAX:
-                    expanded.clear()
-                tokens = expanded[word] = self._tokens_of(word)
-            if tokens:
-                out.append((word.strip().lower(), tokens))
-        return out
+        tokens_of = self._cached_tokens
+        return [(word.strip().lower(), tokens) for word in self.cut(search_text) if (tokens := tokens_of(word))]
+
+    def _cached_tokens(self, word: str) -> tuple[str, ...]:
+        tokens = self._expanded.get(word)
+        if tokens is None:
+            if len(self._expanded) >= _EXPANDED_MAX:
+                self._expanded.clear()
+            tokens = self._expanded[word] = self._tokens_of(word)
+        return tokens
 
     def _tokens_of(self, word: str) -> tuple[str, ...]:
         """The sub-words and the word itself, cleaned, stopwords and punctuation dropped."""
