@@ -13,7 +13,8 @@ Two signals, each mapped to [0, 1] and averaged:
 Coverage counts each word jieba cuts from the query once (weight: its BM25 idf). A
 word the clause does not contain whole earns partial credit: the idf share of its
 dictionary sub-words that it does contain (差旅费 → 差旅, 旅费), or, for a word with
-no sub-words, the share of its characters (请客吃饭 against 吃请, 出境 against 境外).
+no sub-words, the share of its characters (请客吃饭 against 吃请, 出境 against 境外); a
+number or Latin word counts whole or not at all (120 shares digits with 100, not meaning).
 Counting search-mode tokens instead (word and sub-words each with full weight) let one
 long unknown word outweigh the rest of the query, and gave a paraphrase no credit for
 the characters it shares with the text.
@@ -30,10 +31,12 @@ another scale. A query's confidence is its best result's.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 COSINE_FLOOR, COSINE_SPAN = 0.80, 0.15
 NO_ANSWER_THRESHOLD = 0.48
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ def _credit(word: QueryWord, search_text: str) -> float:
     if word.parts:
         total = sum(weight for _, weight in word.parts)
         return sum(weight for part, weight in word.parts if part in search_text) / total if total else 0.0
+    if not _HAN.search(word.text):
+        return 0.0  # a number or Latin word is all or nothing: 120 is not two thirds of 100
     return sum(ch in search_text for ch in word.text) / len(word.text)
 
 

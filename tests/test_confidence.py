@@ -38,3 +38,11 @@ def test_a_long_word_counts_once_and_its_sub_words_give_partial_credit():
 def test_a_query_of_stopwords_only_covers_nothing_rather_than_dividing_by_zero():
     ev = evidence_for("的和与", {})
     assert ev.words == [] and coverage("任何条文", ev) == 0.0
+
+
+def test_a_number_the_clause_lacks_earns_nothing_for_the_digits_it_shares():
+    # 120 学时 asked, 100 学时 written: the digits 1 and 0 are no evidence of the answer
+    ev = evidence_for("每年培训不少于120学时", {"每年": 1.0, "培训": 1.0, "不少": 1.0, "少于": 1.0,
+                                           "不少于": 1.0, "120": 2.0, "学时": 1.0})
+    number = next(w for w in ev.words if w.text == "120")
+    assert coverage("每年培训不少于100学时", ev) == pytest.approx(1.0 - number.weight / sum(w.weight for w in ev.words))
