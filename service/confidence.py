@@ -50,12 +50,14 @@ class QueryWord:
 
 @dataclass
 class Evidence:
-    """What the retrievers saw for one query: its tokens and words, candidate scores by clause row."""
+    """What the retrievers saw for one query: its tokens and words, candidate scores by clause row,
+    and the synonyms BM25 also searched (highlighted, but not counted as coverage)."""
 
     query_tokens: list[str]
     lexical: dict[int, float]
     dense: dict[int, float]
     words: list[QueryWord] = field(default_factory=list)
+    synonyms: list[str] = field(default_factory=list)
 
 
 def query_words(words: list[tuple[str, tuple[str, ...]]], idf: dict[str, float]) -> list[QueryWord]:

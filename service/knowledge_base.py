@@ -1,7 +1,8 @@
 """The search core: `KnowledgeBase.load(index_dir).search(query, k, mode, filters)`.
 
 Flow: the query gets the same search form as ingest (OpenCC, full-width folding) and
-the same jieba tokens; BM25 and dense candidates are fused
+the same jieba tokens, plus close synonyms of its words for BM25 (service/synonyms.py);
+BM25 and dense candidates are fused
 (service/fusion.py); near-duplicate clauses collapse into one result whose `also_in`
 cites the others; each result gets highlights and a confidence; `no_answer` is set
 when the best confidence is under the threshold. No web code here.
@@ -23,6 +24,7 @@ from service.confidence import NO_ANSWER_THRESHOLD, Evidence, confidence, query_
 from service.filters import SearchFilters, allowed_rows
 from service.highlight import highlight
 from service.results import Citation, SearchResponse, SearchResult
+from service.synonyms import thesaurus
 
 log = logging.getLogger("policykb.search")
 MODES = ("hybrid", "dense", "lexical")
@@ -85,6 +87,7 @@ class KnowledgeBase:
         self.size = len(doc_ids)
         del doc_ids, kinds, groups
         self.lexical = LexicalIndex.load(generation.path / LEXICAL, self.size)
+        self.thesaurus = thesaurus()
         from index.dense import DenseIndex
 
         self.dense = DenseIndex.load(generation.path / DENSE)
@@ -151,7 +154,10 @@ class KnowledgeBase:
         if not form or k <= 0:
             return SearchResponse(query, [], True, 0.0, mode)
         mask = allowed_rows(filters, self.documents, self.clause_doc)
-        lexical = self._lexical(tokens, mask) if mode != "dense" else {}
+        # Synonyms widen only the BM25 query; the index must know them to score them.
+        synonyms = [] if mode == "dense" else self.lexical.known(
+            self.thesaurus.expand([word for word, _ in cut], exclude=tokens))
+        lexical = self._lexical(tokens + synonyms, mask) if mode != "dense" else {}
         dense = self._dense(form, mask) if mode != "lexical" else {}
         if mode == "hybrid":
             fused = fusion.fuse(lexical, dense)
@@ -160,10 +166,11 @@ class KnowledgeBase:
         fused = fusion.demote_structural(fused, {r: self.kind_names[self.clause_kind[r]] for r in fused})
         order = fusion.ranked(fused)
         idf = self.lexical.idf(tokens + [word for word, _ in cut])
-        evidence = Evidence(query_tokens=tokens, lexical=lexical, dense=dense, words=query_words(cut, idf))
+        evidence = Evidence(query_tokens=tokens, lexical=lexical, dense=dense, words=query_words(cut, idf),
+                            synonyms=synonyms)
         results = self._collapse(order, fused, k, evidence)
         top = max((r.confidence for r in results), default=0.0)
-        return SearchResponse(query, results, top < NO_ANSWER_THRESHOLD, top, mode)
+        return SearchResponse(query, results, top < NO_ANSWER_THRESHOLD, top, mode, synonyms)
 
     # -- results ---------------------------------------------------------------------------
 
@@ -203,7 +210,7 @@ class KnowledgeBase:
                 citation=self.citation(clause), rank=len(results) + 1,
                 confidence=confidence(row, clause.search_text, evidence),
                 document_type=doc["doc_type"],
-                highlights=highlight(clause.text, evidence.query_tokens),
+                highlights=highlight(clause.text, evidence.query_tokens + evidence.synonyms),
                 also_in=[self.citation(records[r]) for r in others],
                 also_in_ids=[records[r].id for r in others],
                 scores={"lexical": evidence.lexical.get(row), "dense": evidence.dense.get(row)}))

@@ -74,15 +74,17 @@ class SearchResult:
 @dataclass
 class SearchResponse:
     """One query's answer. `no_answer` is set when confidence is below the threshold:
-    the corpus probably does not answer the question (results are still listed)."""
+    the corpus probably does not answer the question (results are still listed).
+    `synonyms` are the thesaurus words BM25 searched besides the query's own."""
 
     query: str
     results: list[SearchResult]
     no_answer: bool
     confidence: float
     mode: str = "hybrid"
+    synonyms: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"query": self.query, "mode": self.mode, "no_answer": self.no_answer,
-                "confidence": round(self.confidence, 4),
+                "confidence": round(self.confidence, 4), "synonyms": self.synonyms,
                 "results": [r.to_dict() for r in self.results]}

@@ -235,7 +235,5 @@ def test_the_default_threshold_abstains_on_unanswerable_questions_and_rarely_on_
 
 @pytest.mark.slow
 @needs_shared
-@pytest.mark.xfail(strict=False, reason="not reached: hybrid R@5 0.945 (target 0.95) on the seed set; "
-                   "figures and what was tried in docs/quality.md")
 def test_hybrid_search_reaches_the_recall_target(seed_eval):
     assert seed_eval["hybrid"]["overall"]["recall@5"] >= 0.95
