@@ -88,6 +88,13 @@ def test_search_results_carry_every_contract_field_plus_highlights_confidence_an
         assert result["file"] == result["citation"]["file"]
 
 
+def test_a_search_lists_the_synonyms_it_also_searched_and_marks_them_in_the_clause(client):
+    body = search(client, q="大学派教师到基层办班授课", k=5, mode="lexical")
+    assert "高校" in body["synonyms"]
+    clause = find(body["results"], "鼓励开展结对帮扶培训")
+    assert "高校" in clause["highlights"]["terms"] and "<mark>高校</mark>" in clause["highlights"]["html"]
+
+
 def test_the_named_clause_of_seed_002_is_cited_with_title_number_section_path_file_and_line(client):
     body = search(client, q="坚持把增强党性作为第一任务", k=20, mode="lexical")
     clause = find(body["results"], "１．坚持把增强党性作为第一任务")

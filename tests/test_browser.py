@@ -207,6 +207,14 @@ def test_a_search_shows_cards_copies_a_citation_and_opens_the_clause_in_its_docu
     assert results_done(browser)
 
 
+def test_the_page_says_which_synonyms_it_searched_too(browser, servers):
+    api, _ = servers
+    open_page(browser, api, "#" + "q=" + quote("大学派教师到基层办班授课") + "&mode=lexical")
+    cards = results_done(browser)
+    assert any("高校" in [m.text for m in c.find_elements(By.CSS_SELECTOR, ".text mark")] for c in cards)
+    assert "同时检索了同义词：高校" in browser.find_element(By.ID, "status").text
+
+
 def test_markup_from_a_document_and_a_query_is_shown_as_text_and_never_runs(browser, servers):
     api, _ = servers
     query = "<img src=x onerror=alert(1)>"

@@ -65,6 +65,8 @@ class SearchResponseOut(BaseModel):
     script: str = Field(description="Script of the display text: original, hans or hant.")
     no_answer: bool = Field(description="True when even the best result is unlikely to answer the query; results are still listed.")
     confidence: float = Field(description="Confidence of the best result (0–1).")
+    synonyms: list[str] = Field(description="Words BM25 searched besides the query's own: close synonyms of its words "
+                                            "from 同义词词林, in simplified characters (the search form).")
     generation: str = Field(description="Index generation that answered.")
     results: list[SearchResultOut] = Field(description="Clauses in rank order.")
 

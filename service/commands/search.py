@@ -74,6 +74,8 @@ def batch_line(query_id, response) -> dict:
 def _print_readable(response) -> None:
     if response.no_answer:
         print(f"(low confidence {response.confidence:.2f}: the corpus may not answer this)\n")
+    if response.synonyms:
+        print(f"(also searched the synonyms {'、'.join(response.synonyms)})\n")
     for r in response.results:
         c = r.citation
         where = " › ".join(c.section_path + ([c.label] if c.label else []))

@@ -161,6 +161,10 @@
     } else {
       setStatus("找到 " + data.results.length + " 条相关条款。");
     }
+    if (data.results.length && data.synonyms && data.synonyms.length) {
+      // say which synonyms were searched too, so a marked word the query lacks is explained
+      $("status").textContent += "（同时检索了同义词：" + data.synonyms.join("、") + "）";
+    }
     list.classList.toggle("weak", data.no_answer);
     list.replaceChildren(...data.results.map(card));
     list.dataset.state = "done";

@@ -90,8 +90,10 @@
         const response = await fetch(api + "/api/search?" + new URLSearchParams({ q, k: String(k) }), { headers });
         const data = await response.json();
         if (!response.ok) throw new Error((data.error && data.error.message) || String(response.status));
-        status.textContent = !data.results.length ? "没有找到相关条款。"
-          : data.no_answer ? "没有找到可靠的答案，以下条款可能不相关。" : "";
+        status.textContent = (!data.results.length ? "没有找到相关条款。"
+          : data.no_answer ? "没有找到可靠的答案，以下条款可能不相关。" : "")
+          + (data.results.length && data.synonyms && data.synonyms.length
+            ? "同时检索了同义词：" + data.synonyms.join("、") + "。" : "");
         status.className = "status" + (data.no_answer ? " warn" : "");
         list.replaceChildren(...data.results.map((r) => el("li", { "data-clause-id": r.id },
           el("p", { class: "cite" }, citationLine(r.citation)),
