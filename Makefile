@@ -48,6 +48,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.index_types --sizes $(BENCH_SIZES),$(BENCH_LARGE) --out $(RESULTS)/index_types.json
 	$(BIN)/python -m benchmarks.ingest_speed --size 10k --reingest-size 100k --out $(RESULTS)/ingest_speed.json
 	$(BIN)/python -m benchmarks.segmentation --out $(RESULTS)/segmentation.json
+	$(BIN)/python -m benchmarks.synonyms_cost --size 100k --out $(RESULTS)/synonyms_cost.json
 	$(BIN)/python -m benchmarks.report $(RESULTS)
 	$(BIN)/python -m benchmarks.targets $(RESULTS)
 

@@ -33,7 +33,7 @@ def bench(tmp_path_factory, tiny_model_path, monkeypatch_module):
         return original(embedder, limit=limit, seed=seed, cache_dir=cache_dir, progress=progress)
 
     for module in ("common", "make_corpus", "plain_stack", "query_latency", "http_load", "ingest_speed",
-                   "memory_disk", "index_types"):
+                   "memory_disk", "index_types", "synonyms_cost"):
         mod = __import__(f"benchmarks.{module}", fromlist=["x"])
         if hasattr(mod, "sentence_pool"):
             monkeypatch_module.setattr(mod, "sentence_pool", small_pool)
@@ -83,6 +83,17 @@ def test_query_latency_writes_figures_for_every_mode_and_the_plain_stack(bench):
     data = read(out)
     assert [r["mode"] for r in data["rows"]] == ["lexical", "dense", "hybrid"]
     assert {"p50", "p95", "p99", "plain_p50", "p50_ratio", "index_kind"} <= data["rows"][0].keys()
+
+
+def test_synonyms_cost_compares_searches_with_and_without_the_thesaurus(bench):
+    from benchmarks import synonyms_cost
+
+    out = bench["root"] / "sc.json"
+    synonyms_cost.main(["--size", "200", "--model", bench["model"], "--queries", "5", "--out", str(out)])
+    data = read(out)
+    assert [r["mode"] for r in data["rows"]] == ["lexical", "hybrid"]
+    assert {"p50", "p99", "off_p50", "off_p99"} <= data["rows"][0].keys()
+    assert data["thesaurus_words"] > 10_000 and 0 <= data["queries_with_synonyms"] <= 5
 
 
 def test_index_types_report_recall_against_exact_search(bench):
