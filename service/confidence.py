@@ -26,7 +26,8 @@ unchanged from the first version, so nothing but the threshold was chosen on the
 queries. The threshold sits in the middle of the seed-set window [0.475, 0.491] where
 4/5 negatives abstain and at most 2/55 answerable queries do. The band and the
 threshold are for the default model; with another model the semantic term is on
-another scale. A query's confidence is its best result's.
+another scale. A query's confidence is the best of its top 10 results' (whatever number
+of results was asked for, so `no_answer` does not depend on it).
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from service.synonyms import thesaurus
 log = logging.getLogger("policykb.search")
 MODES = ("hybrid", "dense", "lexical")
 CANDIDATES = 100  # per retriever; fusion looks at no more than this many from each
+CONFIDENCE_DEPTH = 10  # results whose best confidence is the query's (the eval's depth, k = 10)
 
 
 class ModelMismatch(Exception):
@@ -168,9 +169,11 @@ class KnowledgeBase:
         idf = self.lexical.idf(tokens + [word for word, _ in cut])
         evidence = Evidence(query_tokens=tokens, lexical=lexical, dense=dense, words=query_words(cut, idf),
                             synonyms=synonyms)
-        results = self._collapse(order, fused, k, evidence)
-        top = max((r.confidence for r in results), default=0.0)
-        return SearchResponse(query, results, top < NO_ANSWER_THRESHOLD, top, mode, synonyms)
+        # The query's confidence is the best of the top CONFIDENCE_DEPTH results whatever k is,
+        # so asking for 3 results or 50 does not change whether the corpus answers.
+        results = self._collapse(order, fused, max(k, CONFIDENCE_DEPTH), evidence)
+        top = max((r.confidence for r in results[:CONFIDENCE_DEPTH]), default=0.0)
+        return SearchResponse(query, results[:k], top < NO_ANSWER_THRESHOLD, top, mode, synonyms)
 
     # -- results ---------------------------------------------------------------------------
 

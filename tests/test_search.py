@@ -103,6 +103,14 @@ def test_filters_by_document_issuer_type_and_year_narrow_the_results(kb):
     assert len({r.citation.document_id for r in by_year}) < len({r.citation.document_id for r in everything})
 
 
+def test_whether_the_corpus_answers_does_not_depend_on_how_many_results_are_asked_for(kb):
+    for question in ("新党员在入党后一年内至少参加一次集中培训", "参训干部的人身意外保险由谁负责购买"):
+        answers = [kb.search(question, k=k, mode="lexical") for k in (1, 3, 10, 30)]
+        assert [len(a.results) for a in answers] == [1, 3, 10, 30]
+        assert len({(a.no_answer, round(a.confidence, 6)) for a in answers}) == 1
+        assert [r.id for r in answers[1].results] == [r.id for r in answers[2].results[:3]]
+
+
 def test_highlights_mark_query_terms_on_escaped_text():
     from service.highlight import highlight
 

@@ -64,7 +64,7 @@ class SearchResponseOut(BaseModel):
     mode: str = Field(description="Retrieval mode used: hybrid, dense or lexical.")
     script: str = Field(description="Script of the display text: original, hans or hant.")
     no_answer: bool = Field(description="True when even the best result is unlikely to answer the query; results are still listed.")
-    confidence: float = Field(description="Confidence of the best result (0–1).")
+    confidence: float = Field(description="Confidence of the best of the top 10 results (0–1), whatever `k` is.")
     synonyms: list[str] = Field(description="Words BM25 searched besides the query's own: close synonyms of its words "
                                             "from 同义词词林, in simplified characters (the search form).")
     generation: str = Field(description="Index generation that answered.")
