@@ -141,6 +141,11 @@ class KnowledgeBase:
                 best[row] = float(sim)
         return dict(sorted(best.items(), key=lambda kv: -kv[1])[:CANDIDATES])
 
+    def synonyms_for(self, cut: list[tuple[str, tuple[str, ...]]]) -> list[str]:
+        """Thesaurus synonyms of the query's (word, tokens) that the index knows and the query lacks."""
+        tokens = [t for _, word_tokens in cut for t in word_tokens]
+        return self.lexical.known(self.thesaurus.expand([word for word, _ in cut], exclude=tokens))
+
     def search(self, query: str, k: int = 10, mode: str = "hybrid",
                filters: SearchFilters | None = None) -> SearchResponse:
         """The k best clauses for `query`, near-duplicates collapsed, with citations."""
@@ -155,10 +160,11 @@ class KnowledgeBase:
         if not form or k <= 0:
             return SearchResponse(query, [], True, 0.0, mode)
         mask = allowed_rows(filters, self.documents, self.clause_doc)
-        # Synonyms widen only the BM25 query; the index must know them to score them.
-        synonyms = [] if mode == "dense" else self.lexical.known(
-            self.thesaurus.expand([word for word, _ in cut], exclude=tokens))
-        lexical = self._lexical(tokens + synonyms, mask) if mode != "dense" else {}
+        synonyms: list[str] = []
+        lexical: dict[int, float] = {}
+        if mode != "dense":  # synonyms widen only the BM25 query
+            synonyms = self.synonyms_for(cut)
+            lexical = self._lexical(tokens + synonyms, mask)
         dense = self._dense(form, mask) if mode != "lexical" else {}
         if mode == "hybrid":
             fused = fusion.fuse(lexical, dense)
