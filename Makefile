@@ -7,7 +7,7 @@ INDEX  ?= .policykb/index
 # without it pip would pull a multi-GB CUDA build.
 WHEELS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
-.PHONY: setup run index serve eval bench test test-fast clean
+.PHONY: setup run index serve eval eval-stard bench test test-fast clean
 
 setup: $(VENV)/.installed
 
@@ -33,6 +33,19 @@ index: setup
 eval: index
 	for mode in hybrid dense lexical; do \
 	  $(BIN)/policykb eval ../shared/eval/seed_queries.jsonl --index $(INDEX) --mode $$mode; done
+
+## STARD (plain-words legal questions, docs/quality.md): ingest its 88 laws once into a cached
+## index (an unchanged re-ingest does nothing), then every mode with breakdowns and the hybrid misses.
+## STARD_SAMPLE=N scores N questions drawn with a fixed seed (CI); empty scores them all.
+STARD         ?= ../shared/corpora/stard-laws
+STARD_QUERIES ?= ../shared/eval/stard-dev/queries.jsonl
+STARD_INDEX   ?= .policykb/stard-index
+STARD_MISSES  ?= .policykb/stard-misses.jsonl
+STARD_SAMPLE  ?=
+eval-stard: setup
+	$(BIN)/policykb ingest $(STARD) --index $(STARD_INDEX)
+	$(BIN)/policykb eval $(STARD_QUERIES) --index $(STARD_INDEX) --mode all --breakdown \
+	  --misses $(STARD_MISSES) $(if $(STARD_SAMPLE),--sample $(STARD_SAMPLE))
 
 ## speed, memory and scale figures (docs/performance.md), then the targets judged from them;
 ## CI runs each benchmark at a tiny size in the tests. ~1.5 h on 2 cores, most of it building the 1M index once.
