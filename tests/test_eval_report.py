@@ -152,7 +152,7 @@ def test_the_text_table_has_a_row_per_mode_and_the_breakdowns(evaluated, seed_in
     assert main(["eval", str(evaluated["queries"]), "--index", str(seed_index), "--mode", "all",
                  "--breakdown", "--sample", "3", "--seed", "7"]) == 0
     out = capsys.readouterr().out
-    assert "sample 3 of 4 (seed 7)" in out
+    assert "(sample 3 of 4, seed 7)" in out
     table = out.splitlines()[1:5]
     assert table[0].split() == ["mode", "n", "R@1", "R@5", "R@10", "MRR@10", "nDCG@10", "hit@10"]
     assert [line.split()[0] for line in table[1:]] == ["hybrid", "dense", "lexical"]

@@ -87,7 +87,7 @@ def run(args) -> int:
         misses_written = _write_misses(kb, queries, summaries[miss_mode], runs_by_mode[miss_mode],
                                        miss_mode, args.misses)
 
-    sample_note = f", sample {len(queries)} of {len(all_queries)} (seed {args.seed})" if args.sample else ""
+    counted = f"sample {len(queries)} of {len(all_queries)}, seed {args.seed}" if args.sample else str(len(queries))
     if args.json:
         def public(mode):
             s = dict(summaries[mode])
@@ -107,10 +107,10 @@ def run(args) -> int:
         print(json.dumps(body, ensure_ascii=False, indent=1))
         return 0
     if several:
-        print(f"queries: {args.queries} ({len(queries)}{sample_note})   index: {args.index}   k={args.k}")
+        print(f"queries: {args.queries} ({counted})   index: {args.index}   k={args.k}")
         print(format_modes(summaries))
     else:
-        print(f"mode: {modes[0]}   queries: {args.queries} ({len(queries)}{sample_note})   k={args.k}")
+        print(f"mode: {modes[0]}   queries: {args.queries} ({counted})   k={args.k}")
         print(format_table(summaries[modes[0]]))
     if args.breakdown:
         print()
