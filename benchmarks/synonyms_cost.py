@@ -60,10 +60,10 @@ def main(argv: list[str] | None = None) -> dict:
         rows.append({"size": args.size, "clauses": info.clauses, "mode": mode,
                      "p50": p_on["p50"], "p99": p_on["p99"], "off_p50": p_off["p50"], "off_p99": p_off["p99"],
                      "n": p_on["n"]})
-    cuts = [words(search_form(q)) for q in queries]
+    cuts = [(words(form), form) for form in map(search_form, queries)]
     t = time.perf_counter()
-    for cut in cuts:
-        kb.synonyms_for(cut)
+    for cut, form in cuts:
+        kb.synonyms_for(cut, form)
     expand_ms = (time.perf_counter() - t) * 1000 / max(1, len(cuts))
 
     print_table(rows, ["size", "clauses", "mode", "p50", "p99", "off_p50", "off_p99", "n"],

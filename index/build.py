@@ -110,6 +110,7 @@ def build_index(run, index_dir: str | Path, model: str | None = None, prune: boo
     from index.dense import DenseIndex
     from index.embedders import load_embedder
     from ingest.normalize import NORMALIZATION_VERSION, OPENCC_CONFIG
+    from ingest.lexicon import lexicon_record
     from ingest.tokens import dictionary_hash
 
     say = progress or (lambda _msg: None)
@@ -149,7 +150,9 @@ def build_index(run, index_dir: str | Path, model: str | None = None, prune: boo
             counts={"documents": len(documents), "clauses": n_clauses, "vectors": len(rows),
                     "passages": sum(len(c.passages) for d in documents for c in d.clauses),
                     "files": len({d.file for d in documents})},
-            package_version=package_version(), index_params=dense.params))
+            package_version=package_version(), index_params=dense.params,
+            query_adapter=adapter.record if (adapter := getattr(embedder, "query_adapter", None)) else None,
+            lexicon=lexicon_record()))
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)  # never leave a half-written generation behind
         raise

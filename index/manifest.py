@@ -30,6 +30,10 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
     index_params: dict = field(default_factory=dict)  # FAISS parameters of index_kind (index/dense.py)
+    # What queries are read with, recorded so an index is queried as it was built (None: not used;
+    # manifests written before these existed read as None too):
+    query_adapter: dict | None = None  # {"name", "sha256"} of index/embedders/query_adapter.py's adapter
+    lexicon: dict | None = None  # {"name", "sha256"} of service/lexicon.py's lay-to-legal lexicon
 
 
 def file_sha256(path: Path) -> str:

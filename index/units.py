@@ -8,7 +8,8 @@ clause is found by its best-matching sentences instead of being diluted by the r
 `EMBEDDING_UNIT` names the choice (figures in docs/quality.md):
 - "clause": the clause's search text; windows = the passages ingest cut (≤ 350 chars);
 - "context": the same, each text preceded by the document title and section path;
-- "windows": the clause's search text; windows of ≤ `WINDOW_CHARS` characters.
+- "windows": the clause's search text; windows of ≤ `WINDOW_CHARS` characters;
+- "context-windows": "windows", each text preceded by the document title and section path.
 A vector row's `passage_index` is the window's number within its clause.
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 from ingest.model import Clause, Document
 
 EMBEDDING_UNIT = "windows"
-UNITS = ("clause", "context", "windows")
+UNITS = ("clause", "context", "windows", "context-windows")
 WINDOW_CHARS = 150
 
 
@@ -27,7 +28,7 @@ def _context(doc: Document, clause: Clause) -> str:
 
 
 def _windows(clause: Clause, unit: str) -> list[str]:
-    if unit == "windows":
+    if unit in ("windows", "context-windows"):
         from ingest.passages import cut_passages
 
         pieces = cut_passages(clause, max_chars=WINDOW_CHARS)
@@ -46,7 +47,8 @@ def embedding_texts(documents: list[Document], unit: str = EMBEDDING_UNIT
     row = 0
     for doc in documents:
         for clause in doc.clauses:
-            prefix = _context(doc, clause) + "\n" if unit == "context" and _context(doc, clause) else ""
+            context = _context(doc, clause) if unit.startswith("context") else ""
+            prefix = context + "\n" if context else ""
             texts.append(prefix + clause.search_text)
             owners.append((row, None))
             for i, window in enumerate(_windows(clause, unit)):

