@@ -4,6 +4,7 @@ An index directory holds generations; `CURRENT` names the one that serves:
 
     INDEX_DIR/
       CURRENT                      # the serving generation's name (switched atomically)
+      LOCK                         # held (flock) by the one build at a time; holds its pid
       cache/embeddings.sqlite      # vectors by model id + sha256 of the embedded text
       generations/<id>/
         store.sqlite               # documents, clauses, passages, vector rows (SQLite)
