@@ -11,6 +11,7 @@ An index directory holds generations; `CURRENT` names the one that serves:
         dense.faiss                # FAISS IndexIDMap2 over inner product
         lexical/                   # bm25s folder of plain JSON/.npy files (no pickle)
         manifest.json              # written last: model, versions, counts, checksums
+        LEASE                      # shared-locked (flock) by every process serving it
 
 Build with `index.build.build_index`, open with `index.generation.open_generation`.
 Nothing heavy (faiss, torch) is imported here.

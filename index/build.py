@@ -162,7 +162,7 @@ def build_index(run, index_dir: str | Path, model: str | None = None, prune: boo
             shutil.rmtree(folder, ignore_errors=True)  # never leave a half-written generation behind
             raise
         gen.switch_current(index_dir, folder)
-        gen.collect_garbage(index_dir)
+        gen.collect_garbage(index_dir, say=say)
 
     report.generation = folder.name
     report.documents, report.clauses, report.vectors = len(documents), n_clauses, len(rows)

@@ -32,7 +32,8 @@ class IndexBusy(Exception):
     """Another process kept the index locked for longer than this build would wait."""
 
 
-def _try_flock(fd: int, mode: int) -> bool:
+def try_flock(fd: int, mode: int) -> bool:
+    """Take `flock(mode)` without waiting; False when another open file holds a conflicting lock."""
     try:
         fcntl.flock(fd, mode | fcntl.LOCK_NB)
         return True
@@ -65,13 +66,13 @@ def index_write_lock(index_dir: str | Path, timeout: float = DEFAULT_LOCK_TIMEOU
     path = index_dir / LOCK
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
-        if not _try_flock(fd, fcntl.LOCK_EX):
+        if not try_flock(fd, fcntl.LOCK_EX):
             holder = lock_holder(index_dir)
             if say:
                 say(f"waiting for another build of the index {index_dir} to finish ({holder}); "
                     f"giving up after {timeout:g} s")
             deadline = time.monotonic() + timeout
-            while not _try_flock(fd, fcntl.LOCK_EX):
+            while not try_flock(fd, fcntl.LOCK_EX):
                 if time.monotonic() >= deadline:
                     raise IndexBusy(
                         f"The index {index_dir} is still being built by another process "
