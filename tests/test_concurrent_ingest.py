@@ -69,6 +69,7 @@ class Lines:
 
     def __init__(self, proc: subprocess.Popen) -> None:
         self.lines: list[str] = []
+        self.ended = False
         self._queue: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, args=(proc.stderr,), daemon=True).start()
 
@@ -80,12 +81,13 @@ class Lines:
     def wait_for(self, *needles: str, timeout: float = 300) -> str | None:
         """The first new line containing one of `needles` (None at end of output or after `timeout`)."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while not self.ended and time.monotonic() < deadline:
             try:
                 line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 return None
             if line is None:
+                self.ended = True
                 return None
             self.lines.append(line)
             if any(n in line for n in needles):
@@ -93,6 +95,7 @@ class Lines:
         return None
 
     def rest(self) -> str:
+        """Everything the process wrote, once it has closed its stderr (or 60 s have passed)."""
         while self.wait_for("\0", timeout=60) is not None:
             pass
         return "".join(self.lines)
