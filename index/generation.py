@@ -3,21 +3,34 @@
 `CURRENT` holds the name of the serving generation. It is replaced atomically
 (temp file + os.replace) only after a generation's manifest is written, so a build
 that dies at any point leaves the previous generation serving.
+
+A process that loads a generation (a server, `policykb search`, a notebook) holds a
+`GenerationLease` on it: a shared `flock` on `<generation>/LEASE`. Cleanup takes that
+file's lock exclusively before it deletes a generation, and skips every generation it
+cannot lock, so a generation is never deleted while any live process serves it. The
+kernel drops a lease when its process ends, however it ends; the next build's cleanup
+then removes the generation.
 """
 
 from __future__ import annotations
 
+import fcntl
+import logging
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from index.lock import try_flock
 from index.manifest import MANIFEST, Manifest, file_sha256, read_manifest
 
 CURRENT = "CURRENT"
 GENERATIONS = "generations"
+LEASE = "LEASE"
 KEEP = 2
+log = logging.getLogger("policykb.index")
 
 
 class IndexLoadError(Exception):
@@ -49,6 +62,7 @@ def new_generation_dir(index_dir: Path) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     path = index_dir / GENERATIONS / f"{stamp}-{os.getpid()}"
     path.mkdir(parents=True)
+    (path / LEASE).touch()  # so that a server without write access can still take its lease
     return path
 
 
@@ -107,9 +121,62 @@ def previous_generation(index_dir: Path) -> Generation | None:
         return None
 
 
-def collect_garbage(index_dir: Path, keep: int = KEEP, building: Path | None = None) -> list[str]:
+class GenerationLease:
+    """A shared lock on a generation that keeps `collect_garbage` (in any process) from deleting it.
+
+    Held until `release()`, until the object is garbage-collected, or until the process
+    ends. Raises IndexCorrupt when the generation is gone (removed before the lease was
+    taken). Where the lease file cannot be created (an index on a read-only disk, built
+    before leases existed) it holds nothing, says so in the log, and `held` is False.
+    """
+
+    def __init__(self, path: Path, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self._fd: int | None = None
+        try:
+            fd = os.open(self.path / LEASE, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except FileNotFoundError:
+            raise IndexCorrupt(f"Index generation {self.path} is gone: it was removed before it could be "
+                               f"opened. Open the index again to load its current generation.") from None
+        except OSError as exc:
+            log.warning("cannot lease index generation %s (%s): a build's cleanup could delete it while "
+                        "it is served", self.path, exc.strerror or exc)
+            return
+        deadline = time.monotonic() + timeout
+        while not try_flock(fd, fcntl.LOCK_SH):  # a cleanup is deleting it this moment
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                raise IndexCorrupt(f"Index generation {self.path} stayed locked for removal for {timeout:g} s; "
+                                   f"open the index again to load its current generation.")
+            time.sleep(0.05)
+        self._fd = fd
+        if not (self.path / MANIFEST).is_file():
+            self.release()
+            raise IndexCorrupt(f"Index generation {self.path} is gone: another build's cleanup removed it "
+                               f"while it was being opened. Open the index again to load its current generation.")
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def __del__(self) -> None:
+        try:
+            self.release()
+        except Exception:  # interpreter shutdown
+            pass
+
+
+def collect_garbage(index_dir: Path, keep: int = KEEP, building: Path | None = None,
+                    say=None) -> list[str]:
     """Delete all but the newest `keep` complete generations (always keeping CURRENT),
-    and unfinished ones left by killed builds. Returns the names removed."""
+    and unfinished ones left by killed builds, but never one that a live process has
+    leased (it is removed by a later build once no process holds it). Returns the names
+    removed; `say` hears about the generations kept because they are in use."""
     root = index_dir / GENERATIONS
     if not root.is_dir():
         return []
@@ -121,10 +188,30 @@ def collect_garbage(index_dir: Path, keep: int = KEEP, building: Path | None = N
         keep_names.add(building.name)
     removed = []
     for p in folders:
-        if p.name not in keep_names and not _build_running(p):
-            shutil.rmtree(p, ignore_errors=True)
+        if p.name in keep_names or _build_running(p):
+            continue
+        if _remove_unless_leased(p):
             removed.append(p.name)
+        elif say:
+            say(f"kept generation {p.name}: a running process (a server?) still has it loaded")
     return removed
+
+
+def _remove_unless_leased(folder: Path) -> bool:
+    """Delete `folder` unless a process holds its lease; the lease file is locked while deleting,
+    so a process that opens the generation meanwhile waits and then finds it gone."""
+    try:  # O_CREAT: a generation built before leases gets its file now, and is locked like any other
+        fd = os.open(folder / LEASE, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError:
+        fd = None
+    try:
+        if fd is not None and not try_flock(fd, fcntl.LOCK_EX):
+            return False
+        shutil.rmtree(folder, ignore_errors=True)
+        return True
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 def _build_running(folder: Path) -> bool:

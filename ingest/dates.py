@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from ingest.numbering.marker import cn_to_int
 
@@ -41,12 +42,16 @@ def find_dates(text: str) -> list[DateMatch]:
 
 
 def iso_from_front_matter(value: object) -> str | None:
-    """A front-matter date (a `date` object or a 'yyyy-mm-dd' string) as ISO, else None."""
+    """A front-matter date (a `date` object or a 'yyyy-mm-dd' string) as ISO, else None
+    (also for a 'yyyy-mm-dd' no calendar has, such as 2024-13-45)."""
     if value is None:
         return None
     text = str(value).strip()
     m = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})", text)
     if m:
-        return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+        except ValueError:
+            return None
     found = find_dates(text)
     return found[0].iso if found else None

@@ -69,6 +69,9 @@ class Header:
     warnings: list[str] = field(default_factory=list)
 
 
+FRONT_MATTER_DATE_KEYS = ("publication_date", "date", "issued")  # the first valid one is the date
+
+
 def doc_type_of(title: str) -> str | None:
     """The document type a title names by its last word (规划, 意见, 条例 …)."""
     core = re.sub(rf"{_TITLE_TAIL}$", "", simplified(title).rstrip("》 "))
@@ -241,7 +244,7 @@ def read_header(lines: list[HeaderLine], front_matter: dict[str, Any] | None = N
 
     meta.issuer = _fm_field(front_matter, fm_lines, "authors", "issuer", "author") or _find_issuer(header, title_text)
     meta.doc_number = _fm_field(front_matter, fm_lines, "doc_number", "document_number") or _find_doc_number(header)
-    fm_date = next((k for k in ("publication_date", "date", "issued") if iso_from_front_matter(front_matter.get(k))), None)
+    fm_date = next((k for k in FRONT_MATTER_DATE_KEYS if iso_from_front_matter(front_matter.get(k))), None)
     if fm_date:
         meta.date = MetaField(iso_from_front_matter(front_matter[fm_date]) or "", _front_matter_line(fm_lines, fm_date),
                               "front_matter")
@@ -251,8 +254,31 @@ def read_header(lines: list[HeaderLine], front_matter: dict[str, Any] | None = N
     meta.source_url = _fm_field(front_matter, fm_lines, "link", "url", "source_url") or _find_url(window[:first_numbered])
     if meta.date is None or meta.issuer is None:
         _read_signature(lines[-4:], meta)
+    warnings.extend(_bad_front_matter_dates(front_matter, fm_lines, meta.date))
     header_end = window[header_last].line if header_last >= 0 else 0
     return Header(meta=meta, header_end=header_end, warnings=warnings)
+
+
+def _bad_front_matter_dates(front_matter: dict[str, Any], fm_lines: list[tuple[int, str]],
+                            found: MetaField | None) -> list[str]:
+    """A warning for each front-matter date that is no date (`date: 2024-13-45`), saying what
+    the document's date is instead."""
+    out = []
+    for key in FRONT_MATTER_DATE_KEYS:
+        value = front_matter.get(key)
+        if value is None or str(value).strip() == "" or iso_from_front_matter(value):
+            continue
+        line = _front_matter_line(fm_lines, key)
+        where = f"front matter {key} (line {line})" if line else f"front matter {key}"
+        if found is None:
+            outcome = "the date is unknown (null)"
+        elif found.source == "front_matter":
+            outcome = f"the date {found.value} comes from the front matter's other date field"
+        else:
+            outcome = f"the date {found.value} is taken from the text (line {found.line})"
+        out.append(f"{where} is {str(value)[:40]!r}, which is not a valid date: it was ignored and {outcome}. "
+                   f"Correct it (yyyy-mm-dd) to use it.")
+    return out
 
 
 def _read_signature(tail: list[HeaderLine], meta: DocumentMeta) -> None:

@@ -174,7 +174,9 @@ def parse_files(files: Sequence[tuple[Path, str]], max_bytes: int = DEFAULT_MAX_
 
 
 def ingest_file(path: str | Path, relative: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> FileResult:
-    """Read one file into documents; any IngestError becomes the result's failure."""
+    """Read one file into documents. Whatever goes wrong with this one file (an IngestError,
+    or any other exception from its reader or the later stages) becomes the result's
+    failure, so one bad file never stops a run."""
     from ingest.formats import read_source
 
     relative = relative or Path(path).name
@@ -189,7 +191,26 @@ def ingest_file(path: str | Path, relative: str | None = None, max_bytes: int = 
         result.failure = FileFailure(relative, str(exc))
     except OSError as exc:
         result.failure = FileFailure(relative, f"{path}: cannot be read ({exc.strerror or exc}); check the file's permissions")
+    except Exception as exc:  # a reader or stage bug, or a file shaped in a way nobody foresaw
+        result.failure = FileFailure(relative, unexpected_failure(path, exc))
+        result.documents = []
     return result
+
+
+def unexpected_failure(path: str | Path, exc: BaseException) -> str:
+    """The reason given for a file whose reading raised something other than IngestError:
+    what failed and where, and what the person can do."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    detail = " ".join(str(exc).split())[:300] or "no message"
+    kind = Path(path).suffix.lower().lstrip(".") or "this"
+    return (f"{path}: policykb could not ingest this file: {type(exc).__name__} ({detail}){where}, "
+            f"while reading it as {kind}. The file may be "
+            f"damaged or written in a way policykb does not handle: re-save it (from Word, LibreOffice or "
+            f"an editor) or convert it to .txt and ingest it again, and report the file to policykb's "
+            f"maintainers.")
 
 
 def document_id(relative: str, index: int) -> str:

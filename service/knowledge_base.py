@@ -11,13 +11,15 @@ when the best confidence is under the threshold. No web code here.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
 
 from index.build import DENSE, LEXICAL, STORE
-from index.generation import Generation, open_generation
+from index.generation import Generation, GenerationLease, open_generation
 from index.lexical import LexicalIndex
+from index.manifest import MANIFEST
 from index.store import ClauseRecord, StoreReader
 from service import fusion
 from service.confidence import NO_ANSWER_THRESHOLD, Evidence, confidence, query_words
@@ -92,6 +94,8 @@ class KnowledgeBase:
 
     def __init__(self, generation: Generation, embedder=None, embed_threads: int | None = None) -> None:
         self.generation = generation
+        # While this object lives, no build's cleanup deletes the generation (index.generation).
+        self.lease = GenerationLease(generation.path)
         self._embed_threads = embed_threads
         self.manifest = generation.manifest
         self.segmentation_warning = _segmentation_warning(generation)
@@ -126,6 +130,11 @@ class KnowledgeBase:
         from index.dense import DenseIndex
 
         self.dense = DenseIndex.load(generation.path / DENSE)
+
+    def files_present(self) -> bool:
+        """Whether the generation's files are still on disk (the store is read on every search)."""
+        path = self.generation.path
+        return os.path.isfile(path / STORE) and os.path.isfile(path / MANIFEST)
 
     @classmethod
     def load(cls, index_dir: str | Path, embedder=None, verify: bool = True,

@@ -17,6 +17,12 @@ A new generation is picked up when one of these happens:
 
 A generation that fails to load (corrupt, model missing) is not switched to; the
 old one keeps serving and `/readyz` reports the error.
+
+The served generation is leased (`index.generation.GenerationLease`, held by its
+KnowledgeBase), so no build's cleanup deletes it while it is served. Should its files
+disappear all the same (removed by hand, or by a policykb from before leases), the
+holder stops serving it at once: requests get 503 `unavailable` and `/readyz` says not
+ready and why, and the index's current generation is loaded in its place.
 """
 
 from __future__ import annotations
@@ -44,6 +50,9 @@ class Loaded:
     catalog: Catalog
     generation: str
     loaded_at: float
+
+    def files_present(self) -> bool:
+        return self.kb.files_present()
 
 
 def load_generation(index_dir: Path, previous: Loaded | None = None, warm: bool = True,
@@ -91,31 +100,60 @@ class IndexHolder:
         self._next_check = 0.0
         self.last_error: str | None = None
         self.loading_since: float | None = None
+        self._lost_retry: tuple | None = None  # CURRENT's state when a lost generation was last replaced
 
     @property
     def loaded(self) -> Loaded | None:
+        """The generation held in memory (even one whose files are gone: see `lost`)."""
         return self._loaded
 
     def get(self) -> Loaded | None:
-        """The generation to answer this request with (may start a background reload)."""
+        """The generation to answer this request with (may start a background reload);
+        None when nothing can answer: not loaded yet, or the served generation is `lost`."""
         if self.check_seconds > 0 and time.monotonic() >= self._next_check:
             self._next_check = time.monotonic() + self.check_seconds
             if _pointer_state(self.index_dir) != self._pointer:
                 self.reload_in_background()
-        return self._loaded
+        loaded = self._loaded
+        if loaded is not None and not loaded.files_present():
+            self._replace_lost()
+            return None
+        return loaded
+
+    def lost(self) -> str | None:
+        """Why the generation held in memory cannot answer (its files are gone), else None."""
+        loaded = self._loaded
+        if loaded is None or loaded.files_present():
+            return None
+        return (f"The index generation {loaded.generation} this server loaded is gone from disk "
+                f"({loaded.kb.generation.path} no longer holds its files), so the server no longer answers "
+                f"from it and loads the index's current generation instead. Check what removed it.")
+
+    def _replace_lost(self) -> None:
+        """Load CURRENT in the background, once per state of CURRENT (a broken one is not retried
+        on every request)."""
+        pointer = _pointer_state(self.index_dir)
+        if pointer != self._lost_retry:
+            self._lost_retry = pointer
+            log.error("%s", self.lost())
+            self.reload_in_background()
 
     def wait_ready(self, timeout: float) -> Loaded | None:
-        """The loaded generation, waiting up to `timeout` s for a load under way (None if it failed)."""
-        if self._loaded is None:
+        """The generation to answer with, waiting up to `timeout` s for a load under way (None if
+        none can answer)."""
+        loaded = self.get()
+        if loaded is None:
             self.join(timeout)
-        return self._loaded
+            loaded = self.get()
+        return loaded
 
     def reload(self) -> Loaded:
         """Load CURRENT now (unless it is already served) and switch to it. Raises IndexLoadError."""
         with self._lock:
             pointer = _pointer_state(self.index_dir)
             current = self._loaded
-            if current is not None and pointer is not None and pointer[3] == current.generation:
+            if current is not None and pointer is not None and pointer[3] == current.generation \
+                    and current.files_present():
                 self._pointer = pointer
                 return current
             self.loading_since = time.time()
@@ -125,7 +163,8 @@ class IndexHolder:
                 self._pointer = pointer  # do not retry a broken generation on every request
                 self.last_error = str(exc) if isinstance(exc, IndexLoadError) else f"{type(exc).__name__}: {exc}"
                 log.error("index reload failed, still serving %s: %s",
-                          current.generation if current else "nothing", self.last_error)
+                          current.generation if current and current.files_present() else "nothing",
+                          self.last_error)
                 raise
             finally:
                 self.loading_since = None

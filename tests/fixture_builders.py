@@ -188,12 +188,15 @@ CHINESE_LIST_LEVELS: tuple[tuple[str, str], ...] = (
 )
 
 
-def write_numbered_docx(items: list[tuple[int | None, str]], path: Path,
-                        levels: tuple[tuple[str, str], ...] = CHINESE_LIST_LEVELS) -> Path:
+def write_numbered_docx(items: list[tuple[int | str | None, str]], path: Path,
+                        levels: tuple[tuple[str, str], ...] = CHINESE_LIST_LEVELS,
+                        level_ids: tuple[str, ...] | None = None) -> Path:
     """Write paragraphs numbered by Word's automatic list numbering, as Word saves them.
 
     `items` are (list level or None for an unnumbered paragraph, text); the numbers are
-    not in the text, only in the numbering definition (numbering.xml).
+    not in the text, only in the numbering definition (numbering.xml). `level_ids` are
+    the definitions' w:ilvl values as written (default "0", "1", ...); a str level in
+    `items` is written into the paragraph's w:ilvl as is (damaged files have "x").
     """
     import docx
     from docx.oxml import parse_xml
@@ -202,7 +205,7 @@ def write_numbered_docx(items: list[tuple[int | None, str]], path: Path,
     document = docx.Document()
     numbering = document.part.numbering_part.element
     lvl_xml = "".join(
-        f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
+        f'<w:lvl w:ilvl="{level_ids[i] if level_ids else i}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
         f'<w:lvlText w:val="{text}"/><w:suff w:val="nothing"/><w:lvlJc w:val="left"/></w:lvl>'
         for i, (fmt, text) in enumerate(levels))
     numbering.append(parse_xml(
@@ -215,5 +218,27 @@ def write_numbered_docx(items: list[tuple[int | None, str]], path: Path,
         if level is not None:
             paragraph._p.get_or_add_pPr().append(parse_xml(
                 f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>'))
+    document.save(str(path))
+    return Path(path)
+
+
+def write_docx_table(rows: list[list[str]], path: Path, grid_span: str | None = None,
+                     before: list[str] | None = None) -> Path:
+    """Write the paragraphs `before`, then a table of `rows` (one paragraph per cell). With
+    `grid_span`, the first cell carries <w:gridSpan w:val="..."> as written (damaged files
+    have "x")."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    for line in before or []:
+        document.add_paragraph(line)
+    table = document.add_table(rows=len(rows), cols=max(len(r) for r in rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    if grid_span is not None:
+        table.cell(0, 0)._tc.get_or_add_tcPr().append(parse_xml(f'<w:gridSpan {nsdecls("w")} w:val="{grid_span}"/>'))
     document.save(str(path))
     return Path(path)

@@ -12,6 +12,7 @@ from fixture_builders import (
     cjk_font_missing_reason,
     find_cjk_font,
     write_docx,
+    write_docx_table,
     write_html,
     write_numbered_docx,
     write_pdf,
@@ -120,6 +121,34 @@ def test_malformed_front_matter_is_a_warning_not_a_failure(tmp_path):
     assert len(source.warnings) == 1 and "bad.md" in source.warnings[0] and "YAML" in source.warnings[0]
 
 
+def test_a_front_matter_date_no_calendar_has_is_an_unknown_date_with_a_warning(tmp_path):
+    from ingest.pipeline import ingest_file
+
+    path = tmp_path / "notice.md"
+    path.write_text("---\ntitle: 关于加强基层干部培训的通知\ndate: 2024-13-45\n---\n\n"
+                    "一、各地要加强基层干部培训。\n", encoding="utf-8")
+    source = read_source(path)  # YAML's timestamp type raised ValueError here
+    assert source.front_matter == {"title": "关于加强基层干部培训的通知", "date": "2024-13-45"}
+    assert source.warnings == []
+    result = ingest_file(path)
+    assert result.failure is None
+    (document,) = result.documents
+    assert document.meta.value("date") is None and document.meta.value("title") == "关于加强基层干部培训的通知"
+    (warning,) = [w for w in document.warnings if "date" in w]
+    assert "2024-13-45" in warning and "line 3" in warning and "null" in warning
+
+
+def test_a_front_matter_date_that_is_no_date_gives_way_to_the_date_the_text_states(tmp_path):
+    from ingest.pipeline import ingest_file
+
+    path = tmp_path / "notice.md"
+    path.write_text("---\ndate: '2024-02-30'\n---\n\n关于加强基层干部培训的通知\n\n中共中央组织部\n2024年3月1日\n\n"
+                    "一、各地要加强基层干部培训。\n", encoding="utf-8")
+    (document,) = ingest_file(path).documents
+    assert document.meta.value("date") == "2024-03-01"
+    assert any("2024-02-30" in w and "2024-03-01" in w for w in document.warnings)
+
+
 # ---- html --------------------------------------------------------------------------------
 
 def test_html_drops_navigation_scripts_sharing_related_links_and_footer(tmp_path):
@@ -188,6 +217,15 @@ def test_docx_list_numbering_in_an_unknown_format_keeps_the_text_and_warns(tmp_p
     source = read_source(path)
     assert source.lines == ["第一项"]
     assert "odd.docx" in source.warnings[0] and "hebrew1" in source.warnings[0]
+
+
+def test_docx_list_levels_that_are_not_numbers_lose_their_labels_with_a_warning_not_the_file(tmp_path):
+    # numbering.xml defines levels "0", "x", "2"; one paragraph says its level is "x"
+    items = [(0, "指导思想和基本要求"), ("x", "指导思想"), (2, "坚持以人为本"), (0, "工作目标和主要任务")]
+    path = write_numbered_docx(items, tmp_path / "plan.docx", level_ids=("0", "x", "2"))
+    source = read_source(path)  # int("x") raised ValueError here
+    assert source.lines == ["一、指导思想和基本要求", "指导思想", "1.坚持以人为本", "二、工作目标和主要任务"]
+    assert len(source.warnings) == 2 and all('w:ilvl="x"' in w and "plan.docx" in w for w in source.warnings)
 
 
 def test_docx_chinese_heading_style_names_give_levels_and_tables_are_read_in_order(tmp_path):

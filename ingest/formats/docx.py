@@ -106,8 +106,8 @@ def _outline_level(ppr) -> int | None:
     element = ppr.find(qn("w:outlineLvl"))
     if element is None:
         return None
-    value = int(element.get(qn("w:val"), "9"))
-    return value + 1 if value < 9 else None
+    value = _int(element.get(qn("w:val"), "9"))
+    return value + 1 if value is not None and 0 <= value < 9 else None  # not a number: body text
 
 
 # ---- automatic list numbering -------------------------------------------------------
@@ -207,12 +207,26 @@ class ListNumbering:
             root = document.part.numbering_part.element
         except (KeyError, NotImplementedError):
             return numbering
+        # numbering.xml is read as found: a value that is not a whole number is skipped with a
+        # warning (its labels are then missing), never raised.
         for abstract in root.findall(qn("w:abstractNum")):
             levels = {}
             for lvl in abstract.findall(qn("w:lvl")):
-                levels[int(lvl.get(qn("w:ilvl"), "0"))] = _Level(
+                raw_ilvl = lvl.get(qn("w:ilvl"), "0")
+                ilvl = _int(raw_ilvl)
+                if ilvl is None:
+                    numbering._warn(f"numbering.xml defines a list level w:ilvl=\"{raw_ilvl}\", which is not a "
+                                    f"whole number; that level is ignored and its number labels are missing")
+                    continue
+                raw_start = _val(lvl, "w:start", "1")
+                start = _int(raw_start)
+                if start is None:
+                    numbering._warn(f"numbering.xml starts a list level at w:start=\"{raw_start}\", which is "
+                                    f"not a whole number; counting starts at 1")
+                    start = 1
+                levels[ilvl] = _Level(
                     fmt=_val(lvl, "w:numFmt", "decimal"), text=_val(lvl, "w:lvlText", ""),
-                    start=int(_val(lvl, "w:start", "1")), suffix=_val(lvl, "w:suff", "tab"),
+                    start=start, suffix=_val(lvl, "w:suff", "tab"),
                     legal=lvl.find(qn("w:isLgl")) is not None)
             numbering.levels[abstract.get(qn("w:abstractNumId"))] = levels
         for num in root.findall(qn("w:num")):
@@ -220,7 +234,13 @@ class ListNumbering:
             for override in num.findall(qn("w:lvlOverride")):
                 start = override.find(qn("w:startOverride"))
                 if start is not None:
-                    overrides[int(override.get(qn("w:ilvl"), "0"))] = int(start.get(qn("w:val"), "1"))
+                    raw = (override.get(qn("w:ilvl"), "0"), start.get(qn("w:val"), "1"))
+                    ilvl, value = _int(raw[0]), _int(raw[1])
+                    if ilvl is None or value is None:
+                        numbering._warn(f"numbering.xml restarts a list with w:ilvl=\"{raw[0]}\" "
+                                        f"w:startOverride=\"{raw[1]}\", which is not a whole number; ignored")
+                        continue
+                    overrides[ilvl] = value
             numbering.instances[num.get(qn("w:numId"))] = (_val(num, "w:abstractNumId", ""), overrides)
         return numbering
 
@@ -229,8 +249,13 @@ class ListNumbering:
         found = _num_pr(paragraph)
         if found is None:
             return None
-        num_id, ilvl = found
+        num_id, raw_ilvl = found
         if num_id == "0":  # numbering explicitly switched off
+            return None
+        ilvl = _int(raw_ilvl)
+        if ilvl is None:
+            self._warn(f"a paragraph's list level (numId {num_id}, w:ilvl=\"{raw_ilvl}\") is not a whole "
+                       f"number; its number label is missing from the text")
             return None
         abstract_id, overrides = self.instances.get(num_id, ("", {}))
         levels = self.levels.get(abstract_id)
@@ -285,8 +310,16 @@ def _val(element, tag: str, default: str | None) -> str | None:
     return child.get(qn("w:val"), default) if child is not None else default
 
 
-def _num_pr(paragraph) -> tuple[str, int] | None:
-    """(numId, ilvl) of a paragraph's numbering, set on it directly or by its style."""
+def _int(value: str | None) -> int | None:
+    """An OOXML integer attribute ('3', ' 3', '+3', '-1'), or None when it is not one ('x', '')."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _num_pr(paragraph) -> tuple[str, str] | None:
+    """(numId, ilvl as written) of a paragraph's numbering, set on it directly or by its style."""
     from docx.oxml.ns import qn
 
     candidates = [paragraph._p.pPr]
@@ -305,4 +338,4 @@ def _num_pr(paragraph) -> tuple[str, int] | None:
             ilvl = _val(num_pr, "w:ilvl", None)
     if num_id is None:
         return None
-    return num_id, int(ilvl or 0)
+    return num_id, ilvl or "0"

@@ -4,7 +4,9 @@ A YAML front matter block (`---` on the first line, closed by `---` or `...`) is
 with yaml.safe_load into `front_matter`; its lines stay in `lines` (so numbering matches
 the file), `front_matter_lines` gives its span and `body_start` the first line after it.
 ATX headings (`#` .. `######`, outside fenced code) are recorded in `heading_levels`;
-the line text keeps its `#`s. A malformed front matter is a warning, not a failure.
+the line text keeps its `#`s. A malformed front matter is a warning, not a failure; so is
+a date that YAML reads as a timestamp but no calendar has (`2024-13-45`): it stays the
+text it is, and metadata reports the date as unknown.
 """
 
 from __future__ import annotations
@@ -18,6 +20,18 @@ import yaml
 from ingest.encoding import decode_bytes
 from ingest.formats.txt import split_lines
 from ingest.model import SourceText
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """yaml.SafeLoader, except that a timestamp that is no real date stays a string."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:  # 2024-13-45, 2024-02-30: month or day out of range
+            return self.construct_scalar(node)
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _FrontMatterLoader.construct_yaml_timestamp)
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]|$)")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -59,8 +73,8 @@ def _front_matter_span(lines: list[str]) -> tuple[int, int] | None:
 def _parse_front_matter(block: str, path: Path, span: tuple[int, int]) -> tuple[dict[str, Any], str | None]:
     where = f"{path}: front matter (lines {span[0]}-{span[1]})"
     try:
-        meta = yaml.safe_load(block) if block.strip() else {}
-    except yaml.YAMLError as err:
+        meta = yaml.load(block, Loader=_FrontMatterLoader) if block.strip() else {}
+    except (yaml.YAMLError, ValueError, TypeError) as err:  # ValueError: e.g. `!!int x`
         reason = str(err).replace("\n", " ")
         return {}, f"{where} is not valid YAML and was ignored: {reason}"
     if meta is None:

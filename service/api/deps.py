@@ -48,6 +48,11 @@ async def served(request: Request, response: Response) -> Loaded:
     if loaded is None:  # first load still running: wait for it, within the request's time
         loaded = await run_in_threadpool(holder.wait_ready, settings_of(request).request_timeout)
     if loaded is None:
+        lost = holder.lost()
+        if lost:
+            failed = f" Loading the current generation failed: {holder.last_error}" if holder.last_error else \
+                " Try again in a moment; /readyz says when it is ready."
+            raise ApiError(503, "unavailable", lost + failed, headers={"Retry-After": "5"})
         if holder.last_error:
             raise ApiError(503, "unavailable", f"No index is loaded: {holder.last_error}")
         started = holder.loading_since

@@ -79,6 +79,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        holder = getattr(request.app.state, "holder", None)
+        lost = holder.lost() if holder is not None else None
+        if lost:  # the served generation's files vanished while this request read them
+            log.error("%s %s failed: %s", request.method, request.url.path, lost)
+            holder.get()  # starts loading the current generation
+            return error_response(503, "unavailable", f"{lost} Try again in a moment; /readyz says when it is "
+                                                      "ready.", headers={"Retry-After": "5"})
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return error_response(500, "internal_error",
                               "The server failed to answer this request; the error is in its log. "

@@ -173,7 +173,9 @@ class ReadyOut(BaseModel):
     counts: dict[str, int] | None = Field(description="Documents, clauses, vectors … in the served generation.")
     loaded_at: float | None = Field(description="Unix time the served generation was switched in.")
     reloading: bool = Field(description="True while a new generation is being loaded.")
-    last_error: str | None = Field(description="Why the last load failed (the previous generation keeps serving), or null.")
+    last_error: str | None = Field(description="Why the last load failed (the previous generation keeps serving), "
+                                               "or why the served generation stopped answering (its files are gone), "
+                                               "or null.")
 
 
 class ReloadOut(BaseModel):

@@ -6,6 +6,8 @@ import argparse
 import sys
 import time
 
+from index.lock import DEFAULT_LOCK_TIMEOUT  # standard library only
+
 DEFAULT_INDEX = ".policykb/index"
 
 
@@ -15,7 +17,9 @@ def register(subparsers) -> None:
         description="Read policy files (txt, md, html, docx, pdf; UTF-8, UTF-16, GB18030, Big5), split them into "
                     "documents and clauses, and build a new index generation at DIR. Files already in the index "
                     "and not named here are kept; unchanged clauses are not embedded again. A file that cannot be "
-                    "read is reported with its reason and the run goes on; the exit status is 1 if any file failed.")
+                    "read is reported with its reason and the run goes on; the exit status is 1 if any file failed. "
+                    "One build runs at a time per index: an ingest started while another is building the same "
+                    "index waits for it, then adds its files on top (exit status 3 if the wait runs out).")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to ingest")
     parser.add_argument("--index", default=DEFAULT_INDEX, metavar="DIR",
                         help=f"index directory to build or update (default: {DEFAULT_INDEX})")
@@ -29,6 +33,9 @@ def register(subparsers) -> None:
     parser.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                         help="processes that parse files (default: every available core when there are at least "
                              "8 files and 2 MB to parse, else 1: a worker takes about half a second to start)")
+    parser.add_argument("--lock-timeout", type=float, default=DEFAULT_LOCK_TIMEOUT, metavar="SECONDS",
+                        help="how long to wait for another build of the same index to finish before giving up "
+                             f"(default: {DEFAULT_LOCK_TIMEOUT:g})")
     parser.add_argument("--max-file-mb", type=float, default=10.0,
                         help="refuse files larger than this many MB (default: 10)")
     parser.set_defaults(handler=run)
@@ -88,13 +95,18 @@ def run(args: argparse.Namespace) -> int:
         return 1
     from index.build import build_index
     from index.embedders import ModelNotFound
+    from index.lock import IndexBusy
 
     try:
         report = build_index(ingest_run, args.index, model=args.model, prune=args.prune,
-                             progress=lambda msg: print(msg, file=sys.stderr))
+                             progress=lambda msg: print(msg, file=sys.stderr, flush=True),
+                             lock_timeout=args.lock_timeout)
     except ModelNotFound as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except IndexBusy as exc:
+        print(f"error: {exc} To wait longer, pass --lock-timeout SECONDS.", file=sys.stderr)
+        return 3
     total = time.perf_counter() - started
     print(f"indexed {report.clauses} clauses of {report.documents} documents into {args.index} "
           f"(generation {report.generation}): embedded {report.embedded}, reused {report.reused} from cache; "

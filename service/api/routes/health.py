@@ -21,18 +21,20 @@ async def healthz() -> dict:
 
 
 @router.get("/readyz", response_model=ReadyOut, summary="Index is loaded",
-            responses={503: {"model": ReadyOut, "description": "No index loaded yet (body says why)"}},
-            description="200 with the served index generation once searches can be answered; 503 before "
-                        "(still loading, or the index failed to load: `last_error`).")
+            responses={503: {"model": ReadyOut, "description": "No index can answer (body says why)"}},
+            description="200 with the served index generation once searches can be answered; 503 when they "
+                        "cannot: still loading, the index failed to load, or the served generation's files were "
+                        "removed from disk (`last_error` says which).")
 async def readyz(request: Request):
     holder = holder_of(request)
-    loaded = holder.get()
+    loaded = holder.get()  # None also when the generation in memory lost its files
+    errors = [e for e in (holder.lost(), holder.last_error) if e]
     body = {"ready": loaded is not None, "index": str(holder.index_dir),
             "generation": loaded.generation if loaded else None,
             "model": loaded.kb.manifest.model_id if loaded else None,
             "counts": dict(loaded.kb.manifest.counts) if loaded else None,
             "loaded_at": loaded.loaded_at if loaded else None,
-            "reloading": holder.loading_since is not None, "last_error": holder.last_error}
+            "reloading": holder.loading_since is not None, "last_error": " ".join(errors) or None}
     return JSONResponse(ReadyOut(**body).model_dump(), status_code=200 if loaded else 503)
 
 
