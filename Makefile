@@ -29,10 +29,11 @@ run: index
 index: setup
 	$(BIN)/policykb ingest corpus --index $(INDEX)
 
-## retrieval quality on the seed eval set (needs ../shared/eval), every mode
+## retrieval quality on the seed eval set (tests/data/seed_queries.jsonl), every mode
+EVAL_QUERIES ?= tests/data/seed_queries.jsonl
 eval: index
 	for mode in hybrid dense lexical; do \
-	  $(BIN)/policykb eval ../shared/eval/seed_queries.jsonl --index $(INDEX) --mode $$mode; done
+	  $(BIN)/policykb eval $(EVAL_QUERIES) --index $(INDEX) --mode $$mode; done
 
 ## speed, memory and scale figures (docs/performance.md), then the targets judged from them;
 ## CI runs each benchmark at a tiny size in the tests. ~1.5 h on 2 cores, most of it building the 1M index once.

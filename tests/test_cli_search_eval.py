@@ -1,0 +1,36 @@
+"""`policykb search`, `eval` and `inspect` as a new user types them: default index, help, misses, pipes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from service.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+SEED_002 = "002_e058e02591a1b2b6.txt"
+SEED_QUERIES = REPO / "tests" / "data" / "seed_queries.jsonl"
+SHARED_QUERIES = REPO.parent / "shared" / "eval" / "seed_queries.jsonl"
+ANSWER = "使每名新党员在入党后一年内至少参加一次集中培训"
+
+
+def test_make_eval_uses_the_query_set_in_the_repository():
+    done = subprocess.run(["make", "-n", "eval"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    files = [line.split("policykb eval ", 1)[1].split()[0] for line in done.stdout.splitlines()
+             if "policykb eval " in line]
+    assert files
+    for name in files:
+        path = (REPO / name).resolve()
+        assert path.is_relative_to(REPO) and path.is_file(), f"make eval reads {name}, which is not in the repository"
+
+
+@pytest.mark.skipif(not SHARED_QUERIES.is_file(), reason="../shared/eval is absent: nothing to compare the copy with")
+def test_the_repositorys_seed_queries_are_the_shared_eval_set():
+    assert SEED_QUERIES.read_bytes() == SHARED_QUERIES.read_bytes()
