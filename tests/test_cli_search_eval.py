@@ -20,6 +20,39 @@ SHARED_QUERIES = REPO.parent / "shared" / "eval" / "seed_queries.jsonl"
 ANSWER = "使每名新党员在入党后一年内至少参加一次集中培训"
 
 
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory, tiny_model_path) -> Path:
+    """A folder where `policykb ingest corpus --model TINY` was run with no --index."""
+    folder = tmp_path_factory.mktemp("workdir")
+    (folder / "corpus").mkdir()
+    shutil.copy(REPO / "corpus" / SEED_002, folder / "corpus" / SEED_002)
+    here = Path.cwd()
+    os.chdir(folder)
+    try:
+        assert main(["ingest", "corpus", "--model", tiny_model_path]) == 0
+    finally:
+        os.chdir(here)
+    return folder
+
+
+def test_search_and_eval_without_index_use_the_index_ingest_built(workdir, monkeypatch, capsys):
+    monkeypatch.delenv("POLICYKB_INDEX", raising=False)
+    monkeypatch.chdir(workdir)
+    assert (workdir / ".policykb" / "index" / "CURRENT").is_file()
+    capsys.readouterr()
+    assert main(["search", ANSWER, "--mode", "lexical", "--json", "--k", "1"]) == 0
+    assert ANSWER in json.loads(capsys.readouterr().out)["results"][0]["text"]
+    assert main(["eval", str(SEED_QUERIES), "--mode", "lexical"]) == 0
+    assert "R@5" in capsys.readouterr().out
+
+
+def test_search_follows_policykb_index_like_serve(workdir, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # no .policykb here
+    monkeypatch.setenv("POLICYKB_INDEX", str(workdir / ".policykb" / "index"))
+    assert main(["search", ANSWER, "--mode", "lexical", "--k", "1"]) == 0
+    assert ANSWER in capsys.readouterr().out
+
+
 def test_make_eval_uses_the_query_set_in_the_repository():
     done = subprocess.run(["make", "-n", "eval"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

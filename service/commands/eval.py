@@ -1,4 +1,4 @@
-"""`policykb eval QUERIES.jsonl --index DIR [--mode M] [--json]`: run a query set, print the scorer's table.
+"""`policykb eval QUERIES.jsonl [--index DIR] [--mode M] [--json]`: run a query set, print the scorer's table.
 
 The metrics are those of shared/eval/score.py (vendored in service/evaluation.py).
 `--results FILE` also writes the run in the scorer's input format, so the shared
@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 
 from service.commands.search import batch_line, load_kb, read_queries
+from service.config import DEFAULT_INDEX_HELP
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("eval", help="measure retrieval on a query set with gold clauses",
                               description="Run queries with gold answers and print R@k, MRR, nDCG per kind.")
     p.add_argument("queries", help="JSONL with id, query, gold, kind (the shared eval format)")
-    p.add_argument("--index", required=True, help="index directory built by `policykb ingest`")
+    p.add_argument("--index", metavar="DIR", help=f"index directory (default: {DEFAULT_INDEX_HELP})")
     p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
     p.add_argument("--k", type=int, default=10, help="cut-off for hit/MRR/nDCG (default 10)")
     p.add_argument("--threshold", type=float, help="also abstain when confidence is below this")

