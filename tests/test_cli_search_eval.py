@@ -53,6 +53,41 @@ def test_search_follows_policykb_index_like_serve(workdir, tmp_path, monkeypatch
     assert ANSWER in capsys.readouterr().out
 
 
+def test_eval_help_documents_the_query_file_format():
+    done = subprocess.run([sys.executable, "-m", "service.cli", "eval", "--help"], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0
+    for field in ('"id"', '"query"', '"gold"', '"file"', '"must_contain"', '"group"', '"kind"', '"gold": []'):
+        assert field in done.stdout, field
+    assert "tests/data/seed_queries.jsonl" in done.stdout and (REPO / "tests/data/seed_queries.jsonl").is_file()
+
+
+def test_eval_misses_lists_the_queries_that_missed_and_only_those(workdir, tmp_path, capsys):
+    queries = tmp_path / "queries.jsonl"
+    rows = [
+        {"id": "found", "query": ANSWER, "kind": "keyword", "gold": [{"file": SEED_002, "must_contain": ANSWER}]},
+        {"id": "lost", "query": "新党员集中培训", "kind": "paraphrase",
+         "gold": [{"file": SEED_002, "must_contain": "这句话不在任何文件里出现"}]},
+        {"id": "answered-negative", "query": ANSWER, "kind": "negative", "gold": []},
+        {"id": "abstained-negative", "query": "zzqx voluptas", "kind": "negative", "gold": []},
+    ]
+    queries.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    index = str(workdir / ".policykb" / "index")
+    capsys.readouterr()
+    assert main(["eval", str(queries), "--index", index, "--mode", "lexical", "--json", "--misses"]) == 0
+    misses = json.loads(capsys.readouterr().out)["misses"]
+    assert [m["id"] for m in misses] == ["lost", "answered-negative"]
+    assert misses[0]["query"] == "新党员集中培训"
+    assert misses[0]["expected"] == [{"file": SEED_002, "must_contain": "这句话不在任何文件里出现"}]
+    assert misses[1]["top"]["file"] == SEED_002
+
+    assert main(["eval", str(queries), "--index", index, "--mode", "lexical", "--misses"]) == 0
+    out = capsys.readouterr().out
+    assert "misses: 2 of 4" in out
+    assert "lost" in out and "这句话不在任何文件里出现" in out and "answered-negative" in out
+    assert "abstained-negative" not in out and "  found " not in out
+
+
 def test_make_eval_uses_the_query_set_in_the_repository():
     done = subprocess.run(["make", "-n", "eval"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
