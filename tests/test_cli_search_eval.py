@@ -88,6 +88,23 @@ def test_eval_misses_lists_the_queries_that_missed_and_only_those(workdir, tmp_p
     assert "abstained-negative" not in out and "  found " not in out
 
 
+@pytest.mark.parametrize("command", [
+    ["search", ANSWER, "--index", ".policykb/index", "--mode", "lexical", "--json"],
+    ["eval", str(SEED_QUERIES), "--index", ".policykb/index", "--mode", "lexical", "--json"],
+    ["inspect", str(REPO / "corpus" / SEED_002), "--json"],
+], ids=["search", "eval", "inspect"])
+def test_piping_json_into_a_reader_that_stops_early_ends_without_a_traceback(workdir, command):
+    """As `policykb … --json | head`: the reader has gone before the output is written."""
+    proc = subprocess.Popen([sys.executable, "-m", "service.cli", *command], cwd=workdir,
+                            env={**os.environ, "PYTHONPATH": str(REPO)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # head has read its lines and exited
+    err = proc.stderr.read().decode("utf-8", "replace")
+    status = proc.wait(300)
+    assert "Traceback" not in err and "BrokenPipeError" not in err and "Exception ignored" not in err, err
+    assert status in (0, 141), err
+
+
 def test_make_eval_uses_the_query_set_in_the_repository():
     done = subprocess.run(["make", "-n", "eval"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
