@@ -130,3 +130,33 @@ def test_the_curl_example_in_the_api_guide_answers(server):
         body = json.loads(done.stdout)
         assert body["results"], line
         assert body["query"] == "新党员集中培训"
+
+
+def test_with_h11_as_the_http_parser_the_400_is_the_same_json():
+    """Where httptools is not installed uvicorn parses with h11; its 400 is JSON too."""
+    import threading
+
+    import uvicorn
+
+    from service.api.protocol import JsonErrorH11Protocol
+
+    async def app(scope, receive, send):  # never reached: the parser refuses the request first
+        raise AssertionError("the request reached the app")
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, http=JsonErrorH11Protocol,
+                                           lifespan="off", log_level="critical"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(300):
+            if server.started:
+                break
+            time.sleep(0.05)
+        status, headers, body = raw_request(port, "GET /api/search?q=新党员 HTTP/1.1".encode())
+    finally:
+        server.should_exit = True
+        thread.join(30)
+    assert status == 400 and headers["content-type"].startswith("application/json")
+    error = json.loads(body)["error"]
+    assert error["code"] == "bad_request" and "--data-urlencode" in error["message"]
