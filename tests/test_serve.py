@@ -132,6 +132,21 @@ def test_the_curl_example_in_the_api_guide_answers(server):
         assert body["query"] == "新党员集中培训"
 
 
+def test_the_server_log_names_each_switch_to_a_new_index_generation(server, tiny_model_path):
+    assert f"serving index generation {server.first}" in server.log_text()
+    (server.corpus / "new.txt").write_text(NEW_DOCUMENT, encoding="utf-8")
+    second = build(server.corpus, server.index_dir, tiny_model_path)
+    request = urllib.request.Request(f"{server.base}/api/admin/reload", method="POST")
+    with urllib.request.urlopen(request, timeout=WAIT) as response:
+        assert json.loads(response.read())["generation"] == second
+    deadline = time.monotonic() + 30
+    pattern = re.compile(rf"switched to index generation {re.escape(second)} .*\(was {re.escape(server.first)}\)")
+    while not pattern.search(server.log_text()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert pattern.search(server.log_text()), server.log_text()
+
+
+
 def test_with_h11_as_the_http_parser_the_400_is_the_same_json():
     """Where httptools is not installed uvicorn parses with h11; its 400 is JSON too."""
     import threading

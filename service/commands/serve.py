@@ -99,7 +99,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def uvicorn_options(host: str, port: int) -> dict:
-    """How `serve` runs uvicorn: its HTTP parser's 400 in the one JSON error shape (service/api/protocol.py)."""
+    """How `serve` runs uvicorn: its HTTP parser's 400 in the one JSON error shape (service/api/protocol.py),
+    and policykb's own log lines (index generation switches, failed reloads) next to uvicorn's."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
     from service.api.protocol import json_error_protocol
 
-    return {"host": host, "port": port, "log_level": "info", "http": json_error_protocol()}
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config["loggers"]["policykb"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return {"host": host, "port": port, "log_level": "info", "log_config": log_config, "http": json_error_protocol()}
