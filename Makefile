@@ -54,10 +54,10 @@ bench: setup
 	$(BIN)/python -m benchmarks.targets $(RESULTS)
 
 test: setup
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -rs
 
 test-fast: setup
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -rs -m "not slow"
 
 clean:
 	rm -rf $(VENV) .policykb .pytest_cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -119,3 +120,15 @@ def test_make_eval_uses_the_query_set_in_the_repository():
 @pytest.mark.skipif(not SHARED_QUERIES.is_file(), reason="../shared/eval is absent: nothing to compare the copy with")
 def test_the_repositorys_seed_queries_are_the_shared_eval_set():
     assert SEED_QUERIES.read_bytes() == SHARED_QUERIES.read_bytes()
+
+
+@pytest.mark.parametrize("target", ["test", "test-fast"])
+def test_make_test_says_why_each_skipped_test_was_skipped(target, tmp_path):
+    done = subprocess.run(["make", "-n", target], cwd=REPO, capture_output=True, text=True, timeout=60)
+    command = next(line for line in done.stdout.splitlines() if "pytest" in line)
+    (tmp_path / "test_probe.py").write_text(
+        "import pytest\n\n@pytest.mark.skip(reason='chromium is not installed')\ndef test_probe():\n    pass\n")
+    argv = [str(REPO / a) if a.startswith(".venv/") else a for a in shlex.split(command)]
+    ran = subprocess.run([*argv, "-p", "no:cacheprovider", "test_probe.py"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert "chromium is not installed" in ran.stdout, ran.stdout
