@@ -12,7 +12,7 @@
   const FILTERS = ["document", "issuer", "doc_type", "year_from", "year_to"];
   const state = { script: localStorage.getItem("policykb-script") || "original", lastSearch: "", doc: null };
 
-  /** Create an element; string children become text nodes (never HTML). */
+  /** Create an element; string children become text nodes (never HTML); nested arrays are flattened. */
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     for (const [key, value] of Object.entries(attrs || {})) {
@@ -21,7 +21,7 @@
       else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
       else node.setAttribute(key, value === true ? "" : String(value));
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }

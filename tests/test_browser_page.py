@@ -1,0 +1,82 @@
+"""What a reader of the page and of the embedded box sees: 另见 links, the reader's copy buttons and
+title, highlights that pick out the answer, and a blocked box that says what to set.
+
+Same servers, index and headless Chromium as tests/test_browser.py (its fixtures, imported).
+"""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from functools import partial
+from urllib.parse import quote
+
+import pytest
+
+from tests.test_browser import (  # noqa: F401  (fixtures are used by name)
+    ARTIFACTS,
+    HOST_PAGE,
+    browser,
+    free_port,
+    index_dir,
+    open_page,
+    pytestmark,
+    results_done,
+    servers,
+    wait_for,
+)
+
+try:
+    from selenium.webdriver.common.by import By
+except ImportError:  # pragma: no cover - skipped by pytestmark
+    By = None
+
+PLAN_2009 = "《2009—2013年全国党员教育培训工作规划》"
+
+
+@pytest.fixture(scope="module")
+def blocked_host_page(servers, tmp_path_factory):
+    """A portal page embedding the box from an origin the server was not told to allow."""
+    api, _ = servers
+    port = free_port()
+    site = tmp_path_factory.mktemp("blocked-site")
+    (site / "host.html").write_text(HOST_PAGE.format(api=api), encoding="utf-8")
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}/host.html"
+    server.shutdown()
+
+
+def marks(card) -> list[str]:
+    return [m.text for m in card.find_elements(By.CSS_SELECTOR, ".text mark")]
+
+
+def test_另见_links_each_other_version_of_the_clause_and_opens_it(browser, servers):
+    api, _ = servers
+    open_page(browser, api, "#q=" + quote("人事部每年各举办1期全国人事厅局长培训班") + "&mode=lexical")
+    card = next(c for c in results_done(browser) if "全国人事厅局长培训班" in c.find_element(By.CSS_SELECTOR, ".text").text)
+    also = card.find_element(By.CSS_SELECTOR, ".also")
+    assert also.text.startswith("另见：《“十一五”全国人事干部教育培训规划》")
+    assert "http" not in also.text and "：," not in also.text
+    links = also.find_elements(By.TAG_NAME, "a")
+    assert len(links) == 1 and links[0].text == also.text.removeprefix("另见：")
+    browser.save_screenshot(str(ARTIFACTS / "also-in.png"))
+
+    shown_id = card.get_attribute("data-clause-id")
+    links[0].click()
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".clause.target"), "other version not marked")
+    target = browser.find_element(By.CSS_SELECTOR, ".clause.target")
+    assert target.get_attribute("id") != f"c-{shown_id}" and "全国人事厅局长培训班" in target.text
+
+
+def test_highlights_mark_the_hours_figure_and_not_every_干部_or_培训(browser, servers):
+    api, _ = servers
+    open_page(browser, api, "#q=" + quote("基层干部每年培训不少于多少学时") + "&mode=lexical")
+    cards = results_done(browser)
+    answer = next(c for c in cards if "一般不少于100学时" in c.find_element(By.CSS_SELECTOR, ".text").text)
+    assert any("100学时" in m for m in marks(answer)), marks(answer)
+    for card in cards:
+        assert not {"干部", "培训"} & set(marks(card)), marks(card)
+    browser.save_screenshot(str(ARTIFACTS / "highlights.png"))
