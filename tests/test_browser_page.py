@@ -71,6 +71,43 @@ def test_另见_links_each_other_version_of_the_clause_and_opens_it(browser, ser
     assert target.get_attribute("id") != f"c-{shown_id}" and "全国人事厅局长培训班" in target.text
 
 
+def test_the_reader_names_the_marked_clause_in_its_title_and_copies_its_citation_and_link(browser, servers):
+    api, _ = servers
+    open_page(browser, api, "#q=" + quote("坚持把增强党性作为第一任务") + "&mode=lexical")
+    card = next(c for c in results_done(browser)
+                if c.find_element(By.CSS_SELECTOR, ".text").text.startswith("１．坚持把增强党性作为第一任务"))
+    card.find_element(By.CSS_SELECTOR, "a.open").click()
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#clause-actions"), "no copy buttons at the clause")
+    assert browser.title.startswith(f"（二）基本要求 › １． · {PLAN_2009}")
+
+    actions = browser.find_element(By.ID, "clause-actions")
+    assert browser.execute_script(  # right after the marked clause
+        "return arguments[0].previousElementSibling.classList.contains('target')", actions)
+    cite = actions.find_element(By.CSS_SELECTOR, "button.copy")
+    assert cite.text == "复制引用"
+    cite.click()
+    wait_for(browser, lambda d: cite.text == "已复制", "copy did not confirm")
+    copied = cite.get_attribute("data-copied")
+    assert copied.startswith(f"{PLAN_2009} › 一、指导思想和基本要求 › （二）基本要求 › １．")
+    assert "002_e058e02591a1b2b6.txt 第15行" in copied
+    wait_for(browser, lambda d: cite.text == "复制引用", "the button did not get its label back")
+
+    link = actions.find_element(By.CSS_SELECTOR, "button.copy-link")
+    assert link.text == "复制链接"
+    link.click()
+    wait_for(browser, lambda d: link.text == "已复制", "copy link did not confirm")
+    url = link.get_attribute("data-copied")
+    assert url == browser.current_url and url.startswith(api + "/#doc=") and "clause=" in url
+    browser.save_screenshot(str(ARTIFACTS / "reader-actions.png"))
+
+    target_id = browser.find_element(By.CSS_SELECTOR, ".clause.target").get_attribute("id")
+    open_page(browser, api)
+    browser.get(url)  # the copied link opens the same clause, marked
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".clause.target"), "copied link did not open")
+    assert browser.find_element(By.CSS_SELECTOR, ".clause.target").get_attribute("id") == target_id
+    assert "（二）基本要求 › １．" in browser.title
+
+
 def test_highlights_mark_the_hours_figure_and_not_every_干部_or_培训(browser, servers):
     api, _ = servers
     open_page(browser, api, "#q=" + quote("基层干部每年培训不少于多少学时") + "&mode=lexical")
