@@ -117,3 +117,18 @@ def test_highlights_mark_the_hours_figure_and_not_every_干部_or_培训(browser
     for card in cards:
         assert not {"干部", "培训"} & set(marks(card)), marks(card)
     browser.save_screenshot(str(ARTIFACTS / "highlights.png"))
+
+
+def test_the_box_on_a_page_the_server_does_not_allow_says_to_set_policykb_cors_origins(browser, blocked_host_page):
+    origin, page = blocked_host_page
+    browser.set_window_size(1200, 900)
+    browser.get(page)
+    wait_for(browser, lambda d: d.execute_script("return !!document.querySelector('#kb').shadowRoot"),
+             "the box did not mount")
+    root = browser.find_element(By.ID, "kb").shadow_root
+    root.find_element(By.CSS_SELECTOR, "input").send_keys("党员教育培训\n")
+    wait_for(browser, lambda d: root.find_element(By.CSS_SELECTOR, "ol").get_attribute("data-state") == "error",
+             "the blocked search did not end in an error")
+    status = root.find_element(By.CSS_SELECTOR, ".status").text
+    assert f"POLICYKB_CORS_ORIGINS={origin}" in status and "Failed to fetch" not in status, status
+    browser.save_screenshot(str(ARTIFACTS / "embed-blocked.png"))
