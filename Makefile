@@ -29,10 +29,11 @@ run: index
 index: setup
 	$(BIN)/policykb ingest corpus --index $(INDEX)
 
-## retrieval quality on the seed eval set (needs ../shared/eval), every mode
+## retrieval quality on the seed eval set (tests/data/seed_queries.jsonl), every mode
+EVAL_QUERIES ?= tests/data/seed_queries.jsonl
 eval: index
 	for mode in hybrid dense lexical; do \
-	  $(BIN)/policykb eval ../shared/eval/seed_queries.jsonl --index $(INDEX) --mode $$mode; done
+	  $(BIN)/policykb eval $(EVAL_QUERIES) --index $(INDEX) --mode $$mode; done
 
 ## STARD (plain-words legal questions, docs/quality.md): ingest its 88 laws once into a cached
 ## index (an unchanged re-ingest does nothing), then every mode with breakdowns and the hybrid misses.
@@ -66,10 +67,10 @@ bench: setup
 	$(BIN)/python -m benchmarks.targets $(RESULTS)
 
 test: setup
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -rs
 
 test-fast: setup
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -rs -m "not slow"
 
 clean:
 	rm -rf $(VENV) .policykb .pytest_cache

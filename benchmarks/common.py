@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 BENCH_DIR = REPO / ".policykb" / "bench"
 SOURCE_CORPORA = (REPO / "corpus", SHARED / "corpora" / "laws-and-policies")
-EVAL_QUERIES = SHARED / "eval" / "seed_queries.jsonl"
+EVAL_QUERIES = REPO / "tests" / "data" / "seed_queries.jsonl"
 SIZES = {"tiny": 300, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 
 # A sentence ends at 。！？； (full or half width); clause labels are cut off the front.
@@ -193,7 +193,7 @@ def sentence_pool(embedder, limit: int = 5000, seed: int = 7, cache_dir: Path = 
 
 
 def eval_queries() -> list[str]:
-    """The real seed-eval queries (empty when ../shared is absent)."""
+    """The real seed-eval queries (tests/data/seed_queries.jsonl)."""
     if not EVAL_QUERIES.exists():
         return []
     return [json.loads(line)["query"] for line in EVAL_QUERIES.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-QUERIES = REPO.parent / "shared" / "eval" / "seed_queries.jsonl"
+QUERIES = REPO / "tests" / "data" / "seed_queries.jsonl"
 FALLBACK_QUERIES = ["基层干部每年培训不少于多少学时", "城建档案馆的经费投入", "新党员入党后一年内的培训"]
 
 

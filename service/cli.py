@@ -39,10 +39,31 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.handler(args) or 0)
+        status = int(args.handler(args) or 0)
+        sys.stdout.flush()  # here, so a reader that has gone away is caught below, not at exit
+        return status
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _reader_went_away() -> int:
+    """stdout's reader closed the pipe (`policykb search --json | head`): stop quietly, as `cat` would.
+
+    stdout is pointed at /dev/null so the interpreter's final flush does not fail again;
+    the status is the shell's for a process ended by SIGPIPE.
+    """
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout is not a file (captured in tests)
+        pass
+    return 128 + 13  # SIGPIPE
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ def _setting(default, help: str, **kw):
 class Settings:
     """How the HTTP service runs. Build with `Settings.from_env()` or directly in tests."""
 
-    index: Path = _setting(DEFAULT_INDEX, "Index directory to serve (the folder holding CURRENT and generations/).")
+    index: Path = _setting(DEFAULT_INDEX, "Index directory to serve (the folder holding CURRENT and generations/); "
+                                          "also the one `ingest`, `search` and `eval` use when given no --index.")
     cors_origins: tuple[str, ...] = _setting(
         (), "Comma-separated origins allowed to call the API from a browser (e.g. the intranet portal that "
             "embeds the search box, `https://portal.example`). Default: none, so only the service's own page.")
@@ -97,6 +98,19 @@ def _parse(name: str, raw: str):
         return float(raw)
     except ValueError:
         raise SettingsError(f"{var}={raw!r} is not a valid value: {Settings.__dataclass_fields__[name].metadata['help']}")
+
+
+def default_index(environ: Mapping[str, str] | None = None) -> Path:
+    """The index a command uses when given no --index: POLICYKB_INDEX, else .policykb/index.
+
+    `ingest`, `search`, `eval` and `serve` all use it, so each finds the index the others built.
+    """
+    env = os.environ if environ is None else environ
+    raw = env.get(PREFIX + "INDEX", "").strip()
+    return Path(raw) if raw else DEFAULT_INDEX
+
+
+DEFAULT_INDEX_HELP = f"{PREFIX}INDEX, else {DEFAULT_INDEX}: the index `ingest` builds and `serve` serves"
 
 
 def describe_settings() -> list[tuple[str, str, str]]:

@@ -24,7 +24,7 @@ from index.store import ClauseRecord, StoreReader
 from service import fusion
 from service.confidence import NO_ANSWER_THRESHOLD, Evidence, confidence, query_words
 from service.filters import SearchFilters, allowed_rows
-from service.highlight import highlight
+from service.highlight import QueryMarks
 from service.results import Citation, SearchResponse, SearchResult
 from service.synonyms import thesaurus
 
@@ -239,7 +239,9 @@ class KnowledgeBase:
                             synonyms=synonyms)
         # The query's confidence is the best of the top CONFIDENCE_DEPTH results whatever k is,
         # so asking for 3 results or 50 does not change whether the corpus answers.
-        results = self._collapse(order, fused, max(k, CONFIDENCE_DEPTH), evidence)
+        marked = tokens + synonyms
+        marks = QueryMarks(marked, weights=self.lexical.idf(marked), question=form)
+        results = self._collapse(order, fused, max(k, CONFIDENCE_DEPTH), evidence, marks)
         top = max((r.confidence for r in results[:CONFIDENCE_DEPTH]), default=0.0)
         return SearchResponse(query, results[:k], top < NO_ANSWER_THRESHOLD, top, mode, synonyms)
 
@@ -259,7 +261,7 @@ class KnowledgeBase:
         return [int(r) for r in self._group_rows[group] if r != row]
 
     def _collapse(self, order: list[int], fused: dict[int, float], k: int,
-                  evidence: Evidence) -> list[SearchResult]:
+                  evidence: Evidence, marks: QueryMarks) -> list[SearchResult]:
         shown: list[tuple[int, list[int]]] = []  # (row, its duplicates), best first
         seen_groups: set[int] = set()
         for row in order:
@@ -281,7 +283,7 @@ class KnowledgeBase:
                 citation=self.citation(clause), rank=len(results) + 1,
                 confidence=confidence(row, clause.search_text, evidence),
                 document_type=doc["doc_type"],
-                highlights=highlight(clause.text, evidence.query_tokens + evidence.synonyms),
+                highlights=marks.highlight(clause.text),
                 also_in=[self.citation(records[r]) for r in others],
                 also_in_ids=[records[r].id for r in others],
                 scores={"lexical": evidence.lexical.get(row), "dense": evidence.dense.get(row)}))

@@ -171,7 +171,11 @@ class IndexHolder:
             self._pointer = pointer
             self._loaded = loaded  # the switch: one reference assignment
             self.last_error = None
-            log.info("serving index generation %s from %s", loaded.generation, self.index_dir)
+            if current is None:
+                log.info("serving index generation %s of %s", loaded.generation, self.index_dir)
+            else:
+                log.info("switched to index generation %s of %s (was %s)", loaded.generation, self.index_dir,
+                         current.generation)
             return loaded
 
     def reload_in_background(self) -> None:

@@ -171,7 +171,7 @@ def test_the_script_toggle_converts_display_text_and_highlights_but_not_citation
     assert hant["citation"] == original["citation"]
     marked = re.findall(r"<mark>(.*?)</mark>", hant["highlights"]["html"])
     assert marked == [hant["text"][s:e] for s, e in hant["highlights"]["spans"]]
-    assert "黨性" in marked
+    assert any("黨性" in m for m in marked)  # the marks are converted with the text
     simplified = [r for r in search(client, q="幹部教育培訓", k=20, mode="lexical", script="hans")["results"]
                   if r["file"].startswith("004")]  # seed 004 is written in traditional characters
     assert simplified and all("幹" not in r["text"] and "培訓" not in r["text"] for r in simplified)

@@ -129,7 +129,7 @@ def test_every_mode_is_scored_and_each_breakdown_row_is_the_scorer_on_its_questi
 def test_misses_list_the_questions_with_a_gold_outside_the_top_10_with_gold_and_returned_text(evaluated):
     summary = evaluated["summary"]
     lines = [json.loads(l) for l in evaluated["misses"].read_text(encoding="utf-8").splitlines()]
-    assert summary["misses"]["n"] == len(lines)
+    assert summary["misses_file"]["n"] == len(lines)
     hybrid = {q["id"]: q for q in lines}
     assert "q3" in hybrid and "q4" in hybrid and all(m["mode"] == "hybrid" for m in lines)
     q4 = hybrid["q4"]
@@ -140,7 +140,7 @@ def test_misses_list_the_questions_with_a_gold_outside_the_top_10_with_gold_and_
     assert all(r["file"] and r["text_head"] for r in q4["top"])
     absent = next(g for g in hybrid["q3"]["golds"] if g["group"] == "a3")
     assert absent["clauses_matching"] == 0 and absent["text_head"] is None
-    md = Path(summary["misses"]["markdown"]).read_text(encoding="utf-8")
+    md = Path(summary["misses_file"]["markdown"]).read_text(encoding="utf-8")
     assert md == render_misses(lines)
     assert "火星上的天气怎么样" in md and "(no clause of the index holds: 这句话不在任何条款里)" in md
     assert f"{PLAN}" in md

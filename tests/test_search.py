@@ -14,7 +14,8 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 EVAL = SHARED / "eval"
-needs_shared = pytest.mark.skipif(not EVAL.is_dir(), reason="../shared/eval (the seed eval set) is absent")
+SEED_QUERIES = REPO / "tests" / "data" / "seed_queries.jsonl"  # a copy of ../shared/eval/seed_queries.jsonl
+needs_shared = pytest.mark.skipif(not EVAL.is_dir(), reason="../shared/eval (the shared scorer score.py) is absent")
 CONTRACT_CITATION = {"document_id", "title", "issuer", "doc_number", "date", "section_path", "label",
                      "file", "line_start", "line_end"}
 
@@ -177,7 +178,7 @@ def test_eval_figures_are_the_shared_scorers_figures(seed_index, tmp_path, capsy
     from service.cli import main
 
     results = tmp_path / "run.jsonl"
-    assert main(["eval", str(EVAL / "seed_queries.jsonl"), "--index", str(seed_index),
+    assert main(["eval", str(SEED_QUERIES), "--index", str(seed_index),
                  "--mode", "lexical", "--json", "--results", str(results)]) == 0
     ours = json.loads(capsys.readouterr().out)
     spec = importlib.util.spec_from_file_location("shared_score", EVAL / "score.py")
@@ -206,7 +207,7 @@ def seed_eval(tmp_path_factory):
     index_dir = CORPUS.parent / ".policykb" / "index"
     build_index(ingest_paths([CORPUS]), index_dir, progress=None)
     kb = KnowledgeBase.load(index_dir)
-    queries = read_queries(str(EVAL / "seed_queries.jsonl"))
+    queries = read_queries(str(SEED_QUERIES))
     summaries = {}
     for mode in ("hybrid", "dense", "lexical"):
         runs = {q["id"]: batch_line(q["id"], kb.search(q["query"], k=10, mode=mode)) for q in queries}
@@ -215,7 +216,6 @@ def seed_eval(tmp_path_factory):
 
 
 @pytest.mark.slow
-@needs_shared
 def test_hybrid_search_with_the_default_model_ranks_answers_high_and_beats_each_single_mode(seed_eval):
     hybrid = seed_eval["hybrid"]
     assert hybrid["overall"]["mrr@10"] >= 0.90
@@ -226,7 +226,6 @@ def test_hybrid_search_with_the_default_model_ranks_answers_high_and_beats_each_
 
 
 @pytest.mark.slow
-@needs_shared
 def test_confidence_separates_answerable_questions_from_unanswerable_ones(seed_eval):
     hybrid = seed_eval["hybrid"]
     assert hybrid["confidence_auroc"] >= 0.90
@@ -234,7 +233,6 @@ def test_confidence_separates_answerable_questions_from_unanswerable_ones(seed_e
 
 
 @pytest.mark.slow
-@needs_shared
 def test_the_default_threshold_abstains_on_unanswerable_questions_and_rarely_on_answerable_ones(seed_eval):
     overall = seed_eval["hybrid"]["overall"]
     assert overall["neg_abstain_rate"] >= 0.8
@@ -242,6 +240,5 @@ def test_the_default_threshold_abstains_on_unanswerable_questions_and_rarely_on_
 
 
 @pytest.mark.slow
-@needs_shared
 def test_hybrid_search_reaches_the_recall_target(seed_eval):
     assert seed_eval["hybrid"]["overall"]["recall@5"] >= 0.95

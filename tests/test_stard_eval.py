@@ -123,13 +123,13 @@ def test_the_figures_are_the_shared_scorers_on_the_same_run(stard_eval, tmp_path
 
 def test_the_misses_are_the_hybrid_questions_with_a_gold_outside_the_top_10(stard_eval):
     summary = stard_eval["summary"]
-    lines = [json.loads(l) for l in Path(summary["misses"]["jsonl"]).read_text(encoding="utf-8").splitlines()]
+    lines = [json.loads(l) for l in Path(summary["misses_file"]["jsonl"]).read_text(encoding="utf-8").splitlines()]
     hybrid = summary["modes"]["hybrid"]["overall"]
-    assert len(lines) == summary["misses"]["n"] > 0
+    assert len(lines) == summary["misses_file"]["n"] > 0
     assert sum(1 for m in lines if m["hit@10"] == 0.0) == round(SAMPLE * (1 - hybrid["hit@10"]))
     for m in lines:
         assert m["recall@10"] < 1.0 and any(not g["found_in_top10"] for g in m["golds"])
         # every gold article of STARD is in the index, whole: its text can be shown
         assert all(g["clauses_matching"] >= 1 and g["text_head"] for g in m["golds"]), m["id"]
         assert len(m["top"]) == 3
-    assert Path(summary["misses"]["markdown"]).read_text(encoding="utf-8").count("\n## ") == len(lines)
+    assert Path(summary["misses_file"]["markdown"]).read_text(encoding="utf-8").count("\n## ") == len(lines)

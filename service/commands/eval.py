@@ -1,4 +1,4 @@
-"""`policykb eval QUERIES.jsonl --index DIR [--mode M|all] [--sample N] [--breakdown] [--misses FILE] [--json]`.
+"""`policykb eval QUERIES.jsonl [--index DIR] [--mode M|all] [--sample N] [--breakdown] [--misses [FILE]] [--json]`.
 
 Runs a query set with gold answers and prints the scorer's table. The metrics are
 those of shared/eval/score.py (vendored in service/evaluation.py). `--results FILE`
@@ -9,28 +9,56 @@ its extension).
 `--mode all` runs hybrid, dense and lexical and prints one row per mode (R@1/5/10,
 MRR@10, nDCG@10, hit@10); `--breakdown` adds the same figures by question length
 and by number of gold groups; `--sample N` scores N questions drawn with `--seed`
-(the same ones every run); `--misses FILE` writes the questions with a gold group
-outside the top 10 (JSONL, and a readable FILE.md beside it).
+(the same ones every run); `--misses` lists the queries the run got wrong (answerable
+with nothing in the top k, unanswerable and not given no_answer); `--misses FILE` instead
+writes the questions with a gold group outside the top 10, with where each gold ranked
+(JSONL, and a readable FILE.md beside it).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
 
 from service.commands.search import batch_line, load_kb, read_queries
+from service.config import DEFAULT_INDEX_HELP
+
+QUERY_FORMAT = """\
+QUERIES.jsonl holds one JSON object per line (tests/data/seed_queries.jsonl is an example):
+
+  {"id": "s001", "query": "乡镇干部一年至少要参加多少学时的培训", "kind": "paraphrase",
+   "gold": [{"file": "000_3adddd7c9c291dd6.txt", "must_contain": "每年参加各类学习培训的时间累计一般不少于100学时"}]}
+
+  id       unique name of the query
+  query    the question, as a user would type it
+  kind     optional label the table is broken down by (paraphrase, keyword, numeric, traditional,
+           cross-doc, negative, or any other)
+  gold     where the answer is: a result answers when its file name (extension optional) equals
+           "file" and its text contains "must_contain" (both sides compared after t2s, full-width
+           digits and letters folded, whitespace removed). Entries are alternatives of one answer,
+           unless they carry "group": then each group is one answer that should be found.
+           "gold": [] marks a question the corpus does not answer (it should get no_answer).
+
+Metrics: R@1/5/10 (share of answer groups in the top 1/5/10), Hit@k and MRR@k (first result
+that answers), nDCG@k, FalseAbst (answerable queries given no_answer), NegAbst (unanswerable
+ones given no_answer), and the AUROC of the confidence between the two.
+"""
 
 MODES = ("hybrid", "dense", "lexical")
+LIST_MISSES = "-"  # --misses with no FILE: list them on stdout
 MISS_DEPTH = 100  # how deep a missed gold is looked for, to say how far off it was
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("eval", help="measure retrieval on a query set with gold clauses",
+                              formatter_class=argparse.RawDescriptionHelpFormatter,
                               description="Run queries with gold answers and print R@k, MRR, nDCG per kind "
-                                          "(or, with --mode all, one row per mode).")
-    p.add_argument("queries", help="JSONL with id, query, gold, kind (the shared eval format)")
-    p.add_argument("--index", required=True, help="index directory built by `policykb ingest`")
+                                          "(or, with --mode all, one row per mode).",
+                              epilog=QUERY_FORMAT)
+    p.add_argument("queries", metavar="QUERIES.jsonl", help="the query set (format below)")
+    p.add_argument("--index", metavar="DIR", help=f"index directory (default: {DEFAULT_INDEX_HELP})")
     p.add_argument("--mode", choices=[*MODES, "all"], default="hybrid",
                    help="search mode, or all three (default hybrid)")
     p.add_argument("--k", type=int, default=10, help="cut-off for hit/MRR/nDCG (default 10)")
@@ -39,9 +67,10 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of --sample (default 0)")
     p.add_argument("--breakdown", action="store_true",
                    help="also by question length (≤15, 16–30, >30 characters) and number of gold groups (1, 2, 3+)")
-    p.add_argument("--misses", metavar="FILE",
-                   help="write questions with a gold group outside the top 10 as JSONL, and FILE.md to read "
-                        "(hybrid's misses under --mode all)")
+    p.add_argument("--misses", metavar="FILE", nargs="?", const=LIST_MISSES,
+                   help="list the queries that missed: answerable ones with no answer in the top k, and "
+                        "unanswerable ones not given no_answer; with FILE, write instead every question with a "
+                        "gold group outside the top 10 as JSONL, and FILE.md to read (hybrid's under --mode all)")
     p.add_argument("--results", metavar="FILE", help="write the run as JSONL (score.py's input)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(handler=run)
@@ -81,9 +110,11 @@ def run(args) -> int:
         if args.breakdown:
             per_mode_breakdowns[mode] = breakdowns(queries, summaries[mode]["per_query"])
 
-    misses_written = None
+    misses_written, missed = None, None
     miss_mode = "hybrid" if "hybrid" in modes else modes[0]
-    if args.misses:
+    if args.misses == LIST_MISSES:
+        missed = misses(queries, runs_by_mode[miss_mode], summaries[miss_mode]["per_query"])
+    elif args.misses:
         misses_written = _write_misses(kb, queries, summaries[miss_mode], runs_by_mode[miss_mode],
                                        miss_mode, args.misses)
 
@@ -101,8 +132,10 @@ def run(args) -> int:
             body = {"mode": modes[0], **public(modes[0])}
         body.update({"queries": args.queries, "n_queries": len(queries),
                      "sample": args.sample, "seed": args.seed if args.sample else None})
+        if missed is not None:
+            body["misses"] = missed
         if misses_written:
-            body["misses"] = {"jsonl": str(misses_written[0]), "markdown": str(misses_written[1]),
+            body["misses_file"] = {"jsonl": str(misses_written[0]), "markdown": str(misses_written[1]),
                               "n": misses_written[2]}
         print(json.dumps(body, ensure_ascii=False, indent=1))
         return 0
@@ -115,6 +148,8 @@ def run(args) -> int:
     if args.breakdown:
         print()
         print(format_breakdowns(per_mode_breakdowns))
+    if missed is not None:
+        print(format_misses(missed, len(queries), args.k))
     if misses_written:
         jsonl, md, n = misses_written
         print(f"\n{n} questions with a gold outside the top 10 ({miss_mode}): {jsonl} and {md}")
@@ -135,3 +170,39 @@ def _write_misses(kb, queries, summary, runs, mode, path):
         misses.append(miss_record(q, rec, runs[q["id"]], deep, finder, mode))
     jsonl, md = write_misses(path, misses)
     return jsonl, md, len(misses)
+
+
+def misses(queries: list[dict], runs: dict[str, dict], per_query: list[dict]) -> list[dict]:
+    """The queries the run got wrong, in file order, each with what was wanted and what came first."""
+    by_id = {q["id"]: q for q in queries}
+    out = []
+    for rec in per_query:
+        if rec["answerable"] and rec.get("first_rel_rank") is None:
+            why = "no answer in the top k"
+        elif not rec["answerable"] and not rec["abstained"]:
+            why = "answered, but the corpus does not answer it"
+        else:
+            continue
+        q = by_id[rec["id"]]
+        results = (runs.get(rec["id"]) or {}).get("results") or []
+        top = results[0] if results else None
+        out.append({"id": rec["id"], "kind": rec["kind"], "query": q["query"], "why": why,
+                    "confidence": rec["confidence"],
+                    "expected": [{"file": g["file"], "must_contain": g["must_contain"]} for g in q.get("gold", [])],
+                    "top": None if top is None else {
+                        "file": top["file"], "line_start": top["citation"]["line_start"], "text": top["text"]}})
+    return out
+
+
+def format_misses(missed: list[dict], total: int, k: int) -> str:
+    lines = [f"\nmisses: {len(missed)} of {total} queries (answerable with nothing in the top {k}, "
+             "or unanswerable and not given no_answer)"]
+    for m in missed:
+        lines.append(f"  {m['id']}  [{m['kind']}]  {m['query']}   ({m['why']})")
+        for g in m["expected"]:
+            lines.append(f"      wanted  {g['file']}: {g['must_contain']}")
+        if m["top"]:
+            text = m["top"]["text"].replace("\n", " ")
+            text = text if len(text) <= 60 else text[:60] + "…"
+            lines.append(f"      top     {m['top']['file']}:{m['top']['line_start']}: {text}")
+    return "\n".join(lines)

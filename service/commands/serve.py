@@ -85,14 +85,28 @@ def run(args: argparse.Namespace) -> int:
             return 1
     print(f"Serving {settings.index} at http://{args.host}:{args.port}/ (API docs: /docs; Ctrl+C stops)",
           file=sys.stderr, flush=True)
+    options = uvicorn_options(args.host, args.port)
     if settings.workers == 1:
         from service.api.main import create_app
 
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(create_app(settings), **options)
     else:  # worker processes import the app themselves and read the same settings from the environment
         import os
 
         os.environ.update(settings.to_env())
-        uvicorn.run("service.api.main:create_app_from_env", factory=True, host=args.host, port=args.port,
-                    workers=settings.workers, log_level="info")
+        uvicorn.run("service.api.main:create_app_from_env", factory=True, workers=settings.workers, **options)
     return 0
+
+
+def uvicorn_options(host: str, port: int) -> dict:
+    """How `serve` runs uvicorn: its HTTP parser's 400 in the one JSON error shape (service/api/protocol.py),
+    and policykb's own log lines (index generation switches, failed reloads) next to uvicorn's."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    from service.api.protocol import json_error_protocol
+
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config["loggers"]["policykb"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return {"host": host, "port": port, "log_level": "info", "log_config": log_config, "http": json_error_protocol()}

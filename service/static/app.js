@@ -10,9 +10,11 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const FILTERS = ["document", "issuer", "doc_type", "year_from", "year_to"];
-  const state = { script: localStorage.getItem("policykb-script") || "original", lastSearch: "", doc: null };
+  const state = { script: localStorage.getItem("policykb-script") || "original", lastSearch: "", doc: null,
+    document: null, clauses: new Map() };
+  const PAGE_TITLE = document.title;
 
-  /** Create an element; string children become text nodes (never HTML). */
+  /** Create an element; string children become text nodes (never HTML); nested arrays are flattened. */
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     for (const [key, value] of Object.entries(attrs || {})) {
@@ -21,7 +23,7 @@
       else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
       else node.setAttribute(key, value === true ? "" : String(value));
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
@@ -58,7 +60,12 @@
 
   async function api(path) {
     const headers = apiKey() ? { Authorization: "Bearer " + apiKey() } : {};
-    const response = await fetch(path, { headers });
+    let response;
+    try {
+      response = await fetch(path, { headers });
+    } catch (_) { // the network failed: no answer at all
+      throw new Error("无法连接 policykb 服务（" + location.host + "）：请确认服务仍在运行，然后刷新本页。");
+    }
     let body = null;
     try { body = await response.json(); } catch (_) { /* not JSON: reported below */ }
     if (!response.ok) {
@@ -81,6 +88,7 @@
   }
 
   async function copy(text, button) {
+    const label = button.dataset.label || (button.dataset.label = button.textContent);
     button.dataset.copied = text; // what was copied, for tests and for reading back
     try {
       await navigator.clipboard.writeText(text);
@@ -93,11 +101,16 @@
       area.remove();
     }
     button.textContent = "已复制";
-    setTimeout(() => { button.textContent = "复制引用"; }, 2000);
+    setTimeout(() => { button.textContent = label; }, 2000);
   }
 
   function readerLink(clauseId, documentId) {
     return "#" + new URLSearchParams({ doc: documentId, clause: clauseId }).toString();
+  }
+
+  /** The clause's own place in its document: the innermost section and its number, 「（二）基本要求 › １．」. */
+  function clauseName(c) {
+    return c.section_path.slice(-1).concat(c.label ? [c.label] : []).join(" › ");
   }
 
   function card(result) {
@@ -138,6 +151,7 @@
     }
     const list = $("results");
     list.replaceChildren();
+    document.title = q ? q + " · " + PAGE_TITLE : PAGE_TITLE;
     $("hint").hidden = Boolean(q);
     if (!q) { setStatus(""); list.dataset.state = "idle"; return; }
     list.dataset.state = "loading";
@@ -180,14 +194,30 @@
       outlineTree(node.children, documentId, path.concat(node.title)))));
   }
 
+  /** 复制引用 and 复制链接 for the marked clause, placed right after it. */
+  function clauseActions(clause) {
+    const cite = el("button", { type: "button", class: "copy", title: citationText(clause.citation) }, "复制引用");
+    cite.addEventListener("click", () => copy(citationText(clause.citation), cite));
+    const link = el("button", { type: "button", class: "copy-link", title: "复制这一条款的链接" }, "复制链接");
+    link.addEventListener("click", () => copy(location.href, link));
+    return el("div", { class: "actions clause-actions", id: "clause-actions" }, cite, link);
+  }
+
   function markClause(clauseId) {
     const article = $("document");
     for (const old of article.querySelectorAll(".target")) { old.classList.remove("target"); old.removeAttribute("aria-current"); }
     for (const old of $("outline").querySelectorAll(".current")) old.classList.remove("current");
+    const bar = $("clause-actions");
+    if (bar) bar.remove();
+    const d = state.document;
     const target = clauseId && document.getElementById("c-" + clauseId);
+    const clause = target && state.clauses.get(clauseId);
+    const docTitle = d ? "《" + (d.title || d.file) + "》" : null;
+    document.title = [clause ? clauseName(clause.citation) : null, docTitle, PAGE_TITLE].filter(Boolean).join(" · ");
     if (!target) return;
     target.classList.add("target");
     target.setAttribute("aria-current", "true");
+    if (clause) target.after(clauseActions(clause));
     target.scrollIntoView({ block: "center" });
     // the clause's own heading and every section it sits in
     const path = target.dataset.path;
@@ -204,6 +234,8 @@
     const article = $("document");
     if (state.doc !== key) {
       article.dataset.state = "loading";
+      state.document = null;
+      state.clauses = new Map();
       article.replaceChildren(el("p", {}, "正在打开文件…"));
       $("outline").replaceChildren();
       let data;
@@ -226,6 +258,8 @@
         }, c.text)));
       $("outline").replaceChildren(el("h2", {}, "目录"), outlineTree(data.outline, documentId, []) || el("p", {}, "（无目录）"));
       state.doc = key;
+      state.document = d;
+      state.clauses = new Map(data.clauses.map((c) => [c.id, c]));
       article.dataset.state = "done";
     }
     markClause(clauseId);

@@ -13,7 +13,9 @@
  *
  * The box lives in a Shadow DOM: its styles cannot leak into the host page, and the
  * host page's styles do not reach inside (`all: initial` stops inherited ones).
- * The server must allow the host page's origin: POLICYKB_CORS_ORIGINS.
+ * The server must allow the host page's origin: POLICYKB_CORS_ORIGINS. When it does not,
+ * the browser blocks the answer and the box says which origin to allow (a blocked request
+ * and an unreachable server look the same to a page: fetch only says "Failed to fetch").
  * Text from the API is inserted with textContent only.
  */
 "use strict";
@@ -40,7 +42,7 @@
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined) continue;
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
@@ -66,6 +68,14 @@
     return [path.join(" › "), c.doc_number, c.date, issuer].filter(Boolean).join(" · ");
   }
 
+  /** What to do when the request got no answer at all: most often the server does not allow this page's origin. */
+  function unreachable(api) {
+    const origin = location.origin;
+    return "无法从 " + (api || "policykb 服务") + " 取得结果：浏览器拦截了跨域请求，或服务没有运行。"
+      + "若服务在运行，请在服务器上允许本页的来源 " + origin + "：设置 POLICYKB_CORS_ORIGINS=" + origin
+      + "（或 policykb serve --cors-origin " + origin + "），重启服务后刷新本页。";
+  }
+
   /** Mount a search box into `host`; returns its shadow root. */
   function mount(host, options) {
     const api = String(options.api || "").replace(/\/+$/, "");
@@ -87,9 +97,18 @@
       list.replaceChildren();
       try {
         const headers = options.key ? { Authorization: "Bearer " + options.key } : {};
-        const response = await fetch(api + "/api/search?" + new URLSearchParams({ q, k: String(k) }), { headers });
-        const data = await response.json();
-        if (!response.ok) throw new Error((data.error && data.error.message) || String(response.status));
+        let response;
+        try {
+          response = await fetch(api + "/api/search?" + new URLSearchParams({ q, k: String(k) }), { headers });
+        } catch (_) { // blocked by CORS or no server: the browser gives no detail
+          throw new Error(unreachable(api));
+        }
+        let data = null;
+        try { data = await response.json(); } catch (_) { /* not JSON: reported below */ }
+        if (!response.ok || !data) {
+          const hint = response.status === 401 ? "（服务需要 API 密钥：在 script 标签上设置 data-key）" : "";
+          throw new Error(((data && data.error && data.error.message) || "服务器返回 " + response.status) + hint);
+        }
         status.textContent = (!data.results.length ? "没有找到相关条款。"
           : data.no_answer ? "没有找到可靠的答案，以下条款可能不相关。" : "")
           + (data.results.length && data.synonyms && data.synonyms.length
