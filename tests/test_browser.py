@@ -20,6 +20,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
+# Verbatim excerpts of two laws from ../shared/corpora/laws-and-policies (lrb_civil_servant_law_2018.md,
+# lrb_public_officials_sanctions_law_2020.md): articles a trainer looks up by number or by 施行.
+LAW_EXCERPTS = sorted((REPO / "tests" / "data").glob("*_law_excerpt.md"))
 ARTIFACTS = REPO / "artifacts" / "browser"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -77,7 +80,7 @@ def index_dir(tmp_path_factory, tiny_model_path) -> Path:
     from ingest.pipeline import ingest_paths
 
     corpus = tmp_path_factory.mktemp("corpus")
-    for path in CORPUS.glob("*.txt"):
+    for path in [*CORPUS.glob("*.txt"), *LAW_EXCERPTS]:
         shutil.copy(path, corpus / path.name)
     (corpus / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
     index_dir = tmp_path_factory.mktemp("index")
@@ -262,6 +265,31 @@ def test_slash_focuses_the_box_and_the_traditional_toggle_and_filters_change_the
     wait_for(browser, lambda d: "issuer=" in d.current_url, "filter not applied")
     cards = results_done(browser)
     assert cards and all("人事部" in c.find_element(By.CSS_SELECTOR, ".cite").text for c in cards)
+
+
+def test_the_traditional_view_shows_the_same_words_in_the_card_its_citation_and_the_reader(browser, servers):
+    api, _ = servers
+    open_page(browser, api, "#q=" + quote("公务员的管理依照法定的权限和程序进行") + "&mode=lexical")
+    results_done(browser)
+    browser.find_element(By.CSS_SELECTOR, '[data-script="hant"]').click()
+
+    def article_five(d):
+        if d.find_element(By.ID, "results").get_attribute("data-state") != "done":
+            return None
+        return next((c for c in d.find_elements(By.CSS_SELECTOR, "#results .card")
+                     if c.find_element(By.CSS_SELECTOR, ".text").text.startswith("第五條")), None)
+
+    card = wait_for(browser, article_five, "第五条 not shown in traditional characters")
+    # s2twp showed 「依照法定的許可權、條件、標準和程式進行」: other words, not the law's
+    assert "依照法定的權限、條件、標準和程序進行" in card.find_element(By.CSS_SELECTOR, ".text").text
+    assert card.find_element(By.CSS_SELECTOR, ".cite").text.startswith("《中華人民共和國公務員法》 › 第一章 總則 › 第五條")
+    browser.save_screenshot(str(ARTIFACTS / "traditional.png"))
+
+    card.find_element(By.CSS_SELECTOR, "a.open").click()
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".clause.target"), "clause not marked")
+    assert browser.find_element(By.CSS_SELECTOR, "#document h1").text == "中華人民共和國公務員法"
+    assert "依照法定的權限、條件、標準和程序進行" in browser.find_element(By.CSS_SELECTOR, ".clause.target").text
+    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#outline a.current")] == ["第一章 總則"]
 
 
 def test_a_question_the_corpus_cannot_answer_says_so(browser, servers):

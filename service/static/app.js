@@ -252,10 +252,11 @@
 
   async function loadFacets() {
     let data;
-    try { data = await api("/api/documents"); } catch (_) { return; } // search reports the error
+    try { data = await api("/api/documents?script=" + state.script); } catch (_) { return; } // search reports the error
     const fill = (id, items, label) => {
       const select = $(id);
       const current = select.value;
+      select.replaceChildren(select.options[0]); // 全部 / 不限 stays; the rest follows the script
       for (const item of items) select.append(el("option", { value: item.value }, label(item)));
       select.value = current;
     };
@@ -281,7 +282,7 @@
       select.addEventListener("change", () => { if ($("q").value.trim()) search(); });
     }
     for (const button of document.querySelectorAll("[data-script]")) {
-      button.addEventListener("click", () => { setScript(button.dataset.script); route(); });
+      button.addEventListener("click", () => { setScript(button.dataset.script); loadFacets(); route(); });
     }
     $("back").addEventListener("click", (event) => {
       event.preventDefault();

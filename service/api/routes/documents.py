@@ -11,6 +11,7 @@ from service.api.errors import ApiError
 from service.api.routes.clauses import Script, clause_out
 from service.api.schemas import DocumentListOut, DocumentOut, ErrorOut
 from service.catalog import document_summary
+from service.display import outline_for_display, summary_for_display
 from service.reload import Loaded
 
 router = APIRouter(tags=["documents"])
@@ -20,10 +21,11 @@ router = APIRouter(tags=["documents"])
     "/documents", response_model=DocumentListOut, summary="List documents with facet counts",
     description="Every document in the index with its metadata, and document counts per issuer, type and "
                 "year (the values the search filters take).")
-async def documents(request: Request, loaded: Annotated[Loaded, Depends(served)]) -> dict:
+async def documents(request: Request, loaded: Annotated[Loaded, Depends(served)],
+                    script: Script = "original") -> dict:
     catalog = loaded.catalog
-    return {"total": len(catalog.summaries), "documents": catalog.summaries, "facets": catalog.facets,
-            "generation": loaded.generation}
+    return {"total": len(catalog.summaries), "documents": [summary_for_display(s, script) for s in catalog.summaries],
+            "facets": catalog.facets, "generation": loaded.generation}
 
 
 @router.get(
@@ -40,7 +42,8 @@ async def document(request: Request, loaded: Annotated[Loaded, Depends(served)],
         if doc is None:
             raise ApiError(404, "not_found", f"No document with id {document_id!r} in index generation "
                                              f"{loaded.generation}. /api/documents lists them.")
-        return {"document": document_summary(doc), "outline": loaded.catalog.outline(doc),
+        return {"document": summary_for_display(document_summary(doc), script),
+                "outline": outline_for_display(loaded.catalog.outline(doc), script),
                 "clauses": [clause_out(doc, c, script) for c in doc.clauses], "script": script,
                 "generation": loaded.generation}
 

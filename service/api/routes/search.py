@@ -50,8 +50,10 @@ async def search(
     year_from: Annotated[int | None, Query(ge=1900, le=2200, description="Only documents dated in or after this year.")] = None,
     year_to: Annotated[int | None, Query(ge=1900, le=2200, description="Only documents dated in or before this year.")] = None,
     script: Annotated[Literal["original", "hans", "hant"],
-                      Query(description="Display script of `text` and highlights: original (as written), hans "
-                                        "(simplified) or hant (traditional). Citations stay as written.")] = "original",
+                      Query(description="Display script: original (as written), hans (simplified) or hant "
+                                        "(traditional; characters only, same words). `text`, highlights and the "
+                                        "citations' title, issuer, 文号, section path and label follow it; file "
+                                        "names, dates and line numbers do not change.")] = "original",
 ) -> dict:
     query = checked_query(q)
     filters = SearchFilters(document_ids=document, issuers=issuer, doc_types=doc_type,
