@@ -21,7 +21,7 @@ from index.lexical import LexicalIndex
 from index.store import ClauseRecord, StoreReader
 from service import fusion
 from service.confidence import NO_ANSWER_THRESHOLD, Evidence, confidence, query_words
-from service.filters import SearchFilters, allowed_rows
+from service.filters import SearchFilters, allowed_rows, filter_report
 from service.highlight import highlight
 from service.results import Citation, SearchResponse, SearchResult
 from service.synonyms import thesaurus
@@ -157,8 +157,9 @@ class KnowledgeBase:
         form = search_form(query.strip())
         cut = words(form) if form else []
         tokens = [t for _, word_tokens in cut for t in word_tokens]
+        report = filter_report(filters, self.documents)
         if not form or k <= 0:
-            return SearchResponse(query, [], True, 0.0, mode)
+            return SearchResponse(query, [], True, 0.0, mode, filters=report)
         mask = allowed_rows(filters, self.documents, self.clause_doc)
         synonyms: list[str] = []
         lexical: dict[int, float] = {}
@@ -179,7 +180,7 @@ class KnowledgeBase:
         # so asking for 3 results or 50 does not change whether the corpus answers.
         results = self._collapse(order, fused, max(k, CONFIDENCE_DEPTH), evidence)
         top = max((r.confidence for r in results[:CONFIDENCE_DEPTH]), default=0.0)
-        return SearchResponse(query, results[:k], top < NO_ANSWER_THRESHOLD, top, mode, synonyms)
+        return SearchResponse(query, results[:k], top < NO_ANSWER_THRESHOLD, top, mode, synonyms, report)
 
     # -- results ---------------------------------------------------------------------------
 
@@ -218,7 +219,7 @@ class KnowledgeBase:
                 id=clause.id, text=clause.text, score=fused[row], file=doc["file"],
                 citation=self.citation(clause), rank=len(results) + 1,
                 confidence=confidence(row, clause.search_text, evidence),
-                document_type=doc["doc_type"],
+                document_type=doc["doc_type"], document_year=doc["year"], document_year_source=doc["year_source"],
                 highlights=highlight(clause.text, evidence.query_tokens + evidence.synonyms),
                 also_in=[self.citation(records[r]) for r in others],
                 also_in_ids=[records[r].id for r in others],

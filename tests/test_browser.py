@@ -292,6 +292,30 @@ def test_the_traditional_view_shows_the_same_words_in_the_card_its_citation_and_
     assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#outline a.current")] == ["第一章 總則"]
 
 
+def test_filters_say_what_they_left_out_and_the_document_menu_tells_same_titled_documents_apart(browser, servers):
+    api, _ = servers
+    # 002 states no date; its 文号 「中共中央办公厅（2009年23号）」 gives 2009, so a 2009 filter keeps it
+    open_page(browser, api, "#q=" + quote("新党员集中培训") + "&mode=lexical&year_from=2009&year_to=2009")
+    cards = results_done(browser)
+    assert cards and all("2009—2013年全国党员教育培训工作规划" in c.find_element(By.CSS_SELECTOR, ".cite").text
+                         for c in cards)
+    # 004 and the markup test document state no date and no year: left out, and the page says so
+    assert "年份筛选未包括 2 份未注明年份的文件" in browser.find_element(By.ID, "status").text
+
+    open_page(browser, api, "#q=" + quote("培训") + "&issuer=" + quote("不存在的机关"))
+    assert results_done(browser) == []
+    status = browser.find_element(By.ID, "status").text
+    assert "没有文件符合这些筛选条件" in status and "换个说法" not in status
+
+    assert browser.find_element(By.ID, "filters").get_attribute("open") is not None  # a filter is set: shown
+    menu = [o.text for o in Select(browser.find_element(By.ID, "f-document")).options]
+    assert "“十一五”全国人事干部教育培训规划（2007-02-09）" in menu
+    assert "“十一五”全国人事干部教育培训规划（2024-02-09）" in menu
+    alike = [o for o in menu if o.startswith(("2024－2024年全国干部教育培训规划", "2024—2024年全国干部教育培训规划"))]
+    assert len(alike) == 2 and len(set(alike)) == 2 and all("2024年，据标题推断" in o for o in alike)
+    assert len(set(menu)) == len(menu)
+
+
 def test_a_question_the_corpus_cannot_answer_says_so(browser, servers):
     api, _ = servers
     open_page(browser, api, "#q=" + quote("zzqx voluptas") + "&mode=lexical")

@@ -154,8 +154,12 @@
       return;
     }
     $("key-box").hidden = true;
-    if (!data.results.length) {
-      setStatus("没有找到相关条款。换个说法，或去掉筛选条件再试。", "empty");
+    const filtered = data.filters; // what the filters left (null when unfiltered)
+    if (filtered && filtered.documents === 0) {
+      setStatus("没有文件符合这些筛选条件（共 " + filtered.total + " 份文件）：放宽或去掉筛选条件再试。", "empty");
+    } else if (!data.results.length) {
+      setStatus(filtered ? "在符合筛选条件的 " + filtered.documents + " 份文件中没有找到相关条款。去掉筛选条件再试。"
+        : "没有找到相关条款。换个说法再试。", "empty");
     } else if (data.no_answer) {
       setStatus("没有找到可靠的答案：下面是最接近的条款，但它们很可能不回答这个问题。", "no-answer");
     } else {
@@ -164,6 +168,10 @@
     if (data.results.length && data.synonyms && data.synonyms.length) {
       // say which synonyms were searched too, so a marked word the query lacks is explained
       $("status").textContent += "（同时检索了同义词：" + data.synonyms.join("、") + "）";
+    }
+    if (filtered && filtered.undated_left_out) { // never hide silently what a year filter cannot place
+      $("status").append(el("span", { class: "undated" }, "年份筛选未包括 " + filtered.undated_left_out +
+        " 份未注明年份的文件。"));
     }
     list.classList.toggle("weak", data.no_answer);
     list.replaceChildren(...data.results.map(card));
@@ -218,7 +226,7 @@
       article.replaceChildren(
         el("header", {},
           el("h1", {}, d.title || d.file),
-          el("p", { class: "doc-meta" }, [d.doc_number, d.date, d.issuer, d.doc_type, d.file].filter(Boolean).join(" · "))),
+          el("p", { class: "doc-meta" }, [d.doc_number, d.date || yearText(d.year, d.year_source), d.issuer, d.doc_type, d.file].filter(Boolean).join(" · "))),
         ...data.clauses.map((c) => el("p", {
           id: "c-" + c.id, class: "clause kind-" + c.kind + " depth-" + Math.min(c.depth, 4),
           "data-path": c.section_path.join(SEP),
@@ -250,6 +258,33 @@
     }
   }
 
+  /** The year as the page shows it: 「2009年（据文号推断）」 when it is not the stated date's. */
+  function yearText(year, source, flat) {
+    if (year === null || year === undefined) return null;
+    const from = { doc_number: "据文号推断", title: "据标题推断" }[source && source.field];
+    if (!(source && source.inferred && from)) return year + "年";
+    return year + "年" + (flat ? "，" + from : "（" + from + "）");
+  }
+
+  /** 文件 menu labels: the title, and for titles that several documents share, what tells them apart. */
+  function documentLabels(documents) {
+    const key = (d) => (d.title || d.file).replace(/[\s\u2010-\u2015\u2212\uff0d-]/g, "-");
+    const count = {};
+    for (const d of documents) count[key(d)] = (count[key(d)] || 0) + 1;
+    const labels = new Map(documents.map((d) => {
+      const title = d.title || d.file;
+      if (count[key(d)] === 1) return [d.id, title];
+      const which = d.date || d.doc_number || yearText(d.year, d.year_source, true) || d.issuer || d.file;
+      return [d.id, title + "（" + which + "）"];
+    }));
+    const seen = {};
+    for (const d of documents) seen[labels.get(d.id)] = (seen[labels.get(d.id)] || 0) + 1;
+    for (const d of documents) { // still alike: the file and line tell them apart
+      if (seen[labels.get(d.id)] > 1) labels.set(d.id, labels.get(d.id).replace(/）$/, "，" + d.file + " 第" + d.line_start + "行）"));
+    }
+    return (item) => labels.get(item.value);
+  }
+
   async function loadFacets() {
     let data;
     try { data = await api("/api/documents?script=" + state.script); } catch (_) { return; } // search reports the error
@@ -260,7 +295,7 @@
       for (const item of items) select.append(el("option", { value: item.value }, label(item)));
       select.value = current;
     };
-    fill("f-document", data.documents.map((d) => ({ value: d.id, d })), (i) => i.d.title || i.d.file);
+    fill("f-document", data.documents.map((d) => ({ value: d.id, d })), documentLabels(data.documents));
     const known = (rows) => rows.filter((r) => r.value !== null);
     fill("f-issuer", known(data.facets.issuers), (r) => r.value + "（" + r.count + "）");
     fill("f-doc-type", known(data.facets.doc_types), (r) => r.value + "（" + r.count + "）");

@@ -11,7 +11,7 @@ from service.api.errors import ApiError
 from service.api.routes.clauses import Script, clause_out
 from service.api.schemas import DocumentListOut, DocumentOut, ErrorOut
 from service.catalog import document_summary
-from service.display import outline_for_display, summary_for_display
+from service.display import convert, outline_for_display, summary_for_display
 from service.reload import Loaded
 
 router = APIRouter(tags=["documents"])
@@ -20,12 +20,18 @@ router = APIRouter(tags=["documents"])
 @router.get(
     "/documents", response_model=DocumentListOut, summary="List documents with facet counts",
     description="Every document in the index with its metadata, and document counts per issuer, type and "
-                "year (the values the search filters take).")
+                "year (the values the search filters take; one row per issuer or type whatever the script it is "
+                "written in, since the filters match either).")
 async def documents(request: Request, loaded: Annotated[Loaded, Depends(served)],
                     script: Script = "original") -> dict:
     catalog = loaded.catalog
+    facets = catalog.facets
+    if script != "original":  # the filters match either script, so converted values still filter
+        facets = {name: [{**row, "value": convert(row["value"], script) if row["value"] else row["value"]}
+                         for row in rows] if name != "years" else rows
+                  for name, rows in facets.items()}
     return {"total": len(catalog.summaries), "documents": [summary_for_display(s, script) for s in catalog.summaries],
-            "facets": catalog.facets, "generation": loaded.generation}
+            "facets": facets, "generation": loaded.generation}
 
 
 @router.get(
