@@ -19,7 +19,7 @@ from index.build import DENSE, LEXICAL, STORE
 from index.generation import Generation, open_generation
 from index.lexical import LexicalIndex
 from index.store import ClauseRecord, StoreReader
-from service import fusion
+from service import agreement, fusion, query_understanding
 from service.confidence import NO_ANSWER_THRESHOLD, Evidence, confidence, query_words
 from service.filters import SearchFilters, allowed_rows, filter_report
 from service.highlight import highlight
@@ -89,6 +89,7 @@ class KnowledgeBase:
         del doc_ids, kinds, groups
         self.lexical = LexicalIndex.load(generation.path / LEXICAL, self.size)
         self.thesaurus = thesaurus()
+        self.reader = query_understanding.QueryReader(self.documents, self.clause_doc, self.store.clause_records)
         from index.dense import DenseIndex
 
         self.dense = DenseIndex.load(generation.path / DENSE)
@@ -172,15 +173,19 @@ class KnowledgeBase:
         else:
             fused = lexical or dense
         fused = fusion.demote_structural(fused, {r: self.kind_names[self.clause_kind[r]] for r in fused})
+        # a named document, an article number, a 施行 question (service/query_understanding.py)
+        fused, pinned, understood = query_understanding.apply(self.reader, form, fused, mask)
         order = fusion.ranked(fused)
         idf = self.lexical.idf(tokens + [word for word, _ in cut])
         evidence = Evidence(query_tokens=tokens, lexical=lexical, dense=dense, words=query_words(cut, idf),
-                            synonyms=synonyms)
+                            synonyms=synonyms, pinned=pinned)
         # The query's confidence is the best of the top CONFIDENCE_DEPTH results whatever k is,
         # so asking for 3 results or 50 does not change whether the corpus answers.
         results = self._collapse(order, fused, max(k, CONFIDENCE_DEPTH), evidence)
         top = max((r.confidence for r in results[:CONFIDENCE_DEPTH]), default=0.0)
-        return SearchResponse(query, results[:k], top < NO_ANSWER_THRESHOLD, top, mode, synonyms, report)
+        disagreement = agreement.disagreement(form, results[:k], NO_ANSWER_THRESHOLD)
+        return SearchResponse(query, results[:k], top < NO_ANSWER_THRESHOLD, top, mode, synonyms, report,
+                              understood, disagreement)
 
     # -- results ---------------------------------------------------------------------------
 

@@ -89,9 +89,12 @@ class SearchResponse:
     mode: str = "hybrid"
     synonyms: list[str] = field(default_factory=list)
     filters: Any = None  # FilterReport | None
+    understood: dict[str, Any] | None = None  # service/query_understanding.py: named documents, article, 施行
+    disagreement: Any = None  # service/agreement.py Disagreement: top answers state different figures
 
     def to_dict(self) -> dict[str, Any]:
         return {"query": self.query, "mode": self.mode, "no_answer": self.no_answer,
                 "confidence": round(self.confidence, 4), "synonyms": self.synonyms,
-                "filters": self.filters.to_dict() if self.filters else None,
+                "filters": self.filters.to_dict() if self.filters else None, "understood": self.understood,
+                "disagreement": self.disagreement.to_dict() if self.disagreement else None,
                 "results": [r.to_dict() for r in self.results]}

@@ -316,6 +316,37 @@ def test_filters_say_what_they_left_out_and_the_document_menu_tells_same_titled_
     assert len(set(menu)) == len(menu)
 
 
+@pytest.mark.parametrize("query, first", [
+    ("公务员法 第67条", "第六十七条 机关对新录用人员应当在试用期内进行初任培训"),
+    ("公务员法什么时候施行", "第一百一十三条 本法自2019年6月1日起施行。"),
+])
+def test_an_article_number_or_a_施行_question_about_a_named_law_puts_that_article_first(browser, servers, query, first):
+    api, _ = servers
+    open_page(browser, api, "#q=" + quote(query))
+    cards = results_done(browser)
+    assert cards[0].find_element(By.CSS_SELECTOR, ".text").text.startswith(first)
+    assert cards[0].find_element(By.CSS_SELECTOR, ".cite").text.startswith("《中华人民共和国公务员法》")
+    assert "已按文件名「公务员法」定位" in browser.find_element(By.ID, "status").text
+    assert cards[0].find_element(By.CSS_SELECTOR, ".confidence").text == "可信度 90%"
+
+
+def test_lexical_cards_show_graded_confidence_and_disagreeing_answers_show_their_documents_date_and_type(
+        browser, servers):
+    api, _ = servers
+    open_page(browser, api, "#q=" + quote("党员教育培训") + "&mode=lexical")
+    shown = [c.find_element(By.CSS_SELECTOR, ".confidence").text for c in results_done(browser)]
+    assert len(shown) == 10 and "可信度 100%" not in shown and len(set(shown)) > 1
+
+    open_page(browser, api, "#q=" + quote("乡镇干部一年至少要参加多少学时的培训") + "&mode=lexical")
+    cards = results_done(browser)
+    assert "前几条答案的数字不一致" in browser.find_element(By.ID, "status").text
+    facts = {c.find_element(By.CSS_SELECTOR, ".cite").text.split(" › ")[0]: c.find_element(By.CSS_SELECTOR, ".doc-facts").text
+             for c in cards}
+    assert facts["《中央组织部关于加强和改进基层干部教育培训工作的意见（2011年）》"] == "所属文件：2011-11-14 · 意见"
+    assert facts["《2009—2013年全国党员教育培训工作规划》"] == "所属文件：2009年（据文号推断） · 规划"
+    browser.save_screenshot(str(ARTIFACTS / "disagreement.png"))
+
+
 def test_a_question_the_corpus_cannot_answer_says_so(browser, servers):
     api, _ = servers
     open_page(browser, api, "#q=" + quote("zzqx voluptas") + "&mode=lexical")

@@ -61,6 +61,30 @@ class FilterReportOut(BaseModel):
                                               "(no date, and none in their 文号 or title); 0 without a year filter.")
 
 
+class UnderstoodOut(BaseModel):
+    """What the query asks beyond its words (service/query_understanding.py)."""
+
+    documents: list[str] = Field(description="Ids of the documents the query names (their clauses rank first).")
+    name: str = Field(description="The name found in the query (search form), e.g. 公务员法.")
+    article: int | None = Field(description="The article number the query cites (第67条, 第六十七条 → 67), or null.")
+    effective_date: bool = Field(description="True when the query asks when the named document takes effect (施行, 生效).")
+    found: Literal["article", "effective_date"] | None = Field(
+        description="What was found and put first: the cited article, or the clause that says when the document "
+                    "takes effect (「本法自…起施行」); null when nothing was found (or only a document was named).")
+
+
+class DisagreementResultOut(BaseModel):
+    rank: int = Field(description="Rank of the result in this response.")
+    figures: list[str] = Field(description="The amounts it states in the unit, in order.")
+
+
+class DisagreementOut(BaseModel):
+    """The top answers, from different documents, state different figures for one unit (90 vs 100 学时)."""
+
+    unit: str = Field(description="The unit they disagree on (学时, 天, 小时, 次, % …).")
+    results: list[DisagreementResultOut] = Field(description="Each top result that states the unit, with its figures.")
+
+
 class SearchResultOut(BaseModel):
     """One clause that answers the query."""
 
@@ -90,6 +114,11 @@ class SearchResponseOut(BaseModel):
     synonyms: list[str] = Field(description="Words BM25 searched besides the query's own: close synonyms of its words "
                                             "from 同义词词林, in simplified characters (the search form).")
     filters: FilterReportOut | None = Field(description="What the filters left; null when the search is not filtered.")
+    understood: UnderstoodOut | None = Field(description="A document, article or 施行 question the query names; null "
+                                                         "when it names no document.")
+    disagreement: DisagreementOut | None = Field(description="Set when the confident top 3 results, from different "
+                                                             "documents, state different figures for a unit; each "
+                                                             "result's document_year and document_type tell them apart.")
     generation: str = Field(description="Index generation that answered.")
     results: list[SearchResultOut] = Field(description="Clauses in rank order.")
 

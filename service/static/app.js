@@ -100,7 +100,14 @@
     return "#" + new URLSearchParams({ doc: documentId, clause: clauseId }).toString();
   }
 
-  function card(result) {
+  /** The card's document facts, for telling disagreeing answers apart: its date (or year) and type. */
+  function documentFacts(result) {
+    const when = result.citation.date || yearText(result.document_year, result.document_year_source);
+    const facts = [when || "未注明日期", result.document_type || "类型不明"];
+    return el("p", { class: "doc-facts" }, "所属文件：" + facts.join(" · "));
+  }
+
+  function card(result, showFacts) {
     const c = result.citation;
     const also = result.also_in.length
       ? el("p", { class: "also" }, "另见：", result.also_in.map((o, i) => [
@@ -111,6 +118,7 @@
     return el("li", { class: "card", "data-clause-id": result.id },
       el("p", { class: "cite" }, citationLine(c)),
       el("p", { class: "text" }, markedText(result.text, result.highlights)),
+      showFacts ? documentFacts(result) : null,
       also,
       el("div", { class: "actions" },
         copyButton,
@@ -173,8 +181,20 @@
       $("status").append(el("span", { class: "undated" }, "年份筛选未包括 " + filtered.undated_left_out +
         " 份未注明年份的文件。"));
     }
+    const found = data.understood && data.understood.found; // an article or a 施行 clause the query pointed to
+    if (found && data.results.length) {
+      $("status").append(el("span", { class: "understood" }, found === "article"
+        ? "已按文件名「" + data.understood.name + "」定位第 " + data.understood.article + " 条。"
+        : "已按文件名「" + data.understood.name + "」定位施行日期条款。"));
+    }
+    const disagree = data.disagreement; // the top answers state different figures: say so, show whose is whose
+    if (disagree) {
+      const said = disagree.results.map((r) => "第" + r.rank + "条 " + r.figures.join("、") + disagree.unit);
+      $("status").append(el("span", { class: "disagree" }, "前几条答案的数字不一致（" + said.join("；") +
+        "）：每条都标出了所属文件的日期和类型，可据此判断哪份较新。"));
+    }
     list.classList.toggle("weak", data.no_answer);
-    list.replaceChildren(...data.results.map(card));
+    list.replaceChildren(...data.results.map((r) => card(r, Boolean(disagree))));
     list.dataset.state = "done";
   }
 
