@@ -84,10 +84,22 @@ def _print_readable(response) -> None:
         print(f"(nothing found in the {report.documents} documents that pass these filters)\n")
     if report and report.undated_left_out:
         print(f"(the year filter left out {report.undated_left_out} document(s) with no date or year)\n")
+    found = (response.understood or {}).get("found")
+    if found and response.results:
+        what = f"article {response.understood['article']}" if found == "article" else "the clause on when it takes effect"
+        print(f"(the query names {response.understood['name']}: {what} first)\n")
+    if response.disagreement:
+        said = "; ".join(f"#{rank}: {', '.join(f)} {response.disagreement.unit}"
+                         for rank, f in sorted(response.disagreement.figures.items()))
+        print(f"(the top answers state different figures ({said}): see each document's date and type)\n")
     for r in response.results:
         c = r.citation
         where = " › ".join(c.section_path + ([c.label] if c.label else []))
         print(f"{r.rank}. [{r.confidence:.2f}] {c.title or c.file} {c.doc_number or ''}".rstrip())
+        if response.disagreement:
+            year = c.date or (f"{r.document_year} (inferred from {r.document_year_source['field']})"
+                              if r.document_year else "no date")
+            print(f"   document: {year} · {r.document_type or 'type unknown'}")
         print(f"   {where}  ({c.file}:{c.line_start}-{c.line_end})")
         print("   " + r.text.replace("\n", "\n   "))
         for other in r.also_in:
