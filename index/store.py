@@ -53,10 +53,6 @@ class VectorRow:
     text_sha256: str
 
 
-def _year(date: str | None) -> int | None:
-    return int(date[:4]) if date and date[:4].isdigit() else None
-
-
 def write_store(path: Path, documents: list[Document], source_paths: dict[str, str],
                 vectors: list[VectorRow], fingerprints: dict[str, str] | None = None) -> None:
     """Write a new store at `path` (which must not exist). Clause rows follow document order.
@@ -74,7 +70,7 @@ def write_store(path: Path, documents: list[Document], source_paths: dict[str, s
                 "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (doc.id, doc.file, source_paths.get(doc.file), doc.index_in_file, doc.format,
                  doc.encoding, m.value("title"), m.value("issuer"), m.value("doc_number"),
-                 m.value("date"), _year(m.value("date")), m.value("doc_type"), m.value("status"),
+                 m.value("date"), m.year_of()[0], m.value("doc_type"), m.value("status"),
                  m.value("source_url"), json.dumps(m.as_dict(), ensure_ascii=False),
                  doc.line_start, doc.line_end, doc.body_start,
                  json.dumps(doc.warnings, ensure_ascii=False), doc.content_hash))
@@ -231,8 +227,14 @@ class StoreReader:
             self._connections.clear()
 
     def documents(self) -> list[dict]:
-        """Every document's metadata columns, in store order."""
-        return [dict(r) for r in self._con().execute(f"SELECT {DOCUMENT_COLUMNS} FROM documents ORDER BY rowid")]
+        """Every document's metadata columns, in store order, plus `year_source`: where `year` came from
+        (DocumentMeta.year_of: the date, or the 文号 / title it was inferred from), None when it is null."""
+        rows = []
+        for r in self._con().execute(f"SELECT {DOCUMENT_COLUMNS}, meta_json FROM documents ORDER BY rowid"):
+            row = dict(r)
+            year, source = _meta_from_json(row.pop("meta_json")).year_of()
+            rows.append(row | {"year": year, "year_source": source})
+        return rows
 
     def clause_counts(self) -> dict[str, int]:
         return {r[0]: r[1] for r in self._con().execute(

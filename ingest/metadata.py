@@ -52,6 +52,11 @@ _DOC_NUMBER = re.compile(
 _STATUS = re.compile(r"(现行有效|已废止|已失效|部分失效|已被修改|尚未生效|失效|废止)")
 _URL = re.compile(r"https?://[^\s<>\"'）)]+")
 _LAW_EVENT = re.compile(r"(通过|修订|修正|公布|发布|批准|施行|释出)")
+# The year a 文号 carries (〔2018〕, [2024], 【2024】, （2009年23号）) and the year a title names
+# (2009—2013年…规划 → 2009, the first year of its period; （2018—2035年）; 2019年…要点).
+_DOC_NUMBER_YEAR = re.compile(r"[〔\[【［(（]\s*((?:19|20)[0-9]{2})\s*(?:年\s*[0-9]{1,4}\s*号)?\s*[〕\]】］)）]")
+_TITLE_YEAR = re.compile(r"((?:19|20)[0-9]{2})\s*(?:年|[—－\-–~～至到]\s*(?:19|20)[0-9]{2}\s*年)")
+_FW_DIGITS = {0xFF10 + i: 0x30 + i for i in range(10)}
 _SPACES = re.compile(r"[\s\u3000]+")
 
 
@@ -255,6 +260,8 @@ def read_header(lines: list[HeaderLine], front_matter: dict[str, Any] | None = N
     if meta.date is None or meta.issuer is None:
         _read_signature(lines[-4:], meta)
     warnings.extend(_bad_front_matter_dates(front_matter, fm_lines, meta.date))
+    if meta.date is None:
+        meta.year = infer_year(meta)
     header_end = window[header_last].line if header_last >= 0 else 0
     return Header(meta=meta, header_end=header_end, warnings=warnings)
 
@@ -279,6 +286,21 @@ def _bad_front_matter_dates(front_matter: dict[str, Any], fm_lines: list[tuple[i
         out.append(f"{where} is {str(value)[:40]!r}, which is not a valid date: it was ignored and {outcome}. "
                    f"Correct it (yyyy-mm-dd) to use it.")
     return out
+
+
+def infer_year(meta: DocumentMeta) -> MetaField | None:
+    """The year the 文号 carries, else the first year the title names, marked as inferred; else None.
+
+    Only for a document that states no date: a 文号's year is the year it was issued; a
+    title's is the first year of the period it covers (a plan issued in that year or the
+    one before), which is why the source is always kept with the value.
+    """
+    for name, pattern in (("doc_number", _DOC_NUMBER_YEAR), ("title", _TITLE_YEAR)):
+        stated = getattr(meta, name)
+        m = pattern.search(stated.value.translate(_FW_DIGITS)) if stated else None
+        if m and 1900 <= int(m.group(1)) <= 2100:
+            return MetaField(m.group(1), stated.line, stated.source, inferred_from=name)
+    return None
 
 
 def _read_signature(tail: list[HeaderLine], meta: DocumentMeta) -> None:

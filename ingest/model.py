@@ -35,14 +35,22 @@ class SourceText:
 
 @dataclass
 class MetaField:
-    """One metadata value and where it was found (line number, or the front matter)."""
+    """One metadata value and where it was found (line number, or the front matter).
+
+    `inferred_from` names the field a value was read out of rather than stated as itself
+    (a year inferred from the 文号 or the title: "doc_number", "title"); None when stated.
+    """
 
     value: str
     line: int | None = None
     source: str = "text"  # "text" | "front_matter" | "filename"
+    inferred_from: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"value": self.value, "line": self.line, "source": self.source}
+        out = {"value": self.value, "line": self.line, "source": self.source}
+        if self.inferred_from:
+            out["inferred_from"] = self.inferred_from
+        return out
 
 
 @dataclass
@@ -56,6 +64,9 @@ class DocumentMeta:
     doc_type: MetaField | None = None
     status: MetaField | None = None
     source_url: MetaField | None = None
+    # Only when `date` is None: a year the 文号 or title gives (「（2009年23号）」, 「2009—2013年…规划」),
+    # marked with `inferred_from`. Not one of FIELDS: it is not stated, it is read out of one.
+    year: MetaField | None = None
 
     FIELDS = ("title", "issuer", "doc_number", "date", "doc_type", "status", "source_url")
 
@@ -64,8 +75,25 @@ class DocumentMeta:
         return f.value if f else None
 
     def as_dict(self) -> dict[str, Any]:
-        return {name: (getattr(self, name).as_dict() if getattr(self, name) else None)
-                for name in self.FIELDS}
+        out = {name: (getattr(self, name).as_dict() if getattr(self, name) else None) for name in self.FIELDS}
+        if self.year:
+            out["year"] = self.year.as_dict()
+        return out
+
+    def year_of(self) -> tuple[int | None, dict[str, Any] | None]:
+        """The document's year and where it came from: its date's, else the inferred one, else (None, None).
+
+        The source is {"field", "text", "line", "inferred"}: `text` is the value it was read from
+        (the date, the 文号 or the title as written).
+        """
+        date = self.date.value if self.date else None
+        if date and date[:4].isdigit():
+            return int(date[:4]), {"field": "date", "text": date, "line": self.date.line, "inferred": False}
+        if self.year and self.year.inferred_from:
+            stated = getattr(self, self.year.inferred_from)
+            return int(self.year.value), {"field": self.year.inferred_from, "text": stated.value if stated else None,
+                                          "line": self.year.line, "inferred": True}
+        return None, None
 
 
 @dataclass

@@ -35,8 +35,10 @@ NORMALIZATION_VERSION = "1"
 # (檔案, 建立, 執行, 資料 …), so simplified 档案 and traditional 檔案 still meet.
 OPENCC_CONFIG = "tw2sp-mainland"
 _PHRASES_FILE = "opencc_tw_phrases_rev.txt"
-# Display toggles.
-TO_TRADITIONAL_CONFIG = "s2twp"
+# Display toggles: characters only, never other wording. s2t changes no word of the
+# corpora (s2twp swapped 程序→程式, 权限→許可權, 数据→資料); measured against s2hk, s2tw
+# and s2twp by docs/measure_opencc_display.py (docs/normalization.md).
+TO_TRADITIONAL_CONFIG = "s2t"
 TO_SIMPLIFIED_CONFIG = "t2s"
 
 _FULLWIDTH_ALNUM = {
@@ -136,5 +138,5 @@ def to_simplified(text: str) -> str:
 
 
 def to_traditional(text: str) -> str:
-    """Text as written, in traditional characters with Taiwan phrasing (OpenCC s2twp)."""
+    """Text as written, in traditional characters, same words (OpenCC s2t: per character, no phrasing)."""
     return _converter(TO_TRADITIONAL_CONFIG).convert(text)

@@ -22,7 +22,7 @@ from ingest.numbering.markup import is_markup_only, read_line
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 # Bump when parsing changes what a file yields, so re-ingests parse files again.
-INGEST_VERSION = "1"
+INGEST_VERSION = "2"  # 2: a year inferred from the 文号 or title (DocumentMeta.year)
 
 
 @dataclass

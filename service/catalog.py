@@ -18,6 +18,7 @@ from index.build import STORE
 from index.store import StoreReader
 from ingest.model import Clause, Document
 from ingest.outline import outline
+from service.filters import facet_key
 from service.results import Citation
 
 
@@ -30,12 +31,12 @@ def citation_of(doc: Document, clause: Clause) -> Citation:
 
 
 def document_summary(doc: Document) -> dict:
-    """A document's metadata; unknown fields are None."""
+    """A document's metadata; unknown fields are None. `year` is the date's, or the one its 文号 or
+    title gives when it states no date, with `year_source` saying which (DocumentMeta.year_of)."""
     m = doc.meta
-    date = m.value("date")
+    year, year_source = m.year_of()
     return {"id": doc.id, "title": m.value("title"), "issuer": m.value("issuer"),
-            "doc_number": m.value("doc_number"), "date": date,
-            "year": int(date[:4]) if date and date[:4].isdigit() else None,
+            "doc_number": m.value("doc_number"), "date": m.value("date"), "year": year, "year_source": year_source,
             "doc_type": m.value("doc_type"), "status": m.value("status"), "source_url": m.value("source_url"),
             "file": doc.file, "format": doc.format, "line_start": doc.line_start, "line_end": doc.line_end,
             "clause_count": len(doc.clauses)}
@@ -43,9 +44,9 @@ def document_summary(doc: Document) -> dict:
 
 def _summary_from_row(row: dict, clause_count: int) -> dict:
     """`document_summary` from a stored document row (the store keeps the same values as columns)."""
-    return {key: row[key] for key in ("id", "title", "issuer", "doc_number", "date", "year", "doc_type",
-                                      "status", "source_url", "file", "format", "line_start", "line_end")
-            } | {"clause_count": clause_count}
+    return {key: row[key] for key in ("id", "title", "issuer", "doc_number", "date", "year", "year_source",
+                                      "doc_type", "status", "source_url", "file", "format", "line_start",
+                                      "line_end")} | {"clause_count": clause_count}
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,20 @@ def _facet(values) -> list[dict]:
     return rows
 
 
+def _text_facet(values) -> list[dict]:
+    """Counts per value, one row for all the ways of writing it (国务院 and 國務院 are one issuer).
+
+    The row's value is the form most documents write (the filters match every form).
+    """
+    written: dict[str | None, Counter] = {}
+    for value in values:
+        key = facet_key(value) if value else None
+        written.setdefault(key, Counter())[value] += 1
+    rows = [{"value": forms.most_common(1)[0][0] if key is not None else None, "count": sum(forms.values())}
+            for key, forms in written.items()]
+    return sorted(rows, key=lambda r: (r["value"] is None, -r["count"], str(r["value"])))
+
+
 class Catalog:
     """Documents and clauses of one generation, looked up by id."""
 
@@ -78,8 +93,8 @@ class Catalog:
         counts = store.clause_counts()
         self.summaries = [_summary_from_row(row, counts.get(row["id"], 0)) for row in store.documents()]
         self._ids = {s["id"] for s in self.summaries}
-        self.facets = {"issuers": _facet(s["issuer"] for s in self.summaries),
-                       "doc_types": _facet(s["doc_type"] for s in self.summaries),
+        self.facets = {"issuers": _text_facet(s["issuer"] for s in self.summaries),
+                       "doc_types": _text_facet(s["doc_type"] for s in self.summaries),
                        "years": sorted(_facet(s["year"] for s in self.summaries),
                                        key=lambda r: (r["value"] is None, -(r["value"] or 0)))}
         self._cache: OrderedDict[str, Document] = OrderedDict()

@@ -1,8 +1,12 @@
 """The simplified/traditional display toggle: clause text shown in another script.
 
 `script` is "original" (as written), "hans" (simplified, OpenCC t2s) or "hant"
-(traditional with Taiwan phrasing, OpenCC s2twp). Only display text changes;
-citations stay as the source writes them, so they can be checked against it.
+(traditional, OpenCC s2t). Both convert characters only, never words (s2twp's Taiwan
+phrasing turned 程序 into 程式 and 权限 into 許可權; docs/normalization.md measures the
+configs). What a reader sees follows the script: clause text, highlights, and the
+citation's title, issuer, 文号, section path and label, a document's metadata and
+outline. File names, dates and line numbers stay as they are, and `script=original`
+gives every value exactly as the source writes it.
 Highlights are rebuilt on the converted text: each piece between marks is
 converted on its own (conversion may change lengths), then escaped, so the HTML
 still holds nothing but escaped text and <mark>.
@@ -46,11 +50,41 @@ def highlight_in(text: str, spans: list[tuple[int, int]], script: str) -> tuple[
     return "".join(out_text), out_spans, "".join(out_html)
 
 
+CITATION_TEXT = ("title", "issuer", "doc_number", "label")  # converted; file, date, lines are not
+SUMMARY_TEXT = ("title", "issuer", "doc_number", "doc_type", "status")
+
+
+def citation_for_display(citation: dict, script: str) -> dict:
+    """A citation dict with its title, issuer, 文号, label and section path in `script`."""
+    if script == "original":
+        return citation
+    return {**citation, **{k: convert(citation[k], script) for k in CITATION_TEXT if citation.get(k)},
+            "section_path": [convert(p, script) for p in citation["section_path"]]}
+
+
+def summary_for_display(summary: dict, script: str) -> dict:
+    """A document summary (catalog.document_summary) with its text fields in `script`."""
+    if script == "original":
+        return summary
+    return {**summary, **{k: convert(summary[k], script) for k in SUMMARY_TEXT if summary.get(k)}}
+
+
+def outline_for_display(nodes: list[dict], script: str) -> list[dict]:
+    """Outline nodes (OutlineNode.as_dict) with their titles in `script`."""
+    if script == "original":
+        return nodes
+    return [{**n, "title": convert(n["title"], script), "children": outline_for_display(n["children"], script)}
+            for n in nodes]
+
+
 def result_for_display(result: dict, script: str) -> dict:
-    """A search result dict (SearchResult.to_dict) with `text` and `highlights` in `script`."""
+    """A search result dict (SearchResult.to_dict) with `text`, `highlights` and citations in `script`."""
     if script == "original":
         return result
     marks = result.get("highlights") or {"spans": [], "terms": []}
     text, spans, marked = highlight_in(result["text"], [tuple(s) for s in marks["spans"]], script)
     return {**result, "text": text,
-            "highlights": {"spans": [list(s) for s in spans], "html": marked, "terms": marks["terms"]}}
+            "highlights": {"spans": [list(s) for s in spans], "html": marked, "terms": marks["terms"]},
+            "citation": citation_for_display(result["citation"], script),
+            "also_in": [citation_for_display(c, script) for c in result.get("also_in", [])],
+            "document_type": convert(result["document_type"], script) if result.get("document_type") else None}

@@ -1,10 +1,25 @@
-"""Search filters: by document, issuer, document type and year range."""
+"""Search filters: by document, issuer, document type and year range.
+
+Issuer and type match in either script and with any bracket or width (国务院 = 國務院,
+規定 = 规定): both sides are compared in the search form (ingest/normalize.py). A
+document's year is its date's, or, when it states no date, the year its 文号 or title
+gives (DocumentMeta.year_of: inferred, and labelled so); a year filter leaves out only
+documents with neither, and `FilterReport` counts them so the page can say so.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
+
+
+def facet_key(text: str | None) -> str:
+    """The form issuers and types are compared in: script, width and brackets folded."""
+    from ingest.normalize import search_form
+
+    return search_form(text) if text else ""
 
 
 @dataclass
@@ -12,8 +27,7 @@ class SearchFilters:
     """Narrow a search. Empty lists / None mean "no restriction".
 
     `issuers` and `doc_types` match when the value contains the given text
-    (「人事部」 matches 「中华人民共和国人事部」); years are inclusive and come from the
-    document date, so a filter on years leaves out documents with no stated date.
+    (「人事部」 matches 「中华人民共和国人事部」), in either script; years are inclusive.
     """
 
     document_ids: list[str] = field(default_factory=list)
@@ -24,16 +38,40 @@ class SearchFilters:
 
     @property
     def active(self) -> bool:
-        return bool(self.document_ids or self.issuers or self.doc_types
-                    or self.year_from is not None or self.year_to is not None)
+        return bool(self.document_ids or self.issuers or self.doc_types or self.by_year)
+
+    @property
+    def by_year(self) -> bool:
+        return self.year_from is not None or self.year_to is not None
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(parameter, message) for each value that cannot mean anything, e.g. an inverted year range."""
+        if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
+            return [("year_from", f"year_from {self.year_from} is after year_to {self.year_to}: no year is in "
+                                  f"that range. Swap them ({self.year_to}–{self.year_from}) or leave one out.")]
+        return []
+
+    @cached_property
+    def _issuer_keys(self) -> list[str]:
+        return [k for k in map(facet_key, self.issuers) if k]
+
+    @cached_property
+    def _type_keys(self) -> list[str]:
+        return [k for k in map(facet_key, self.doc_types) if k]
+
+    def allows_except_year(self, doc: dict) -> bool:
+        """Whether a document row passes the document, issuer and type filters."""
+        if self.document_ids and doc["id"] not in self.document_ids:
+            return False
+        if self.issuers and not any(k in _key(doc, "issuer") for k in self._issuer_keys):
+            return False
+        if self.doc_types and not any(k in _key(doc, "doc_type") for k in self._type_keys):
+            return False
+        return True
 
     def allows(self, doc: dict) -> bool:
         """Whether a document row (id, issuer, doc_type, year) passes."""
-        if self.document_ids and doc["id"] not in self.document_ids:
-            return False
-        if self.issuers and not any(i and i in (doc["issuer"] or "") for i in self.issuers):
-            return False
-        if self.doc_types and not any(t and t in (doc["doc_type"] or "") for t in self.doc_types):
+        if not self.allows_except_year(doc):
             return False
         year = doc["year"]
         if self.year_from is not None and (year is None or year < self.year_from):
@@ -41,6 +79,37 @@ class SearchFilters:
         if self.year_to is not None and (year is None or year > self.year_to):
             return False
         return True
+
+
+def _key(doc: dict, name: str) -> str:
+    """The document's folded issuer or type (kept on the row after the first use)."""
+    cache = f"_{name}_key"
+    if cache not in doc:
+        doc[cache] = facet_key(doc[name])
+    return doc[cache]
+
+
+@dataclass(frozen=True)
+class FilterReport:
+    """What the filters left: documents passing, of how many, and the undated ones a year filter left out
+    (documents that pass every other filter but have no year, stated or inferred)."""
+
+    documents: int
+    total: int
+    undated_left_out: int
+
+    def to_dict(self) -> dict:
+        return {"documents": self.documents, "total": self.total, "undated_left_out": self.undated_left_out}
+
+
+def filter_report(filters: SearchFilters | None, documents: dict[str, dict]) -> FilterReport | None:
+    """None when nothing is filtered."""
+    if filters is None or not filters.active:
+        return None
+    passing = sum(filters.allows(doc) for doc in documents.values())
+    undated = sum(doc["year"] is None and filters.allows_except_year(doc) for doc in documents.values()) \
+        if filters.by_year else 0
+    return FilterReport(passing, len(documents), undated)
 
 
 def allowed_rows(filters: SearchFilters | None, documents: dict[str, dict],

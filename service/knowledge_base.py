@@ -21,9 +21,9 @@ from index.generation import Generation, GenerationLease, open_generation
 from index.lexical import LexicalIndex
 from index.manifest import MANIFEST
 from index.store import ClauseRecord, StoreReader
-from service import fusion
+from service import agreement, fusion, query_understanding
 from service.confidence import NO_ANSWER_THRESHOLD, Evidence, confidence, query_words
-from service.filters import SearchFilters, allowed_rows
+from service.filters import SearchFilters, allowed_rows, filter_report
 from service.highlight import QueryMarks
 from service.results import Citation, SearchResponse, SearchResult
 from service.synonyms import thesaurus
@@ -127,6 +127,7 @@ class KnowledgeBase:
         del doc_ids, kinds, groups
         self.lexical = LexicalIndex.load(generation.path / LEXICAL, self.size)
         self.thesaurus = thesaurus()
+        self.reader = query_understanding.QueryReader(self.documents, self.clause_doc, self.store.clause_records)
         from index.dense import DenseIndex
 
         self.dense = DenseIndex.load(generation.path / DENSE)
@@ -219,8 +220,9 @@ class KnowledgeBase:
         form = search_form(query.strip())
         cut = words(form) if form else []
         tokens = [t for _, word_tokens in cut for t in word_tokens]
+        report = filter_report(filters, self.documents)
         if not form or k <= 0:
-            return SearchResponse(query, [], True, 0.0, mode)
+            return SearchResponse(query, [], True, 0.0, mode, filters=report)
         mask = allowed_rows(filters, self.documents, self.clause_doc)
         synonyms: list[str] = []
         lexical: dict[int, float] = {}
@@ -233,17 +235,21 @@ class KnowledgeBase:
         else:
             fused = lexical or dense
         fused = fusion.demote_structural(fused, {r: self.kind_names[self.clause_kind[r]] for r in fused})
+        # a named document, an article number, a 施行 question (service/query_understanding.py)
+        fused, pinned, understood = query_understanding.apply(self.reader, form, fused, mask)
         order = fusion.ranked(fused)
         idf = self.lexical.idf(tokens + [word for word, _ in cut])
         evidence = Evidence(query_tokens=tokens, lexical=lexical, dense=dense, words=query_words(cut, idf),
-                            synonyms=synonyms)
+                            synonyms=synonyms, pinned=pinned)
         # The query's confidence is the best of the top CONFIDENCE_DEPTH results whatever k is,
         # so asking for 3 results or 50 does not change whether the corpus answers.
         marked = tokens + synonyms
         marks = QueryMarks(marked, weights=self.lexical.idf(marked), question=form)
         results = self._collapse(order, fused, max(k, CONFIDENCE_DEPTH), evidence, marks)
         top = max((r.confidence for r in results[:CONFIDENCE_DEPTH]), default=0.0)
-        return SearchResponse(query, results[:k], top < NO_ANSWER_THRESHOLD, top, mode, synonyms)
+        disagreement = agreement.disagreement(form, results[:k], NO_ANSWER_THRESHOLD)
+        return SearchResponse(query, results[:k], top < NO_ANSWER_THRESHOLD, top, mode, synonyms, report,
+                              understood, disagreement)
 
     # -- results ---------------------------------------------------------------------------
 
@@ -282,7 +288,7 @@ class KnowledgeBase:
                 id=clause.id, text=clause.text, score=fused[row], file=doc["file"],
                 citation=self.citation(clause), rank=len(results) + 1,
                 confidence=confidence(row, clause.search_text, evidence),
-                document_type=doc["doc_type"],
+                document_type=doc["doc_type"], document_year=doc["year"], document_year_source=doc["year_source"],
                 highlights=marks.highlight(clause.text),
                 also_in=[self.citation(records[r]) for r in others],
                 also_in_ids=[records[r].id for r in others],

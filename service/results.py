@@ -4,7 +4,8 @@ A result object has `id`, `text` (the clause as written), `score`, `file` and
 `citation` = {document_id, title, issuer, doc_number, date, section_path, label,
 file, line_start, line_end}; unknown metadata is null. Beyond the contract it carries
 `highlights`, `also_in` (citations of near-duplicate clauses collapsed into it),
-`confidence`, `document_type`, `rank` and the per-retriever `scores`.
+`confidence`, `document_type`, `document_year` with `document_year_source` (the date's
+year, or one inferred from the 文号 or title, saying so), `rank` and the per-retriever `scores`.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class SearchResult:
     rank: int = 0
     confidence: float = 0.0
     document_type: str | None = None
+    document_year: int | None = None
+    document_year_source: dict[str, Any] | None = None  # DocumentMeta.year_of: field, text, line, inferred
     highlights: Highlight | None = None
     also_in: list[Citation] = field(default_factory=list)
     also_in_ids: list[str] = field(default_factory=list)
@@ -65,6 +68,7 @@ class SearchResult:
             "id": self.id, "text": self.text, "score": round(self.score, 6), "file": self.file,
             "citation": self.citation.to_dict(), "rank": self.rank,
             "confidence": round(self.confidence, 4), "document_type": self.document_type,
+            "document_year": self.document_year, "document_year_source": self.document_year_source,
             "highlights": self.highlights.to_dict() if self.highlights else None,
             "also_in": [dict(c.to_dict(), id=cid) for c, cid in zip(self.also_in, self.also_in_ids)],
             "scores": {k: (round(v, 6) if v is not None else None) for k, v in self.scores.items()},
@@ -75,7 +79,8 @@ class SearchResult:
 class SearchResponse:
     """One query's answer. `no_answer` is set when confidence is below the threshold:
     the corpus probably does not answer the question (results are still listed).
-    `synonyms` are the thesaurus words BM25 searched besides the query's own."""
+    `synonyms` are the thesaurus words BM25 searched besides the query's own. `filters`
+    says what the filters left (service/filters.py FilterReport), None when unfiltered."""
 
     query: str
     results: list[SearchResult]
@@ -83,8 +88,13 @@ class SearchResponse:
     confidence: float
     mode: str = "hybrid"
     synonyms: list[str] = field(default_factory=list)
+    filters: Any = None  # FilterReport | None
+    understood: dict[str, Any] | None = None  # service/query_understanding.py: named documents, article, 施行
+    disagreement: Any = None  # service/agreement.py Disagreement: top answers state different figures
 
     def to_dict(self) -> dict[str, Any]:
         return {"query": self.query, "mode": self.mode, "no_answer": self.no_answer,
                 "confidence": round(self.confidence, 4), "synonyms": self.synonyms,
+                "filters": self.filters.to_dict() if self.filters else None, "understood": self.understood,
+                "disagreement": self.disagreement.to_dict() if self.disagreement else None,
                 "results": [r.to_dict() for r in self.results]}

@@ -163,12 +163,21 @@ def test_a_document_has_its_outline_with_clause_ids_that_open_its_clauses(client
     assert [c["line_start"] for c in body["clauses"]] == sorted(c["line_start"] for c in body["clauses"])
 
 
-def test_the_script_toggle_converts_display_text_and_highlights_but_not_citations(client):
+def test_the_script_toggle_converts_text_highlights_and_citations_but_not_files_dates_or_lines(client):
     original = find(search(client, q="坚持把增强党性作为第一任务", k=20, mode="lexical")["results"], "１．坚持")
     hant = find(search(client, q="坚持把增强党性作为第一任务", k=20, mode="lexical", script="hant")["results"],
                 "１．堅持")
     assert "增強黨性" in hant["text"]
-    assert hant["citation"] == original["citation"]
+    cite, as_written = hant["citation"], original["citation"]
+    assert cite["title"] == "2009—2013年全國黨員教育培訓工作規劃"
+    assert cite["section_path"] == ["一、指導思想和基本要求", "（二）基本要求"]
+    assert cite["doc_number"] == "中共中央辦公廳（2009年23號）" and cite["issuer"] == "中共中央辦公廳"
+    assert {k: cite[k] for k in ("document_id", "file", "date", "line_start", "line_end")} == \
+        {k: as_written[k] for k in ("document_id", "file", "date", "line_start", "line_end")}
+    reader = client.get(f"/api/documents/{cite['document_id']}", params={"script": "hant"}).json()
+    assert reader["document"]["title"] == cite["title"]
+    assert reader["outline"][0]["title"] == "一、指導思想和基本要求"
+    assert client.get(f"/api/clauses/{hant['id']}", params={"script": "hant"}).json()["clause"]["citation"] == cite
     marked = re.findall(r"<mark>(.*?)</mark>", hant["highlights"]["html"])
     assert marked == [hant["text"][s:e] for s, e in hant["highlights"]["spans"]]
     assert any("黨性" in m for m in marked)  # the marks are converted with the text

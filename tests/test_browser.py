@@ -20,6 +20,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
+# Verbatim excerpts of two laws from ../shared/corpora/laws-and-policies (lrb_civil_servant_law_2018.md,
+# lrb_public_officials_sanctions_law_2020.md): articles a trainer looks up by number or by 施行.
+LAW_EXCERPTS = sorted((REPO / "tests" / "data").glob("*_law_excerpt.md"))
 ARTIFACTS = REPO / "artifacts" / "browser"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -77,7 +80,7 @@ def index_dir(tmp_path_factory, tiny_model_path) -> Path:
     from ingest.pipeline import ingest_paths
 
     corpus = tmp_path_factory.mktemp("corpus")
-    for path in CORPUS.glob("*.txt"):
+    for path in [*CORPUS.glob("*.txt"), *LAW_EXCERPTS]:
         shutil.copy(path, corpus / path.name)
     (corpus / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
     index_dir = tmp_path_factory.mktemp("index")
@@ -262,6 +265,86 @@ def test_slash_focuses_the_box_and_the_traditional_toggle_and_filters_change_the
     wait_for(browser, lambda d: "issuer=" in d.current_url, "filter not applied")
     cards = results_done(browser)
     assert cards and all("人事部" in c.find_element(By.CSS_SELECTOR, ".cite").text for c in cards)
+
+
+def test_the_traditional_view_shows_the_same_words_in_the_card_its_citation_and_the_reader(browser, servers):
+    api, _ = servers
+    open_page(browser, api, "#q=" + quote("公务员的管理依照法定的权限和程序进行") + "&mode=lexical")
+    results_done(browser)
+    browser.find_element(By.CSS_SELECTOR, '[data-script="hant"]').click()
+
+    def article_five(d):
+        if d.find_element(By.ID, "results").get_attribute("data-state") != "done":
+            return None
+        return next((c for c in d.find_elements(By.CSS_SELECTOR, "#results .card")
+                     if c.find_element(By.CSS_SELECTOR, ".text").text.startswith("第五條")), None)
+
+    card = wait_for(browser, article_five, "第五条 not shown in traditional characters")
+    # s2twp showed 「依照法定的許可權、條件、標準和程式進行」: other words, not the law's
+    assert "依照法定的權限、條件、標準和程序進行" in card.find_element(By.CSS_SELECTOR, ".text").text
+    assert card.find_element(By.CSS_SELECTOR, ".cite").text.startswith("《中華人民共和國公務員法》 › 第一章 總則 › 第五條")
+    browser.save_screenshot(str(ARTIFACTS / "traditional.png"))
+
+    card.find_element(By.CSS_SELECTOR, "a.open").click()
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".clause.target"), "clause not marked")
+    assert browser.find_element(By.CSS_SELECTOR, "#document h1").text == "中華人民共和國公務員法"
+    assert "依照法定的權限、條件、標準和程序進行" in browser.find_element(By.CSS_SELECTOR, ".clause.target").text
+    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#outline a.current")] == ["第一章 總則"]
+
+
+def test_filters_say_what_they_left_out_and_the_document_menu_tells_same_titled_documents_apart(browser, servers):
+    api, _ = servers
+    # 002 states no date; its 文号 「中共中央办公厅（2009年23号）」 gives 2009, so a 2009 filter keeps it
+    open_page(browser, api, "#q=" + quote("新党员集中培训") + "&mode=lexical&year_from=2009&year_to=2009")
+    cards = results_done(browser)
+    assert cards and all("2009—2013年全国党员教育培训工作规划" in c.find_element(By.CSS_SELECTOR, ".cite").text
+                         for c in cards)
+    # 004 and the markup test document state no date and no year: left out, and the page says so
+    assert "年份筛选未包括 2 份未注明年份的文件" in browser.find_element(By.ID, "status").text
+
+    open_page(browser, api, "#q=" + quote("培训") + "&issuer=" + quote("不存在的机关"))
+    assert results_done(browser) == []
+    status = browser.find_element(By.ID, "status").text
+    assert "没有文件符合这些筛选条件" in status and "换个说法" not in status
+
+    assert browser.find_element(By.ID, "filters").get_attribute("open") is not None  # a filter is set: shown
+    menu = [o.text for o in Select(browser.find_element(By.ID, "f-document")).options]
+    assert "“十一五”全国人事干部教育培训规划（2007-02-09）" in menu
+    assert "“十一五”全国人事干部教育培训规划（2024-02-09）" in menu
+    alike = [o for o in menu if o.startswith(("2024－2024年全国干部教育培训规划", "2024—2024年全国干部教育培训规划"))]
+    assert len(alike) == 2 and len(set(alike)) == 2 and all("2024年，据标题推断" in o for o in alike)
+    assert len(set(menu)) == len(menu)
+
+
+@pytest.mark.parametrize("query, first", [
+    ("公务员法 第67条", "第六十七条 机关对新录用人员应当在试用期内进行初任培训"),
+    ("公务员法什么时候施行", "第一百一十三条 本法自2019年6月1日起施行。"),
+])
+def test_an_article_number_or_a_施行_question_about_a_named_law_puts_that_article_first(browser, servers, query, first):
+    api, _ = servers
+    open_page(browser, api, "#q=" + quote(query))
+    cards = results_done(browser)
+    assert cards[0].find_element(By.CSS_SELECTOR, ".text").text.startswith(first)
+    assert cards[0].find_element(By.CSS_SELECTOR, ".cite").text.startswith("《中华人民共和国公务员法》")
+    assert "已按文件名「公务员法」定位" in browser.find_element(By.ID, "status").text
+    assert cards[0].find_element(By.CSS_SELECTOR, ".confidence").text == "可信度 90%"
+
+
+def test_lexical_cards_show_graded_confidence_and_disagreeing_answers_show_their_documents_date_and_type(
+        browser, servers):
+    api, _ = servers
+    open_page(browser, api, "#q=" + quote("党员教育培训") + "&mode=lexical")
+    shown = [c.find_element(By.CSS_SELECTOR, ".confidence").text for c in results_done(browser)]
+    assert len(shown) == 10 and "可信度 100%" not in shown and len(set(shown)) > 1
+
+    open_page(browser, api, "#q=" + quote("乡镇干部一年至少要参加多少学时的培训") + "&mode=lexical")
+    cards = results_done(browser)
+    assert "前几条答案的数字不一致" in browser.find_element(By.ID, "status").text
+    facts = {c.find_element(By.CSS_SELECTOR, ".cite").text.split(" › ")[0]: c.find_element(By.CSS_SELECTOR, ".doc-facts").text
+             for c in cards}
+    assert facts["《中央组织部关于加强和改进基层干部教育培训工作的意见（2011年）》"] == "所属文件：2011-11-14 · 意见"
+    assert facts["《2009—2013年全国党员教育培训工作规划》"] == "所属文件：2009年（据文号推断） · 规划"
+    browser.save_screenshot(str(ARTIFACTS / "disagreement.png"))
 
 
 def test_a_question_the_corpus_cannot_answer_says_so(browser, servers):

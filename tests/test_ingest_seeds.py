@@ -77,6 +77,24 @@ def test_each_document_has_the_metadata_its_text_states_and_null_elsewhere(seeds
     assert meta_values(doc) == EXPECTED_META[key]
 
 
+# Documents that state no date: the year their 文号 or title gives, and where from; the date stays null.
+EXPECTED_YEARS = {
+    (SEED_001, 3): (2024, {"field": "title", "text": "2024－2024年全国干部教育培训规划", "line": 128, "inferred": True}),
+    (SEED_002, 0): (2009, {"field": "doc_number", "text": "中共中央办公厅（2009年23号）", "line": 3, "inferred": True}),
+    (SEED_003, 0): (2013, {"field": "title", "text": "2013-2017年全国组工干部教育培训规划", "line": 4, "inferred": True}),
+    (SEED_004, 0): (None, None),  # 幹部教育培訓計劃方案: no year anywhere, so none is given
+    (SEED_001, 0): (2007, {"field": "date", "text": "2007-02-09", "line": 8, "inferred": False}),
+}
+
+
+@pytest.mark.parametrize("key", list(EXPECTED_YEARS), ids=[f"{k[0][:3]}-{k[1] + 1}" for k in EXPECTED_YEARS])
+def test_an_undated_document_gets_the_year_its_doc_number_or_title_gives_labelled_as_inferred(seeds, key):
+    doc = docs_of(seeds, key[0])[key[1]]
+    assert doc.meta.year_of() == EXPECTED_YEARS[key]
+    if EXPECTED_YEARS[key][1] and EXPECTED_YEARS[key][1]["inferred"]:
+        assert doc.meta.value("date") is None and doc.meta.year.inferred_from == EXPECTED_YEARS[key][1]["field"]
+
+
 def test_each_metadata_value_records_the_line_it_came_from(seeds):
     plan = docs_of(seeds, SEED_001)[0]
     lines = (CORPUS / SEED_001).read_text(encoding="utf-8").splitlines()

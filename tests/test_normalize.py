@@ -93,9 +93,41 @@ def test_seed_002_full_width_hours_are_found_in_half_width():
     assert "16学时" in search_form(text)
 
 
-def test_display_toggles_convert_both_ways():
-    assert to_traditional("信息网络软件") == "資訊網路軟體"
+def test_display_toggles_convert_characters_both_ways_and_never_the_wording():
+    # s2twp showed 程式, 許可權, 資料, 物件, 社群, 檔案 here: Taiwan words, not these texts' words
+    assert to_traditional("程序、权限、数据、对象、社区、文件、信息网络软件") == "程序、權限、數據、對象、社區、文件、信息網絡軟件"
+    assert to_traditional("依照法定的权限、条件、标准和程序进行") == "依照法定的權限、條件、標準和程序進行"  # 公务员法第五条
     assert to_simplified("資訊網路") == "资讯网路"  # plain t2s: characters only, no rewording
+
+
+def _display_measure():
+    """docs/measure_opencc_display.py, whose metric the figures in docs/normalization.md come from."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "measure_opencc_display.py"
+    spec = importlib.util.spec_from_file_location("measure_opencc_display", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_wording_metric_counts_phrase_swaps_but_not_character_choices():
+    m = _display_measure()
+    assert m.wording_changes("了解头发为里", "瞭解頭髮為裡") == 0  # one-to-one, whichever form
+    assert m.wording_changes("程序", "程式") == 1
+    assert m.wording_changes("依照权限进行", "依照許可權進行") == 2  # 权限 → 許可權: one kept, two new
+    assert m.wording_changes("数据", "資料") == 2
+
+
+@pytest.mark.parametrize("corpus", ["corpus/", "laws-and-policies"])
+def test_every_line_of_the_corpora_keeps_its_words_in_the_traditional_view(corpus):
+    m = _display_measure()
+    files = m.corpus_files()[corpus]
+    if not files:
+        pytest.skip(f"{corpus} is absent (../shared ships beside the repo, not in it)")
+    changed = [(path.name, line[:30]) for path in files for line in m.lines_of(path)
+               if m.wording_changes(line, to_traditional(line))]
+    assert changed == []
 
 
 def test_configuration_is_named_for_the_index_manifest():

@@ -41,6 +41,50 @@ class HighlightOut(BaseModel):
     terms: list[str] = Field(description="Query terms that matched.")
 
 
+class YearSourceOut(BaseModel):
+    """Where a document's year came from."""
+
+    field: Literal["date", "doc_number", "title"] = Field(
+        description="date: the year of the stated date; doc_number / title: no date is stated, and the year is "
+                    "inferred from the 文号 (「中共中央办公厅（2009年23号）」) or the title (「2009—2013年…规划」: its first year).")
+    text: str | None = Field(description="The date, 文号 or title the year was read from, as written.")
+    line: int | None = Field(description="Its source line, or null.")
+    inferred: bool = Field(description="True when the document states no date and the year is read out of another field.")
+
+
+class FilterReportOut(BaseModel):
+    """What the filters of a search left."""
+
+    documents: int = Field(description="Documents that pass every filter (0: the filters leave nothing to search).")
+    total: int = Field(description="Documents in the index.")
+    undated_left_out: int = Field(description="Documents a year filter left out only because they have no year "
+                                              "(no date, and none in their 文号 or title); 0 without a year filter.")
+
+
+class UnderstoodOut(BaseModel):
+    """What the query asks beyond its words (service/query_understanding.py)."""
+
+    documents: list[str] = Field(description="Ids of the documents the query names (their clauses rank first).")
+    name: str = Field(description="The name found in the query (search form), e.g. 公务员法.")
+    article: int | None = Field(description="The article number the query cites (第67条, 第六十七条 → 67), or null.")
+    effective_date: bool = Field(description="True when the query asks when the named document takes effect (施行, 生效).")
+    found: Literal["article", "effective_date"] | None = Field(
+        description="What was found and put first: the cited article, or the clause that says when the document "
+                    "takes effect (「本法自…起施行」); null when nothing was found (or only a document was named).")
+
+
+class DisagreementResultOut(BaseModel):
+    rank: int = Field(description="Rank of the result in this response.")
+    figures: list[str] = Field(description="The amounts it states in the unit, in order.")
+
+
+class DisagreementOut(BaseModel):
+    """The top answers, from different documents, state different figures for one unit (90 vs 100 学时)."""
+
+    unit: str = Field(description="The unit they disagree on (学时, 天, 小时, 次, % …).")
+    results: list[DisagreementResultOut] = Field(description="Each top result that states the unit, with its figures.")
+
+
 class SearchResultOut(BaseModel):
     """One clause that answers the query."""
 
@@ -52,6 +96,8 @@ class SearchResultOut(BaseModel):
     rank: int = Field(description="1-based position in this response.")
     confidence: float = Field(description="0–1: how likely the clause answers the query.")
     document_type: str | None = Field(description="Document type (规划, 意见, 通知 …) or null.")
+    document_year: int | None = Field(description="The document's year (see `document_year_source`), or null.")
+    document_year_source: YearSourceOut | None = Field(description="Where `document_year` came from, or null.")
     highlights: HighlightOut | None = Field(description="Matched query terms in `text`.")
     also_in: list[AlsoInOut] = Field(description="Near-identical clauses in other documents, collapsed into this result.")
     scores: dict[str, float | None] = Field(description="Per-retriever scores (lexical BM25, dense cosine); null when that retriever did not find it.")
@@ -67,6 +113,12 @@ class SearchResponseOut(BaseModel):
     confidence: float = Field(description="Confidence of the best of the top 10 results (0–1), whatever `k` is.")
     synonyms: list[str] = Field(description="Words BM25 searched besides the query's own: close synonyms of its words "
                                             "from 同义词词林, in simplified characters (the search form).")
+    filters: FilterReportOut | None = Field(description="What the filters left; null when the search is not filtered.")
+    understood: UnderstoodOut | None = Field(description="A document, article or 施行 question the query names; null "
+                                                         "when it names no document.")
+    disagreement: DisagreementOut | None = Field(description="Set when the confident top 3 results, from different "
+                                                             "documents, state different figures for a unit; each "
+                                                             "result's document_year and document_type tell them apart.")
     generation: str = Field(description="Index generation that answered.")
     results: list[SearchResultOut] = Field(description="Clauses in rank order.")
 
@@ -106,7 +158,9 @@ class DocumentSummaryOut(BaseModel):
     issuer: str | None = Field(description="Issuing body, or null.")
     doc_number: str | None = Field(description="文号, or null.")
     date: str | None = Field(description="ISO date (or year-month / year), or null.")
-    year: int | None = Field(description="Year of `date`, or null.")
+    year: int | None = Field(description="Year of `date`; when the document states no date, the year its 文号 or "
+                                         "title gives (`year_source` says which); else null. Year filters use it.")
+    year_source: YearSourceOut | None = Field(description="Where `year` came from, or null.")
     doc_type: str | None = Field(description="Document type (规划, 意见 …), or null.")
     status: str | None = Field(description="Status as stated (生效, 废止 …), or null.")
     source_url: str | None = Field(description="Link the document gives for itself, or null.")

@@ -89,6 +89,9 @@ def _print_document(doc: Document, total: int, show_clauses: bool, out) -> None:
             if field.source == "front_matter":
                 where = f"front matter, {where}"
             print(f"  {name:11s} {field.value}   ({where})", file=out)
+    if doc.meta.year is not None:  # only for a document with no date: read out of its 文号 or title
+        year = doc.meta.year
+        print(f"  {'year':11s} {year.value}   (inferred from {year.inferred_from}, line {year.line or '?'})", file=out)
     for warning in doc.warnings:
         print(f"  warning: {warning}", file=out)
 

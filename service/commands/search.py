@@ -27,10 +27,11 @@ def register(subparsers) -> None:
     p.add_argument("--batch", metavar="QUERIES.jsonl",
                    help='run every line {"id": ..., "query": ...}; prints one JSON line per query')
     p.add_argument("--document", action="append", default=[], help="only this document id (repeatable)")
-    p.add_argument("--issuer", action="append", default=[], help="only documents whose issuer contains this")
+    p.add_argument("--issuer", action="append", default=[], help="only documents whose issuer contains this (either script)")
     p.add_argument("--doc-type", action="append", default=[], help="only documents of this type (规划, 意见 …)")
-    p.add_argument("--year-from", type=int, help="only documents dated in or after this year")
-    p.add_argument("--year-to", type=int, help="only documents dated in or before this year")
+    p.add_argument("--year-from", type=int, help="only documents of this year or later (the date's year, or the "
+                                                 "one the 文号 or title gives when no date is stated)")
+    p.add_argument("--year-to", type=int, help="only documents of this year or earlier")
     p.set_defaults(handler=run)
 
 
@@ -77,10 +78,29 @@ def _print_readable(response) -> None:
         print(f"(low confidence {response.confidence:.2f}: the corpus may not answer this)\n")
     if response.synonyms:
         print(f"(also searched the synonyms {'、'.join(response.synonyms)})\n")
+    report = response.filters
+    if report and report.documents == 0:
+        print(f"(no document of the {report.total} passes these filters)\n")
+    elif report and not response.results:
+        print(f"(nothing found in the {report.documents} documents that pass these filters)\n")
+    if report and report.undated_left_out:
+        print(f"(the year filter left out {report.undated_left_out} document(s) with no date or year)\n")
+    found = (response.understood or {}).get("found")
+    if found and response.results:
+        what = f"article {response.understood['article']}" if found == "article" else "the clause on when it takes effect"
+        print(f"(the query names {response.understood['name']}: {what} first)\n")
+    if response.disagreement:
+        said = "; ".join(f"#{rank}: {', '.join(f)} {response.disagreement.unit}"
+                         for rank, f in sorted(response.disagreement.figures.items()))
+        print(f"(the top answers state different figures ({said}): see each document's date and type)\n")
     for r in response.results:
         c = r.citation
         where = " › ".join(c.section_path + ([c.label] if c.label else []))
         print(f"{r.rank}. [{r.confidence:.2f}] {c.title or c.file} {c.doc_number or ''}".rstrip())
+        if response.disagreement:
+            year = c.date or (f"{r.document_year} (inferred from {r.document_year_source['field']})"
+                              if r.document_year else "no date")
+            print(f"   document: {year} · {r.document_type or 'type unknown'}")
         print(f"   {where}  ({c.file}:{c.line_start}-{c.line_end})")
         print("   " + r.text.replace("\n", "\n   "))
         for other in r.also_in:
@@ -92,10 +112,13 @@ def run(args) -> int:
     if not args.query and not args.batch:
         print("error: give a QUERY or --batch QUERIES.jsonl", file=sys.stderr)
         return 2
+    filters = filters_from(args)
+    for name, message in filters.problems():
+        print(f"error: --{name.replace('_', '-')}: {message}", file=sys.stderr)
+        return 2
     kb = load_kb(args.index)
     if kb is None:
         return 1
-    filters = filters_from(args)
     if args.batch:
         for item in read_queries(args.batch):
             response = kb.search(item["query"], k=args.k, mode=args.mode, filters=filters)

@@ -113,7 +113,14 @@
     return c.section_path.slice(-1).concat(c.label ? [c.label] : []).join(" › ");
   }
 
-  function card(result) {
+  /** The card's document facts, for telling disagreeing answers apart: its date (or year) and type. */
+  function documentFacts(result) {
+    const when = result.citation.date || yearText(result.document_year, result.document_year_source);
+    const facts = [when || "未注明日期", result.document_type || "类型不明"];
+    return el("p", { class: "doc-facts" }, "所属文件：" + facts.join(" · "));
+  }
+
+  function card(result, showFacts) {
     const c = result.citation;
     const also = result.also_in.length
       ? el("p", { class: "also" }, "另见：", result.also_in.map((o, i) => [
@@ -124,6 +131,7 @@
     return el("li", { class: "card", "data-clause-id": result.id },
       el("p", { class: "cite" }, citationLine(c)),
       el("p", { class: "text" }, markedText(result.text, result.highlights)),
+      showFacts ? documentFacts(result) : null,
       also,
       el("div", { class: "actions" },
         copyButton,
@@ -168,8 +176,12 @@
       return;
     }
     $("key-box").hidden = true;
-    if (!data.results.length) {
-      setStatus("没有找到相关条款。换个说法，或去掉筛选条件再试。", "empty");
+    const filtered = data.filters; // what the filters left (null when unfiltered)
+    if (filtered && filtered.documents === 0) {
+      setStatus("没有文件符合这些筛选条件（共 " + filtered.total + " 份文件）：放宽或去掉筛选条件再试。", "empty");
+    } else if (!data.results.length) {
+      setStatus(filtered ? "在符合筛选条件的 " + filtered.documents + " 份文件中没有找到相关条款。去掉筛选条件再试。"
+        : "没有找到相关条款。换个说法再试。", "empty");
     } else if (data.no_answer) {
       setStatus("没有找到可靠的答案：下面是最接近的条款，但它们很可能不回答这个问题。", "no-answer");
     } else {
@@ -179,8 +191,24 @@
       // say which synonyms were searched too, so a marked word the query lacks is explained
       $("status").textContent += "（同时检索了同义词：" + data.synonyms.join("、") + "）";
     }
+    if (filtered && filtered.undated_left_out) { // never hide silently what a year filter cannot place
+      $("status").append(el("span", { class: "undated" }, "年份筛选未包括 " + filtered.undated_left_out +
+        " 份未注明年份的文件。"));
+    }
+    const found = data.understood && data.understood.found; // an article or a 施行 clause the query pointed to
+    if (found && data.results.length) {
+      $("status").append(el("span", { class: "understood" }, found === "article"
+        ? "已按文件名「" + data.understood.name + "」定位第 " + data.understood.article + " 条。"
+        : "已按文件名「" + data.understood.name + "」定位施行日期条款。"));
+    }
+    const disagree = data.disagreement; // the top answers state different figures: say so, show whose is whose
+    if (disagree) {
+      const said = disagree.results.map((r) => "第" + r.rank + "条 " + r.figures.join("、") + disagree.unit);
+      $("status").append(el("span", { class: "disagree" }, "前几条答案的数字不一致（" + said.join("；") +
+        "）：每条都标出了所属文件的日期和类型，可据此判断哪份较新。"));
+    }
     list.classList.toggle("weak", data.no_answer);
-    list.replaceChildren(...data.results.map(card));
+    list.replaceChildren(...data.results.map((r) => card(r, Boolean(disagree))));
     list.dataset.state = "done";
   }
 
@@ -250,7 +278,7 @@
       article.replaceChildren(
         el("header", {},
           el("h1", {}, d.title || d.file),
-          el("p", { class: "doc-meta" }, [d.doc_number, d.date, d.issuer, d.doc_type, d.file].filter(Boolean).join(" · "))),
+          el("p", { class: "doc-meta" }, [d.doc_number, d.date || yearText(d.year, d.year_source), d.issuer, d.doc_type, d.file].filter(Boolean).join(" · "))),
         ...data.clauses.map((c) => el("p", {
           id: "c-" + c.id, class: "clause kind-" + c.kind + " depth-" + Math.min(c.depth, 4),
           "data-path": c.section_path.join(SEP),
@@ -284,16 +312,44 @@
     }
   }
 
+  /** The year as the page shows it: 「2009年（据文号推断）」 when it is not the stated date's. */
+  function yearText(year, source, flat) {
+    if (year === null || year === undefined) return null;
+    const from = { doc_number: "据文号推断", title: "据标题推断" }[source && source.field];
+    if (!(source && source.inferred && from)) return year + "年";
+    return year + "年" + (flat ? "，" + from : "（" + from + "）");
+  }
+
+  /** 文件 menu labels: the title, and for titles that several documents share, what tells them apart. */
+  function documentLabels(documents) {
+    const key = (d) => (d.title || d.file).replace(/[\s\u2010-\u2015\u2212\uff0d-]/g, "-");
+    const count = {};
+    for (const d of documents) count[key(d)] = (count[key(d)] || 0) + 1;
+    const labels = new Map(documents.map((d) => {
+      const title = d.title || d.file;
+      if (count[key(d)] === 1) return [d.id, title];
+      const which = d.date || d.doc_number || yearText(d.year, d.year_source, true) || d.issuer || d.file;
+      return [d.id, title + "（" + which + "）"];
+    }));
+    const seen = {};
+    for (const d of documents) seen[labels.get(d.id)] = (seen[labels.get(d.id)] || 0) + 1;
+    for (const d of documents) { // still alike: the file and line tell them apart
+      if (seen[labels.get(d.id)] > 1) labels.set(d.id, labels.get(d.id).replace(/）$/, "，" + d.file + " 第" + d.line_start + "行）"));
+    }
+    return (item) => labels.get(item.value);
+  }
+
   async function loadFacets() {
     let data;
-    try { data = await api("/api/documents"); } catch (_) { return; } // search reports the error
+    try { data = await api("/api/documents?script=" + state.script); } catch (_) { return; } // search reports the error
     const fill = (id, items, label) => {
       const select = $(id);
       const current = select.value;
+      select.replaceChildren(select.options[0]); // 全部 / 不限 stays; the rest follows the script
       for (const item of items) select.append(el("option", { value: item.value }, label(item)));
       select.value = current;
     };
-    fill("f-document", data.documents.map((d) => ({ value: d.id, d })), (i) => i.d.title || i.d.file);
+    fill("f-document", data.documents.map((d) => ({ value: d.id, d })), documentLabels(data.documents));
     const known = (rows) => rows.filter((r) => r.value !== null);
     fill("f-issuer", known(data.facets.issuers), (r) => r.value + "（" + r.count + "）");
     fill("f-doc-type", known(data.facets.doc_types), (r) => r.value + "（" + r.count + "）");
@@ -315,7 +371,7 @@
       select.addEventListener("change", () => { if ($("q").value.trim()) search(); });
     }
     for (const button of document.querySelectorAll("[data-script]")) {
-      button.addEventListener("click", () => { setScript(button.dataset.script); route(); });
+      button.addEventListener("click", () => { setScript(button.dataset.script); loadFacets(); route(); });
     }
     $("back").addEventListener("click", (event) => {
       event.preventDefault();

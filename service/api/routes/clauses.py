@@ -11,19 +11,25 @@ from service.api.deps import run_limited, served
 from service.api.errors import ApiError
 from service.api.schemas import ClauseContextOut, ErrorOut
 from service.catalog import citation_of, document_summary
-from service.display import convert
+from service.display import citation_for_display, convert, summary_for_display
 from service.reload import Loaded
 
 router = APIRouter(tags=["documents"])
 Script = Annotated[Literal["original", "hans", "hant"],
-                   Query(description="Display script of clause texts: original, hans (simplified) or hant (traditional).")]
+                   Query(description="Display script: original (as written), hans (simplified) or hant "
+                                     "(traditional; characters only, same words). Clause texts, citations "
+                                     "(title, issuer, 文号, section path, label), document metadata and outline "
+                                     "follow it; file names, dates and line numbers do not change.")]
 
 
 def clause_out(doc: Document, clause: Clause, script: str) -> dict:
-    return {"id": clause.id, "document_id": doc.id, "kind": clause.kind, "label": clause.label,
-            "heading": clause.heading, "section_path": clause.section_path, "depth": clause.depth,
+    """A clause for the API, its texts in `script` (service/display.py)."""
+    return {"id": clause.id, "document_id": doc.id, "kind": clause.kind,
+            "label": convert(clause.label, script) if clause.label else None,
+            "heading": convert(clause.heading, script) if clause.heading else None,
+            "section_path": [convert(p, script) for p in clause.section_path], "depth": clause.depth,
             "text": convert(clause.text, script), "line_start": clause.line_start, "line_end": clause.line_end,
-            "citation": citation_of(doc, clause).to_dict()}
+            "citation": citation_for_display(citation_of(doc, clause).to_dict(), script)}
 
 
 @router.get(
@@ -42,7 +48,8 @@ async def clause(request: Request, loaded: Annotated[Loaded, Depends(served)],
                                              f"{loaded.generation}. Ids come from /api/search results; an id "
                                              "can disappear when its document changes and is re-ingested.")
         doc = ctx.document
-        return {"clause": clause_out(doc, ctx.clause, script), "document": document_summary(doc),
+        return {"clause": clause_out(doc, ctx.clause, script),
+                "document": summary_for_display(document_summary(doc), script),
                 "previous": clause_out(doc, ctx.previous, script) if ctx.previous else None,
                 "next": clause_out(doc, ctx.next, script) if ctx.next else None,
                 "duplicates": [clause_out(d, c, script) for d, c in ctx.duplicates],

@@ -11,6 +11,7 @@ from service.api.errors import ApiError
 from service.api.routes.clauses import Script, clause_out
 from service.api.schemas import DocumentListOut, DocumentOut, ErrorOut
 from service.catalog import document_summary
+from service.display import convert, outline_for_display, summary_for_display
 from service.reload import Loaded
 
 router = APIRouter(tags=["documents"])
@@ -19,11 +20,18 @@ router = APIRouter(tags=["documents"])
 @router.get(
     "/documents", response_model=DocumentListOut, summary="List documents with facet counts",
     description="Every document in the index with its metadata, and document counts per issuer, type and "
-                "year (the values the search filters take).")
-async def documents(request: Request, loaded: Annotated[Loaded, Depends(served)]) -> dict:
+                "year (the values the search filters take; one row per issuer or type whatever the script it is "
+                "written in, since the filters match either).")
+async def documents(request: Request, loaded: Annotated[Loaded, Depends(served)],
+                    script: Script = "original") -> dict:
     catalog = loaded.catalog
-    return {"total": len(catalog.summaries), "documents": catalog.summaries, "facets": catalog.facets,
-            "generation": loaded.generation}
+    facets = catalog.facets
+    if script != "original":  # the filters match either script, so converted values still filter
+        facets = {name: [{**row, "value": convert(row["value"], script) if row["value"] else row["value"]}
+                         for row in rows] if name != "years" else rows
+                  for name, rows in facets.items()}
+    return {"total": len(catalog.summaries), "documents": [summary_for_display(s, script) for s in catalog.summaries],
+            "facets": facets, "generation": loaded.generation}
 
 
 @router.get(
@@ -40,7 +48,8 @@ async def document(request: Request, loaded: Annotated[Loaded, Depends(served)],
         if doc is None:
             raise ApiError(404, "not_found", f"No document with id {document_id!r} in index generation "
                                              f"{loaded.generation}. /api/documents lists them.")
-        return {"document": document_summary(doc), "outline": loaded.catalog.outline(doc),
+        return {"document": summary_for_display(document_summary(doc), script),
+                "outline": outline_for_display(loaded.catalog.outline(doc), script),
                 "clauses": [clause_out(doc, c, script) for c in doc.clauses], "script": script,
                 "generation": loaded.generation}
 

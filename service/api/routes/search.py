@@ -31,7 +31,7 @@ def checked_query(q: str) -> str:
 
 @router.get(
     "/search", response_model=SearchResponseOut,
-    responses={422: {"model": ErrorOut, "description": "A parameter is out of range"},
+    responses={422: {"model": ErrorOut, "description": "A parameter is out of range (or year_from is after year_to)"},
                503: {"model": ErrorOut, "description": "Index not loaded yet, or the request timed out"}},
     summary="Search clauses",
     description="Finds the clauses that best answer `q` (simplified or traditional Chinese; words or a "
@@ -45,17 +45,27 @@ async def search(
     mode: Annotated[Literal["hybrid", "dense", "lexical"],
                     Query(description="hybrid (BM25 + embeddings, fused), dense (embeddings) or lexical (BM25).")] = "hybrid",
     document: Annotated[list[str], Query(description="Only clauses of these document ids (repeatable).")] = [],
-    issuer: Annotated[list[str], Query(description="Only documents whose issuer contains this text (repeatable).")] = [],
-    doc_type: Annotated[list[str], Query(description="Only documents of this type, e.g. 规划, 意见 (repeatable).")] = [],
-    year_from: Annotated[int | None, Query(ge=1900, le=2200, description="Only documents dated in or after this year.")] = None,
-    year_to: Annotated[int | None, Query(ge=1900, le=2200, description="Only documents dated in or before this year.")] = None,
+    issuer: Annotated[list[str], Query(description="Only documents whose issuer contains this text, in either script "
+                                                   "(repeatable).")] = [],
+    doc_type: Annotated[list[str], Query(description="Only documents of this type, e.g. 规划, 意见, in either script "
+                                                     "(repeatable).")] = [],
+    year_from: Annotated[int | None, Query(ge=1900, le=2200, description="Only documents of this year or later (the "
+                                                                          "date's year, or the one inferred from the 文号 or title).")] = None,
+    year_to: Annotated[int | None, Query(ge=1900, le=2200, description="Only documents of this year or earlier; not "
+                                                                        "before year_from.")] = None,
     script: Annotated[Literal["original", "hans", "hant"],
-                      Query(description="Display script of `text` and highlights: original (as written), hans "
-                                        "(simplified) or hant (traditional). Citations stay as written.")] = "original",
+                      Query(description="Display script: original (as written), hans (simplified) or hant "
+                                        "(traditional; characters only, same words). `text`, highlights and the "
+                                        "citations' title, issuer, 文号, section path and label follow it; file "
+                                        "names, dates and line numbers do not change.")] = "original",
 ) -> dict:
     query = checked_query(q)
     filters = SearchFilters(document_ids=document, issuers=issuer, doc_types=doc_type,
                             year_from=year_from, year_to=year_to)
+    problems = filters.problems()
+    if problems:
+        raise ApiError(422, "invalid_request", " ".join(f"{name}: {message}" for name, message in problems),
+                       [{"loc": ["query", name], "msg": message, "type": "value_error"} for name, message in problems])
 
     def work() -> dict:
         body = loaded.kb.search(query, k=k, mode=mode, filters=filters).to_dict()
