@@ -251,10 +251,23 @@ def test_a_larger_limit_lets_a_big_file_through(tmp_path):
     assert len(read_source(path, max_bytes=10_000).lines) == 1000
 
 
-@needs_cjk_font
-def test_a_pdf_with_no_text_layer_needs_ocr(tmp_path):
+def test_a_pdf_with_no_text_layer_and_ocr_off_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("POLICYKB_OCR", "off")
     path = write_scanned_pdf(tmp_path / "scan.pdf")
-    with pytest.raises(NeedsOCR, match=r"scan\.pdf: has no text layer \(scanned\?\); run OCR"):
+    with pytest.raises(NeedsOCR, match=r"scan\.pdf: has no text layer \(a scan\?\) and cannot be OCR'd: "
+                                       r"OCR is turned off \(POLICYKB_OCR=off\)"):
+        read_source(path)
+
+
+def test_a_scan_that_shows_no_text_is_refused_after_ocr_found_none(tmp_path):
+    from ingest.formats import ocr
+
+    try:
+        ocr.engine()
+    except NeedsOCR as err:
+        pytest.skip(str(err))
+    path = write_scanned_pdf(tmp_path / "scan.pdf")  # grey bars, no letters
+    with pytest.raises(IngestError, match=r"scan\.pdf: no text found, neither in a text layer nor by OCR"):
         read_source(path)
 
 
