@@ -208,7 +208,11 @@ class FileFailure:
 
 @dataclass
 class FileResult:
+    """What one file gave. `archive` is the archive (its relative path) a member came
+    from (its `file` is then 「archive.zip!member.docx」), or None for a file of its own."""
+
     file: str
     documents: list[Document] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     failure: FileFailure | None = None
+    archive: str | None = None
