@@ -51,7 +51,7 @@ def test_a_built_index_loads_and_answers_with_the_clause_and_its_citation(kb):
     assert top.file == "002_e058e02591a1b2b6.txt"
     data = top.to_dict()
     assert {"id", "text", "score", "file", "citation", "highlights", "also_in", "confidence"} <= set(data)
-    assert set(data["citation"]) == CONTRACT_CITATION
+    assert CONTRACT_CITATION <= set(data["citation"])
     assert data["citation"]["title"] == "2009—2013年全国党员教育培训工作规划"
     lines = (CORPUS / top.file).read_text(encoding="utf-8").splitlines()
     cited = "".join(lines[top.citation.line_start - 1: top.citation.line_end])

@@ -80,10 +80,10 @@ def _print_readable(response) -> None:
         c = r.citation
         where = " › ".join(c.section_path + ([c.label] if c.label else []))
         print(f"{r.rank}. [{r.confidence:.2f}] {c.title or c.file} {c.doc_number or ''}".rstrip())
-        print(f"   {where}  ({c.file}:{c.line_start}-{c.line_end})")
+        print(f"   {where}  ({c.file}, {c.where()})" + ("  [text read by OCR]" if c.text_source != "text" else ""))
         print("   " + r.text.replace("\n", "\n   "))
         for other in r.also_in:
-            print(f"   also in: {other.title or other.file} ({other.file}:{other.line_start}-{other.line_end})")
+            print(f"   also in: {other.title or other.file} ({other.file}, {other.where()})")
         print()
 
 

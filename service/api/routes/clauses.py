@@ -20,10 +20,12 @@ Script = Annotated[Literal["original", "hans", "hant"],
 
 
 def clause_out(doc: Document, clause: Clause, script: str) -> dict:
+    text = convert(clause.text, script)
+    confidence = clause.char_confidence if clause.char_confidence and len(text) == len(clause.char_confidence) else None
     return {"id": clause.id, "document_id": doc.id, "kind": clause.kind, "label": clause.label,
             "heading": clause.heading, "section_path": clause.section_path, "depth": clause.depth,
-            "text": convert(clause.text, script), "line_start": clause.line_start, "line_end": clause.line_end,
-            "citation": citation_of(doc, clause).to_dict()}
+            "text": text, "line_start": clause.line_start, "line_end": clause.line_end,
+            "citation": citation_of(doc, clause).to_dict(), "char_confidence": confidence}
 
 
 @router.get(
