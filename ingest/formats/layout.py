@@ -88,7 +88,14 @@ def _running_key(text: str) -> str:
 
 
 def drop_running_lines(pages: list[LayoutPage]) -> list[tuple[int, str]]:
-    """Remove page numbers, running headers and footers from `pages` (in place)."""
+    """Remove page numbers, running headers and footers from `pages` (in place).
+
+    A run of up to RUNNING_LINES lines at the top (bottom) of a page goes when each is
+    a page number or recurs there on enough pages, and the run is set apart from the
+    body by more than the usual line pitch (a running header sits in the margin; a body
+    line that merely recurs, 「第一条」 on page after page, does not). A page number
+    alone needs no gap.
+    """
     dropped: list[tuple[int, str]] = []
     with_text = [p for p in pages if p.lines]
     heads: dict[str, int] = {}
@@ -101,20 +108,30 @@ def drop_running_lines(pages: list[LayoutPage]) -> list[tuple[int, str]]:
     need = max(2, (len(with_text) + 1) // 2)
     running_heads = {k for k, n in heads.items() if n >= need}
     running_feet = {k for k, n in feet.items() if n >= need}
+    steps = [b.top - a.top for p in with_text for a, b in zip(p.lines, p.lines[1:]) if b.top > a.top]
+    pitch = statistics.median(steps) if steps else 0.0
     for page in with_text:
         lines = page.lines
-        # from the top: page numbers and running headers, while they last
-        start = 0
-        while start < min(RUNNING_LINES, len(lines)) and (
-                is_page_number(lines[start].text) or _running_key(lines[start].text) in running_heads):
-            start += 1
-        end = len(lines)
-        while end > max(start, len(lines) - RUNNING_LINES) and (
-                is_page_number(lines[end - 1].text) or _running_key(lines[end - 1].text) in running_feet):
-            end -= 1
+        start = _running_run(lines, running_heads, pitch)
+        end = len(lines) - _running_run(lines[start:][::-1], running_feet, pitch, upwards=True)
         dropped.extend((page.number, l.text) for l in lines[:start] + lines[end:])
         page.lines = lines[start:end]
     return dropped
+
+
+def _running_run(lines: list[LayoutLine], running: set[str], pitch: float, upwards: bool = False) -> int:
+    """How many of `lines` (a page's lines from the top, or reversed from the bottom) are
+    running lines (see drop_running_lines)."""
+    for k in range(min(RUNNING_LINES, len(lines)), 0, -1):
+        run = lines[:k]
+        if not all(is_page_number(l.text) or _running_key(l.text) in running for l in run):
+            continue
+        if all(is_page_number(l.text) for l in run) or k == len(lines):
+            return k
+        gap = abs(lines[k].top - run[-1].top)
+        if pitch and gap > 1.3 * pitch:
+            return k
+    return 0
 
 
 def _page_geometry(lines: list[LayoutLine]) -> tuple[float, float, float, float]:
