@@ -284,6 +284,46 @@ def test_a_scanned_pdf_is_ocrd_at_98_percent_character_accuracy_per_page(printed
 
 @pytest.mark.slow
 @needs_tesseract
+@needs_cjk_font
+def test_a_traditional_scan_is_read_with_chi_tra_which_auto_picks(tmp_path):
+    from ingest.formats import ocr
+
+    if "chi_tra" not in ocr._tesseract()[2]:
+        pytest.skip("Tesseract's chi_tra data is not installed (apt-get install tesseract-ocr-chi-tra)")
+    printed = write_paged_pdf(corpus_paragraphs(SEED_004, 12), tmp_path / "plan_004.pdf")
+    scan = write_image_pdf(printed, tmp_path / "scan_004.pdf")
+    truth, read = read_source(printed), read_source(scan)
+    assert read.ocr.languages == "chi_tra"  # the first page read more confidently with it than with chi_sim
+    expected, got = page_texts(truth), page_texts(read)
+    accuracy = {page: char_accuracy(text, got.get(page, "")) for page, text in expected.items() if len(text) > 100}
+    print("OCR character accuracy, traditional (chi_tra): " + ", ".join(f"page {p}: {a:.2%}" for p, a in accuracy.items()))
+    assert accuracy and all(a >= 0.95 for a in accuracy.values()), accuracy
+
+
+@pytest.mark.slow
+@needs_tesseract
+@needs_cjk_font
+def test_a_scan_kept_as_an_image_is_ocrd_too(tmp_path):
+    import pypdfium2 as pdfium
+
+    paragraphs = corpus_paragraphs(SEED_002, 10)
+    printed = write_paged_pdf(paragraphs, tmp_path / "one_page.pdf")
+    pdf = pdfium.PdfDocument(str(printed))
+    assert len(pdf) == 1
+    pdf[0].render(scale=300 / 72, grayscale=True).to_pil().save(tmp_path / "第1页.png", dpi=(300, 300))
+    pdf.close()
+    result = ingest_file(tmp_path / "第1页.png", "第1页.png")
+    assert result.failure is None
+    doc = result.documents[0]
+    assert (doc.format, doc.text_source, doc.ocr.languages, doc.page_count) == ("png", "ocr", "chi_sim", 1)
+    truth = "".join(paragraphs)
+    got = "".join(line for d in result.documents for c in d.clauses for line in c.text.split("\n"))
+    assert char_accuracy(truth, got) >= 0.98
+    assert all(c.page_start == 1 for d in result.documents for c in d.clauses)
+
+
+@pytest.mark.slow
+@needs_tesseract
 def test_an_ocrd_document_records_its_engine_and_clauses_cite_pages_with_confidences(scanned_pdf):
     result = ingest_file(scanned_pdf, "scan_002.pdf")
     assert result.failure is None

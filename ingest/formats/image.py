@@ -26,17 +26,21 @@ def read(path: Path, data: bytes) -> SourceText:
     declared = image.info.get("dpi", (0, 0))[0]
     resolution = int(round(declared)) if declared and declared >= 72 else ocr.dpi()
     pages, confidences = [], []
+    langs = None
     for number, frame in enumerate(frames, start=1):
         buffer = io.BytesIO()
         frame.save(buffer, format="PNG")
-        lines = ocr.ocr_image(buffer.getvalue(), f"{path} page {number}", resolution)
+        if langs is None:
+            langs, lines = ocr.choose_languages(buffer.getvalue(), f"{path} page {number}", resolution)
+        else:
+            lines = ocr.ocr_image(buffer.getvalue(), f"{path} page {number}", resolution, langs)
         pages.append(LayoutPage(number, lines, ocr=True))
         confidences.extend(c for l in lines for c in (l.confidence or []))
     flowed = reflow(pages)
     if not flowed.lines:
         raise IngestError(f"{path}: OCR found no text in the image; check that it shows text, upright")
     mean = round(sum(confidences) / len(confidences), 1) if confidences else None
-    info = OcrInfo(engine="tesseract", engine_version=version, languages=ocr.languages(), dpi=resolution,
+    info = OcrInfo(engine="tesseract", engine_version=version, languages=langs, dpi=resolution,
                    pages=list(range(1, len(frames) + 1)), mean_confidence=mean)
     return SourceText(path=str(path), format=path.suffix.lower().lstrip(".").replace("jpeg", "jpg"),
                       lines=flowed.lines, encoding=None, line_pages=flowed.line_pages, page_count=len(frames),

@@ -2,8 +2,8 @@
 
 Pages with a text layer give their printed lines with positions; pages without one
 (scans) are rendered (pypdfium2, POLICYKB_OCR_DPI, default 300 dpi) and read by
-Tesseract (ingest.formats.ocr), which records the engine and the confidence of every
-character. Then ingest.formats.layout drops running headers, footers and page
+Tesseract (ingest.formats.ocr: chi_sim or chi_tra, whichever reads the first scanned
+page more confidently), which records the engine and the confidence of every character. Then ingest.formats.layout drops running headers, footers and page
 numbers and joins hard line-wraps inside a paragraph: line N of the source is the N-th
 paragraph, and `line_pages` gives the page(s) it is on.
 
@@ -107,15 +107,20 @@ def _ocr_pages(path: Path, data: bytes, pages: list[LayoutPage], scanned: list[i
         return None
     resolution = ocr.dpi()
     confidences: list[int] = []
+    langs = None
     for number, png in _render(path, data, scanned, resolution):
-        lines = ocr.ocr_image(png, f"{path} page {number}", resolution)
+        where = f"{path} page {number}"
+        if langs is None:
+            langs, lines = ocr.choose_languages(png, where, resolution)
+        else:
+            lines = ocr.ocr_image(png, where, resolution, langs)
         pages[number - 1] = LayoutPage(number, lines, ocr=True)
         confidences.extend(c for l in lines for c in (l.confidence or []))
     mean = round(sum(confidences) / len(confidences), 1) if confidences else None
     warnings.append(f"{path}: pages {_ranges(scanned)} have no text layer; their text was read by OCR "
-                    f"(Tesseract {version}, {ocr.languages()}, mean character confidence "
+                    f"(Tesseract {version}, {langs}, mean character confidence "
                     f"{mean if mean is not None else 'n/a'}) and may hold recognition errors")
-    return OcrInfo(engine="tesseract", engine_version=version, languages=ocr.languages(), dpi=resolution,
+    return OcrInfo(engine="tesseract", engine_version=version, languages=langs, dpi=resolution,
                    pages=list(scanned), mean_confidence=mean)
 
 
