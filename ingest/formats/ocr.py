@@ -197,7 +197,20 @@ def parse_hocr(data: bytes) -> list[LayoutLine]:
         lines.append(LayoutLine(text=text, x0=x0, x1=x1, top=top, bottom=bottom,
                                 char_width=max(char_width, 1), confidence=[conf for _, conf in chars]))
     lines.sort(key=lambda l: (l.top, l.x0))
-    return lines
+    return _drop_shadow_lines(lines)
+
+
+def _drop_shadow_lines(lines: list[LayoutLine]) -> list[LayoutLine]:
+    """Tesseract sometimes reads part of a line a second time as a line of its own, its
+    box inside the first's (「已马」 inside 「一、指导思想」): such a shorter line is dropped."""
+    def inside(a: LayoutLine, b: LayoutLine) -> float:
+        width = min(a.x1, b.x1) - max(a.x0, b.x0)
+        height = min(a.bottom, b.bottom) - max(a.top, b.top)
+        area = (a.x1 - a.x0) * (a.bottom - a.top)
+        return width * height / area if width > 0 and height > 0 and area > 0 else 0.0
+
+    return [a for a in lines if not any(b is not a and len(b.text) > len(a.text) and inside(a, b) >= 0.7
+                                        for b in lines)]
 
 
 def _char_width(words: list[list[tuple[str, int, float | None, float]]], height: int) -> float:
