@@ -87,6 +87,12 @@ class _Budget:
 
 
 def _zip_name(info: zipfile.ZipInfo) -> str:
+    """The member's path, decoded (see the module docstring), with "/" between folders
+    (some Windows tools write "\\")."""
+    return _decoded_zip_name(info).replace("\\", "/")
+
+
+def _decoded_zip_name(info: zipfile.ZipInfo) -> str:
     if info.flag_bits & 0x800:
         return info.filename
     try:
