@@ -102,7 +102,7 @@ def _ocr_pages(path: Path, data: bytes, pages: list[LayoutPage], scanned: list[i
     except NeedsOCR as err:
         if not have_text:
             raise NeedsOCR(f"{path}: has no text layer (a scan?) and cannot be OCR'd: {err}") from None
-        warnings.append(f"{path}: pages {_ranges(scanned)} have no text layer (scanned?) and were not "
+        warnings.append(f"{path}: {_pages_have(scanned)} no text layer (scanned?) and were not "
                         f"OCR'd ({err}); their text is missing")
         return None
     resolution = ocr.dpi()
@@ -117,7 +117,7 @@ def _ocr_pages(path: Path, data: bytes, pages: list[LayoutPage], scanned: list[i
         pages[number - 1] = LayoutPage(number, lines, ocr=True)
         confidences.extend(c for l in lines for c in (l.confidence or []))
     mean = round(sum(confidences) / len(confidences), 1) if confidences else None
-    warnings.append(f"{path}: pages {_ranges(scanned)} have no text layer; their text was read by OCR "
+    warnings.append(f"{path}: {_pages_have(scanned)} no text layer; the text was read by OCR "
                     f"(Tesseract {version}, {langs}, mean character confidence "
                     f"{mean if mean is not None else 'n/a'}) and may hold recognition errors")
     return OcrInfo(engine="tesseract", engine_version=version, languages=langs, dpi=resolution,
@@ -152,6 +152,11 @@ def _open_error(path: Path, cause: object) -> IngestError:
                            f"copy (e.g. `qpdf --decrypt --password=... IN.pdf OUT.pdf`) and ingest that")
     return IngestError(f"{path}: not a readable PDF ({type(cause).__name__}: {cause}); it may be "
                        f"damaged or not a PDF at all; re-export or re-download it")
+
+
+def _pages_have(numbers: list[int]) -> str:
+    """「page 3 has」 / 「pages 1-3, 7 have」."""
+    return f"page {numbers[0]} has" if len(numbers) == 1 else f"pages {_ranges(numbers)} have"
 
 
 def _ranges(numbers: list[int]) -> str:
