@@ -15,7 +15,6 @@ longer than TIMEOUT_SECONDS is stopped.
 
 from __future__ import annotations
 
-import atexit
 import functools
 import os
 import shutil
@@ -53,8 +52,11 @@ def soffice() -> tuple[str, str] | None:
 
 @functools.lru_cache(maxsize=1)
 def _profile() -> str:
+    from multiprocessing.util import Finalize
+
     folder = tempfile.mkdtemp(prefix="policykb-libreoffice-")
-    atexit.register(shutil.rmtree, folder, True)
+    # removed at exit: Finalize runs in ingest's worker processes too, which skip atexit
+    Finalize(None, shutil.rmtree, args=(folder, True), exitpriority=10)
     return Path(folder).as_uri()
 
 
