@@ -50,8 +50,6 @@ def discover(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
     A folder is its own root (its files are named relative to it); a file's root is its
     folder. Hidden files and folders are skipped. Order is stable (sorted).
     """
-    from ingest.formats import SUPPORTED_SUFFIXES
-
     found: list[tuple[Path, str]] = []
     for raw in paths:
         path = Path(raw).expanduser().resolve()

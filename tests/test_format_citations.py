@@ -9,7 +9,6 @@ and page numbers, corpus/001 as a .docx, a one-page 300-dpi scan of corpus/003, 
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from pathlib import Path

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import difflib
 import io
-import json
 import shutil
 import sqlite3
 import string
-import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -26,7 +24,7 @@ import pytest
 from fixture_builders import (corpus_paragraphs, find_cjk_font, cjk_font_missing_reason, write_image_pdf,
                               write_paged_pdf, write_txt)
 from ingest.errors import IngestError, MissingConverter, NeedsOCR, UnsupportedFormat
-from ingest.formats import read_bytes, read_source
+from ingest.formats import read_source
 from ingest.pipeline import ingest_file, ingest_paths
 
 REPO = Path(__file__).resolve().parents[1]
