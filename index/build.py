@@ -2,7 +2,7 @@
 
 Merging: documents of files in this run replace the old ones for those files; files
 not in the run are kept (with `prune=True`, kept only while their source file still
-exists). Everything is written into a fresh folder under generations/, the manifest
+exists; an archive read again drops the members it no longer holds). Everything is written into a fresh folder under generations/, the manifest
 last, and only then is CURRENT switched to it, so a failed or killed build leaves the
 previous generation serving. Vectors come from the embedding cache whenever the exact
 text was embedded before by the same model.
@@ -64,6 +64,8 @@ def _merge(run, previous: gen.Generation | None, prune: bool,
     fresh = run.documents
     sources = dict(run.root_by_file)
     replaced = {r.file for r in run.results if r.failure is None}
+    failed = {r.file for r in run.results if r.failure is not None}
+    archives = tuple(a + "!" for a in getattr(run, "archives", ()))
     report.files_indexed = sorted(replaced)
     report.files_unchanged = sorted(run.unchanged)
     report.failures = [(f.file, f.reason) for f in run.failures]
@@ -74,6 +76,8 @@ def _merge(run, previous: gen.Generation | None, prune: bool,
     for doc in old_docs:
         if doc.file in replaced:
             continue
+        if archives and doc.file.startswith(archives) and doc.file not in failed:
+            continue  # a member its archive, read again, no longer holds
         source = old_sources.get(doc.file)
         if prune and (source is None or not Path(source).exists()):
             if doc.file not in report.files_pruned:

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: pages, paragraph numbers, OCR and converter columns (1 still loads)
 
 
 @dataclass

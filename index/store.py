@@ -5,6 +5,11 @@ clauses (in the order of the lexical index: `row` is the BM25 document number),
 passages, and vectors (the int64 FAISS id -> clause, or clause passage). JSON columns
 hold lists (section paths, tokens, warnings). `load_documents` rebuilds the ingest
 records, so a later build can keep the documents of files it did not re-read.
+
+Pages, paragraph numbers, OCR confidences and where a document's text came from
+(text_source, ocr_json, converter) were added in format 2 of the manifest; a store
+written before has none of those columns and still loads: the values are then None
+(the next ingest reads its PDFs and Word files again, since INGEST_VERSION changed).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from ingest.model import Clause, Document, DocumentMeta, MetaField, Passage
+from ingest.model import Clause, Document, DocumentMeta, MetaField, OcrInfo, Passage
 
 SCHEMA = """
 CREATE TABLE documents (
@@ -24,12 +29,13 @@ CREATE TABLE documents (
   format TEXT, encoding TEXT, title TEXT, issuer TEXT, doc_number TEXT, date TEXT,
   year INTEGER, doc_type TEXT, status TEXT, source_url TEXT, meta_json TEXT,
   line_start INTEGER, line_end INTEGER, body_start INTEGER, warnings_json TEXT,
-  content_hash TEXT);
+  content_hash TEXT, text_source TEXT, ocr_json TEXT, converter TEXT, page_count INTEGER);
 CREATE TABLE clauses (
   row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, document_id TEXT NOT NULL,
   ordinal INTEGER, kind TEXT, label TEXT, heading TEXT, section_path_json TEXT,
   text TEXT, search_text TEXT, line_start INTEGER, line_end INTEGER, depth INTEGER,
-  tokens_json TEXT, duplicate_group TEXT);
+  tokens_json TEXT, duplicate_group TEXT, page_start INTEGER, page_end INTEGER,
+  paragraph_start INTEGER, paragraph_end INTEGER, char_confidence_json TEXT);
 CREATE TABLE passages (
   clause_id TEXT NOT NULL, idx INTEGER NOT NULL, text TEXT, search_text TEXT,
   line_start INTEGER, line_end INTEGER, PRIMARY KEY (clause_id, idx));
@@ -67,20 +73,22 @@ def write_store(path: Path, documents: list[Document], source_paths: dict[str, s
         for doc in documents:
             m = doc.meta
             con.execute(
-                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (doc.id, doc.file, source_paths.get(doc.file), doc.index_in_file, doc.format,
                  doc.encoding, m.value("title"), m.value("issuer"), m.value("doc_number"),
                  m.value("date"), m.year_of()[0], m.value("doc_type"), m.value("status"),
                  m.value("source_url"), json.dumps(m.as_dict(), ensure_ascii=False),
                  doc.line_start, doc.line_end, doc.body_start,
-                 json.dumps(doc.warnings, ensure_ascii=False), doc.content_hash))
+                 json.dumps(doc.warnings, ensure_ascii=False), doc.content_hash, doc.text_source,
+                 json.dumps(doc.ocr.as_dict()) if doc.ocr else None, doc.converter, doc.page_count))
             for c in doc.clauses:
                 con.execute(
-                    "INSERT INTO clauses VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO clauses VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (row, c.id, doc.id, c.ordinal, c.kind, c.label, c.heading,
                      json.dumps(c.section_path, ensure_ascii=False), c.text, c.search_text,
                      c.line_start, c.line_end, c.depth, json.dumps(c.tokens, ensure_ascii=False),
-                     c.duplicate_group))
+                     c.duplicate_group, c.page_start, c.page_end, c.paragraph_start, c.paragraph_end,
+                     json.dumps(c.char_confidence) if c.char_confidence is not None else None))
                 con.executemany(
                     "INSERT INTO passages VALUES (?,?,?,?,?,?)",
                     [(c.id, p.index, p.text, p.search_text, p.line_start, p.line_end)
@@ -118,12 +126,20 @@ def load_fingerprints(path: Path) -> dict[str, str]:
         con.close()
 
 
+def _get(row: sqlite3.Row, key: str):
+    """A column a store written before it existed does not have: None there."""
+    return row[key] if key in row.keys() else None
+
+
 def _document_from_row(d: sqlite3.Row) -> Document:
+    ocr = _get(d, "ocr_json")
     return Document(
         id=d["id"], file=d["file"], index_in_file=d["index_in_file"], format=d["format"],
         encoding=d["encoding"], meta=_meta_from_json(d["meta_json"]),
         line_start=d["line_start"], line_end=d["line_end"], body_start=d["body_start"],
-        warnings=json.loads(d["warnings_json"] or "[]"), content_hash=d["content_hash"] or "")
+        warnings=json.loads(d["warnings_json"] or "[]"), content_hash=d["content_hash"] or "",
+        text_source=_get(d, "text_source") or "text", ocr=OcrInfo(**json.loads(ocr)) if ocr else None,
+        converter=_get(d, "converter"), page_count=_get(d, "page_count"))
 
 
 def _passage_from_row(p: sqlite3.Row) -> Passage:
@@ -138,7 +154,10 @@ def _clause_from_row(c: sqlite3.Row, passages: list[Passage]) -> Clause:
         section_path=json.loads(c["section_path_json"] or "[]"), text=c["text"],
         search_text=c["search_text"], line_start=c["line_start"], line_end=c["line_end"],
         depth=c["depth"], tokens=json.loads(c["tokens_json"] or "[]"),
-        passages=passages, duplicate_group=c["duplicate_group"])
+        passages=passages, duplicate_group=c["duplicate_group"],
+        page_start=_get(c, "page_start"), page_end=_get(c, "page_end"),
+        paragraph_start=_get(c, "paragraph_start"), paragraph_end=_get(c, "paragraph_end"),
+        char_confidence=json.loads(_get(c, "char_confidence_json") or "null"))
 
 
 def load_documents(path: Path, files: Iterable[str] | None = None) -> tuple[list[Document], dict[str, str]]:
@@ -189,10 +208,17 @@ class ClauseRecord:
     line_start: int
     line_end: int
     duplicate_group: str | None
+    page_start: int | None = None
+    page_end: int | None = None
+    paragraph_start: int | None = None
+    paragraph_end: int | None = None
 
 
 DOCUMENT_COLUMNS = ("id, file, title, issuer, doc_number, date, year, doc_type, status, source_url, "
                     "format, encoding, line_start, line_end")
+# Columns a store written before format 2 lacks (selected as NULL from such a store).
+NEW_DOCUMENT_COLUMNS = ("text_source", "ocr_json", "converter", "page_count")
+NEW_CLAUSE_COLUMNS = ("page_start", "page_end", "paragraph_start", "paragraph_end")
 
 
 class StoreReader:
@@ -226,11 +252,17 @@ class StoreReader:
                 con.close()
             self._connections.clear()
 
+    def _columns(self, table: str, wanted: tuple[str, ...]) -> str:
+        """`wanted` as a select list: the column where the table has it, else NULL AS it."""
+        have = {r[1] for r in self._con().execute(f"PRAGMA table_info({table})")}
+        return ", ".join(c if c in have else f"NULL AS {c}" for c in wanted)
+
     def documents(self) -> list[dict]:
         """Every document's metadata columns, in store order, plus `year_source`: where `year` came from
         (DocumentMeta.year_of: the date, or the 文号 / title it was inferred from), None when it is null."""
+        extra = self._columns("documents", NEW_DOCUMENT_COLUMNS)
         rows = []
-        for r in self._con().execute(f"SELECT {DOCUMENT_COLUMNS}, meta_json FROM documents ORDER BY rowid"):
+        for r in self._con().execute(f"SELECT {DOCUMENT_COLUMNS}, {extra}, meta_json FROM documents ORDER BY rowid"):
             row = dict(r)
             year, source = _meta_from_json(row.pop("meta_json")).year_of()
             rows.append(row | {"year": year, "year_source": source})
@@ -258,16 +290,18 @@ class StoreReader:
         """The records of these clause rows (missing rows are left out)."""
         wanted = sorted({int(r) for r in rows})
         out: dict[int, ClauseRecord] = {}
+        extra = self._columns("clauses", NEW_CLAUSE_COLUMNS)
         for start in range(0, len(wanted), 500):  # SQLite caps the number of bound parameters
             chunk = wanted[start:start + 500]
             for r in self._con().execute(
                     "SELECT row, id, document_id, kind, label, section_path_json, text, search_text, "
-                    f"line_start, line_end, duplicate_group FROM clauses WHERE row IN ({','.join('?' * len(chunk))})",
-                    chunk):
+                    f"line_start, line_end, duplicate_group, {extra} FROM clauses "
+                    f"WHERE row IN ({','.join('?' * len(chunk))})", chunk):
                 out[r["row"]] = ClauseRecord(r["row"], r["id"], r["document_id"], r["kind"], r["label"],
                                              json.loads(r["section_path_json"] or "[]"), r["text"],
                                              r["search_text"], r["line_start"], r["line_end"],
-                                             r["duplicate_group"])
+                                             r["duplicate_group"], r["page_start"], r["page_end"],
+                                             r["paragraph_start"], r["paragraph_end"])
         return out
 
     def document(self, document_id: str) -> Document | None:

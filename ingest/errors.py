@@ -15,3 +15,7 @@ class DecodeError(IngestError):
 
 class NeedsOCR(IngestError):
     pass
+
+
+class MissingConverter(IngestError):
+    """A program that reads this format (LibreOffice, Tesseract) is not installed."""

@@ -1,15 +1,46 @@
 """The record types that pass between ingest stages and on to the index.
 
 Line numbers are 1-based and refer to the lines of the *source text* a reader
-produced: for .txt/.md/.html-as-text they are the file's own lines; for .docx they
-are paragraphs, for .pdf the text lines of the text layer, for .html the blocks of
-the extracted main text (see each reader's docstring).
+produced: for .txt/.md/.html-as-text they are the file's own lines; for .docx (and
+.doc/.wps, read through a .docx conversion) and .rtf they are paragraphs, for .pdf and
+.ofd the paragraphs of the page text once hard line-wraps are joined and running
+headers, footers and page numbers dropped, for .html the blocks of the extracted main
+text (see each reader's docstring).
+
+Where a person would look rather than count lines, a source also says so: the page
+(or pages) of each line for .pdf/.ofd, the paragraph number of each line for Word files.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+# Where a document's text came from: the file's own text ("text": a text layer, Word
+# paragraphs, a plain text file), optical character recognition of page images ("ocr"),
+# or both (a PDF with some scanned pages: "mixed").
+TextSource = Literal["text", "ocr", "mixed"]
+
+
+@dataclass
+class OcrInfo:
+    """How the OCR'd pages of a document were read: engine, its version and languages,
+    the resolution pages were rendered at, which pages, and the mean character confidence
+    (0-100, as the engine reports it; None if it gave none)."""
+
+    engine: str  # "tesseract"
+    engine_version: str
+    languages: str  # "chi_sim+chi_tra"
+    dpi: int
+    pages: list[int]  # 1-based page numbers that were OCR'd
+    mean_confidence: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        """「Tesseract 5.3.0 (chi_sim+chi_tra, 300 dpi)」"""
+        return f"{self.engine.capitalize()} {self.engine_version} ({self.languages}, {self.dpi} dpi)"
 
 
 @dataclass
@@ -20,6 +51,14 @@ class SourceText:
     format marks headings itself (markdown `#`, Word heading styles, HTML <h1>…<h6>).
     `front_matter` is YAML metadata of a markdown file; `body_start` is the first
     line after it.
+
+    `line_pages[n-1]` is the (first, last) page of line n for paged formats (.pdf,
+    .ofd; a paragraph that runs over a page break spans two); `line_paragraphs[n-1]` is
+    the paragraph number of line n for Word files (a soft line break keeps the number).
+    `text_source` says whether the text was read or recognised (OCR), `ocr` how, and
+    `char_confidence` maps a line number to the engine's confidence (0-100) for each
+    character of the stripped line, for OCR'd lines. `converter` names the program that
+    turned the file into a format policykb reads (LibreOffice for .doc/.wps).
     """
 
     path: str
@@ -31,6 +70,13 @@ class SourceText:
     body_start: int = 1
     heading_levels: dict[int, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    line_pages: list[tuple[int, int]] | None = None
+    line_paragraphs: list[int] | None = None
+    text_source: TextSource = "text"
+    ocr: OcrInfo | None = None
+    char_confidence: dict[int, list[int]] = field(default_factory=dict)
+    converter: str | None = None
+    page_count: int | None = None
 
 
 @dataclass
@@ -117,6 +163,12 @@ class Clause:
     number as written (「（二）」, 「第十五条」, 「1.」) or a paragraph label
     (「第2段」); `heading` is the title a numbered heading carries, if any.
     `section_path` holds the headings above it, outermost first.
+
+    `page_start`/`page_end` are the pages it is on (.pdf/.ofd, else None);
+    `paragraph_start`/`paragraph_end` its paragraph numbers in a Word file (else None).
+    `char_confidence` is the OCR engine's confidence (0-100) for each character of
+    `text` (a line break counts as one, at 100) when the clause was recognised from
+    a page image, else None.
     """
 
     id: str
@@ -134,6 +186,18 @@ class Clause:
     tokens: list[str] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     duplicate_group: str | None = None
+    page_start: int | None = None
+    page_end: int | None = None
+    paragraph_start: int | None = None
+    paragraph_end: int | None = None
+    char_confidence: list[int] | None = None
+
+    @property
+    def ocr_confidence(self) -> float | None:
+        """Mean character confidence (0-100) of an OCR'd clause, else None."""
+        if not self.char_confidence:
+            return None
+        return round(sum(self.char_confidence) / len(self.char_confidence), 1)
 
 
 @dataclass
@@ -152,6 +216,10 @@ class Document:
     clauses: list[Clause] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     content_hash: str = ""
+    text_source: TextSource = "text"
+    ocr: OcrInfo | None = None
+    converter: str | None = None
+    page_count: int | None = None
 
     @property
     def title(self) -> str | None:
@@ -168,7 +236,11 @@ class FileFailure:
 
 @dataclass
 class FileResult:
+    """What one file gave. `archive` is the archive (its relative path) a member came
+    from (its `file` is then 「archive.zip!member.docx」), or None for a file of its own."""
+
     file: str
     documents: list[Document] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     failure: FileFailure | None = None
+    archive: str | None = None

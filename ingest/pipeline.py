@@ -1,6 +1,6 @@
 """Files in, documents and clauses out: the composition of the ingest stages.
 
-read (formats/) → split documents (documents.py) → header metadata (metadata.py) →
+read (formats/; archives' members via archives.py) → split documents (documents.py) → header metadata (metadata.py) →
 clauses (clauses.py) → search form (normalize.py) → tokens (tokens.py) → passages
 (passages.py) → near-duplicate groups across the run (duplicates.py).
 """
@@ -22,7 +22,7 @@ from ingest.numbering.markup import is_markup_only, read_line
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 # Bump when parsing changes what a file yields, so re-ingests parse files again.
-INGEST_VERSION = "2"  # 2: a year inferred from the 文号 or title (DocumentMeta.year)
+INGEST_VERSION = "3"  # 2: a year inferred from the 文号 or title; 3: pages and paragraph numbers, PDF reflow and OCR, office formats, archives
 
 
 @dataclass
@@ -33,6 +33,7 @@ class IngestRun:
     results: list[FileResult] = field(default_factory=list)
     fingerprints: dict[str, str] = field(default_factory=dict)  # relative file -> fingerprint
     unchanged: list[str] = field(default_factory=list)  # files skipped: same fingerprint as indexed
+    archives: set[str] = field(default_factory=set)  # archives opened in this run: their members were all read
 
     @property
     def documents(self) -> list[Document]:
@@ -49,8 +50,6 @@ def discover(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
     A folder is its own root (its files are named relative to it); a file's root is its
     folder. Hidden files and folders are skipped. Order is stable (sorted).
     """
-    from ingest.formats import SUPPORTED_SUFFIXES
-
     found: list[tuple[Path, str]] = []
     for raw in paths:
         path = Path(raw).expanduser().resolve()
@@ -58,16 +57,24 @@ def discover(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
             for dirpath, dirnames, filenames in os.walk(path):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for name in sorted(filenames):
-                    if name.startswith(".") or name.lower().endswith((".json", ".jsonl", ".yml", ".yaml")):
+                    if skipped_name(name):
                         continue
                     full = Path(dirpath) / name
-                    if name.lower() in ("readme.md", "catalogue.md", "catalog.md") and \
-                            full.suffix.lower() in SUPPORTED_SUFFIXES:
-                        continue  # a folder's own description is not a policy document
                     found.append((full, full.relative_to(path).as_posix()))
         else:
             found.append((path, path.name))
     return found
+
+
+def skipped_name(name: str) -> bool:
+    """Files a folder (or archive) holds that are not policy documents: hidden files,
+    metadata (.json, .yaml) and the folder's own description (README.md, CATALOGUE.md)."""
+    from ingest.formats import SUPPORTED_SUFFIXES
+
+    lower = name.lower()
+    if lower.startswith(".") or lower.endswith((".json", ".jsonl", ".yml", ".yaml")):
+        return True
+    return lower in ("readme.md", "catalogue.md", "catalog.md") and Path(lower).suffix in SUPPORTED_SUFFIXES
 
 
 def fingerprint(path: str | Path) -> str | None:
@@ -113,6 +120,8 @@ def ingest_paths(paths: Sequence[str | Path], max_bytes: int = DEFAULT_MAX_BYTES
     """
     from ingest.duplicates import group_near_duplicates
 
+    from ingest.archives import SEPARATOR, is_archive
+
     run = IngestRun()
     todo: list[tuple[Path, str]] = []
     for absolute, relative in discover(paths):
@@ -120,13 +129,21 @@ def ingest_paths(paths: Sequence[str | Path], max_bytes: int = DEFAULT_MAX_BYTES
         stamp = fingerprint(absolute)
         if stamp is not None:
             run.fingerprints[relative] = stamp
-        if indexed and stamp is not None and indexed.get(relative) == stamp:
+        if indexed and stamp is not None and (indexed.get(relative) == stamp or (is_archive(relative) and any(
+                f.startswith(relative + SEPARATOR) and v == stamp for f, v in indexed.items()))):
             run.unchanged.append(relative)
             continue
         todo.append((absolute, relative))
     if jobs is None:
         jobs = auto_jobs([_size(absolute) for absolute, _ in todo])
     run.results = parse_files(todo, max_bytes, jobs)
+    for result in run.results:
+        if result.archive is not None and result.file != result.archive:
+            # a member is found again through its archive, and changes when the archive does
+            run.archives.add(result.archive)
+            run.root_by_file[result.file] = run.root_by_file[result.archive]
+            if result.archive in run.fingerprints:
+                run.fingerprints[result.file] = run.fingerprints[result.archive]
     if near_duplicates:
         group_near_duplicates([c for d in run.documents for c in d.clauses])
     return run
@@ -139,9 +156,13 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _ingest_item(item: tuple[Path, str, int]) -> FileResult:
+def _ingest_item(item: tuple[Path, str, int]) -> list[FileResult]:
+    from ingest.archives import is_archive
+
     absolute, relative, max_bytes = item
-    return ingest_file(absolute, relative, max_bytes=max_bytes)
+    if is_archive(relative):
+        return ingest_archive(absolute, relative, max_bytes=max_bytes)
+    return [ingest_file(absolute, relative, max_bytes=max_bytes)]
 
 
 def parse_files(files: Sequence[tuple[Path, str]], max_bytes: int = DEFAULT_MAX_BYTES,
@@ -154,7 +175,7 @@ def parse_files(files: Sequence[tuple[Path, str]], max_bytes: int = DEFAULT_MAX_
     items = [(absolute, relative, max_bytes) for absolute, relative in files]
     jobs = max(1, min(jobs, len(items)))
     if jobs == 1:
-        return [_ingest_item(item) for item in items]
+        return [r for item in items for r in _ingest_item(item)]
     import multiprocessing
     import warnings
     from concurrent.futures import ProcessPoolExecutor
@@ -164,13 +185,13 @@ def parse_files(files: Sequence[tuple[Path, str]], max_bytes: int = DEFAULT_MAX_
     chunk = max(1, min(16, len(items) // (jobs * 8)))
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            return list(pool.map(_ingest_item, items, chunksize=chunk))
+            return [r for results in pool.map(_ingest_item, items, chunksize=chunk) for r in results]
     except BrokenProcessPool as exc:
         # A worker died (out of memory, or a caller whose main module cannot be re-imported,
         # such as a script read from stdin): parse in this process instead.
         warnings.warn(f"parsing in {jobs} processes failed ({exc}); parsing {len(items)} files in one process",
                       RuntimeWarning, stacklevel=2)
-        return [_ingest_item(item) for item in items]
+        return [r for item in items for r in _ingest_item(item)]
 
 
 def ingest_file(path: str | Path, relative: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> FileResult:
@@ -211,6 +232,59 @@ def unexpected_failure(path: str | Path, exc: BaseException) -> str:
             f"damaged or written in a way policykb does not handle: re-save it (from Word, LibreOffice or "
             f"an editor) or convert it to .txt and ingest it again, and report the file to policykb's "
             f"maintainers.")
+
+
+# An archive may be larger than one document may: it is only unpacked, member by member.
+MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024
+
+
+def ingest_archive(path: str | Path | None, relative: str, max_bytes: int = DEFAULT_MAX_BYTES,
+                   data: bytes | None = None, top: str | None = None, depth: int = 0) -> list[FileResult]:
+    """One result per member of an archive (read from `path`, or `data` for an archive
+    inside an archive), named 「relative!member」; a member that fails is a failure of its
+    own and the others are still read. A whole archive that cannot be opened is one failure."""
+    from ingest.archives import MAX_DEPTH, SEPARATOR, is_archive, members
+    from ingest.formats import _read_bytes, read_bytes
+
+    top = top or relative
+    results: list[FileResult] = []
+    try:
+        if data is None:
+            data = _read_bytes(Path(path), MAX_ARCHIVE_BYTES)
+        for member in members(relative, data, max_bytes):
+            name = f"{relative}{SEPARATOR}{member.name}"
+            if skipped_name(Path(member.name).name):
+                continue
+            if member.error is not None:
+                results.append(FileResult(name, failure=FileFailure(name, f"{name}: {member.error}"), archive=top))
+            elif is_archive(member.name):
+                if depth + 1 >= MAX_DEPTH:
+                    results.append(FileResult(name, archive=top, failure=FileFailure(
+                        name, f"{name}: an archive nested {MAX_DEPTH} deep; unpack it and ingest the folder")))
+                else:
+                    results.extend(ingest_archive(None, name, max_bytes, member.data, top, depth + 1))
+            else:
+                result = FileResult(name, archive=top)
+                try:
+                    source = read_bytes(name, member.data, max_bytes=max_bytes)
+                    result.warnings.extend(source.warnings)
+                    result.documents = documents_from_source(source, name)
+                except IngestError as exc:
+                    result.failure = FileFailure(name, str(exc))
+                except Exception as exc:  # as for a file on disk: this member fails alone (ingest_file)
+                    result.failure = FileFailure(name, unexpected_failure(name, exc))
+                    result.documents = []
+                results.append(result)
+    except IngestError as exc:
+        results.append(FileResult(relative, failure=FileFailure(relative, str(exc)), archive=top))
+    except OSError as exc:
+        results.append(FileResult(relative, archive=top, failure=FileFailure(
+            relative, f"{path or relative}: cannot be read ({exc.strerror or exc}); check the file's permissions")))
+    if not results:
+        results.append(FileResult(relative, archive=top, failure=FileFailure(
+            relative, f"{relative}: the archive holds no files policykb could read (it is empty, or holds only "
+                      f"folders and hidden files)")))
+    return results
 
 
 def document_id(relative: str, index: int) -> str:
@@ -267,10 +341,42 @@ def documents_from_source(source: SourceText, relative: str) -> list[Document]:
             clause.search_text = search_form(clause.text)
             clause.tokens = tokenize(clause.search_text)
             clause.passages = cut_passages(clause)
+            locate(clause, source)
         digest = hashlib.sha256("\n".join(c.text for c in clauses).encode("utf-8")).hexdigest()
         documents.append(Document(
             id=doc_id, file=relative, index_in_file=span.index, format=source.format, encoding=source.encoding,
             meta=header.meta, line_start=content[0].line, line_end=content[-1].line,
             body_start=body[0].line if body else content[-1].line + 1, clauses=clauses,
-            warnings=warnings, content_hash=digest))
+            warnings=warnings, content_hash=digest, text_source=_text_source(source, content),
+            ocr=source.ocr, converter=source.converter, page_count=source.page_count))
     return documents
+
+
+def locate(clause: Clause, source: SourceText) -> None:
+    """Fill in the clause's pages, paragraph numbers and OCR confidences from its lines."""
+    if source.line_pages:
+        clause.page_start = source.line_pages[clause.line_start - 1][0]
+        clause.page_end = source.line_pages[clause.line_end - 1][1]
+    if source.line_paragraphs:
+        clause.paragraph_start = source.line_paragraphs[clause.line_start - 1]
+        clause.paragraph_end = source.line_paragraphs[clause.line_end - 1]
+    if source.char_confidence:
+        confidence: list[int] = []
+        for number in range(clause.line_start, clause.line_end + 1):
+            line = source.lines[number - 1].strip()
+            if not line:
+                continue
+            if confidence:
+                confidence.append(100)  # the "\n" between lines
+            confidence.extend(source.char_confidence.get(number, [100] * len(line)))
+        if any(n in source.char_confidence for n in range(clause.line_start, clause.line_end + 1)):
+            clause.char_confidence = confidence if len(confidence) == len(clause.text) else None
+
+
+def _text_source(source: SourceText, content: list[BodyLine]) -> str:
+    """"ocr", "text" or "mixed" for one document of a source (a file may hold several)."""
+    if source.text_source != "mixed" or not source.ocr or not source.line_pages:
+        return source.text_source
+    pages = {p for bl in content for p in range(source.line_pages[bl.line - 1][0], source.line_pages[bl.line - 1][1] + 1)}
+    ocr = pages & set(source.ocr.pages)
+    return "mixed" if ocr and pages - ocr else ("ocr" if ocr else "text")

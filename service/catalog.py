@@ -27,7 +27,10 @@ def citation_of(doc: Document, clause: Clause) -> Citation:
     return Citation(document_id=doc.id, title=doc.meta.value("title"), issuer=doc.meta.value("issuer"),
                     doc_number=doc.meta.value("doc_number"), date=doc.meta.value("date"),
                     section_path=list(clause.section_path), label=clause.label, file=doc.file,
-                    line_start=clause.line_start, line_end=clause.line_end)
+                    line_start=clause.line_start, line_end=clause.line_end,
+                    page_start=clause.page_start, page_end=clause.page_end,
+                    paragraph_start=clause.paragraph_start, paragraph_end=clause.paragraph_end,
+                    text_source=doc.text_source)
 
 
 def document_summary(doc: Document) -> dict:
@@ -39,14 +42,19 @@ def document_summary(doc: Document) -> dict:
             "doc_number": m.value("doc_number"), "date": m.value("date"), "year": year, "year_source": year_source,
             "doc_type": m.value("doc_type"), "status": m.value("status"), "source_url": m.value("source_url"),
             "file": doc.file, "format": doc.format, "line_start": doc.line_start, "line_end": doc.line_end,
-            "clause_count": len(doc.clauses)}
+            "clause_count": len(doc.clauses), "text_source": doc.text_source,
+            "ocr": doc.ocr.as_dict() if doc.ocr else None, "converter": doc.converter, "page_count": doc.page_count}
 
 
 def _summary_from_row(row: dict, clause_count: int) -> dict:
     """`document_summary` from a stored document row (the store keeps the same values as columns)."""
+    import json
+
     return {key: row[key] for key in ("id", "title", "issuer", "doc_number", "date", "year", "year_source",
                                       "doc_type", "status", "source_url", "file", "format", "line_start",
-                                      "line_end")} | {"clause_count": clause_count}
+                                      "line_end", "converter", "page_count")
+            } | {"clause_count": clause_count, "text_source": row.get("text_source") or "text",
+                 "ocr": json.loads(row["ocr_json"]) if row.get("ocr_json") else None}
 
 
 @dataclass(frozen=True)

@@ -257,7 +257,10 @@ class KnowledgeBase:
         d = self.documents[clause.document_id]
         return Citation(document_id=clause.document_id, title=d["title"], issuer=d["issuer"],
                         doc_number=d["doc_number"], date=d["date"], section_path=clause.section_path,
-                        label=clause.label, file=d["file"], line_start=clause.line_start, line_end=clause.line_end)
+                        label=clause.label, file=d["file"], line_start=clause.line_start, line_end=clause.line_end,
+                        page_start=clause.page_start, page_end=clause.page_end,
+                        paragraph_start=clause.paragraph_start, paragraph_end=clause.paragraph_end,
+                        text_source=d.get("text_source") or "text")
 
     def duplicates_of(self, row: int) -> list[int]:
         """The other rows of `row`'s near-duplicate group (empty when it has none)."""

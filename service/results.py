@@ -2,7 +2,11 @@
 
 A result object has `id`, `text` (the clause as written), `score`, `file` and
 `citation` = {document_id, title, issuer, doc_number, date, section_path, label,
-file, line_start, line_end}; unknown metadata is null. Beyond the contract it carries
+file, line_start, line_end}; unknown metadata is null. The citation also names the
+pages a clause is on (page_start/page_end: PDF, OFD, scans) and its paragraph numbers
+in a Word file (paragraph_start/paragraph_end), null where the format has none, and
+`text_source` ("text", "ocr" or "mixed": whether the document's text was recognised
+from page images, so may hold OCR errors). Beyond the contract a result carries
 `highlights`, `also_in` (citations of near-duplicate clauses collapsed into it),
 `confidence`, `document_type`, `document_year` with `document_year_source` (the date's
 year, or one inferred from the 文号 or title, saying so), `rank` and the per-retriever `scores`.
@@ -28,9 +32,26 @@ class Citation:
     file: str
     line_start: int
     line_end: int
+    page_start: int | None = None
+    page_end: int | None = None
+    paragraph_start: int | None = None
+    paragraph_end: int | None = None
+    text_source: str = "text"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def where(self) -> str:
+        """「p. 3」 / 「pp. 3-4」 / 「¶ 12-14」 and the line span, for plain-text output."""
+        parts = []
+        if self.page_start is not None:
+            parts.append(f"p. {self.page_start}" if self.page_start == self.page_end
+                         else f"pp. {self.page_start}-{self.page_end}")
+        if self.paragraph_start is not None:
+            parts.append(f"¶ {self.paragraph_start}" if self.paragraph_start == self.paragraph_end
+                         else f"¶ {self.paragraph_start}-{self.paragraph_end}")
+        parts.append(f"lines {self.line_start}-{self.line_end}")
+        return ", ".join(parts)
 
 
 @dataclass

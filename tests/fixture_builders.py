@@ -241,4 +241,79 @@ def write_docx_table(rows: list[list[str]], path: Path, grid_span: str | None = 
     if grid_span is not None:
         table.cell(0, 0)._tc.get_or_add_tcPr().append(parse_xml(f'<w:gridSpan {nsdecls("w")} w:val="{grid_span}"/>'))
     document.save(str(path))
+
+
+def corpus_paragraphs(path: Path, count: int | None = None, start: int = 0) -> list[str]:
+    """The non-empty lines of a corpus text file, stripped (U+3000 indents too)."""
+    lines = [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return lines[start:start + count] if count is not None else lines[start:]
+
+
+def write_paged_pdf(paragraphs: list[str], path: Path, header: str | None = None,
+                    page_numbers: bool = True, chars_per_line: int = 30, font_size: float = 14,
+                    lines_per_page: int = 26) -> Path:
+    """Typeset paragraphs as a 公文 is printed: each opens with a two-character indent and
+    is wrapped (hard line breaks) at `chars_per_line` full-width characters; every page
+    has a running `header` and a centred 「— N —」 page number at the foot.
+
+    Lines are cut by character count, so every full line reaches the right margin (a
+    half-width digit counts as half a character). Needs a CJK font (find_cjk_font()).
+    """
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    font = find_cjk_font()
+    if font is None:
+        raise RuntimeError(cjk_font_missing_reason())
+    font_path, index = font
+    pdfmetrics.registerFont(TTFont("PolicyCJK", font_path, subfontIndex=index))
+    width, height = A4
+    left = (width - chars_per_line * font_size) / 2
+    pitch = font_size * 1.75
+    printed: list[tuple[float, str]] = []  # (x, text) of each printed line
+    for paragraph in paragraphs:
+        rest, first = paragraph, True
+        while rest:
+            room = chars_per_line - (2 if first else 0)
+            cut, used = 0, 0.0
+            while cut < len(rest) and used + _advance(rest[cut]) <= room:
+                used += _advance(rest[cut])
+                cut += 1
+            printed.append((left + (2 * font_size if first else 0), rest[:cut]))
+            rest, first = rest[cut:], False
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pages = [printed[i:i + lines_per_page] for i in range(0, len(printed), lines_per_page)]
+    for number, lines in enumerate(pages, start=1):
+        if header:
+            pdf.setFont("PolicyCJK", font_size * 0.75)
+            pdf.drawCentredString(width / 2, height - 50, header)
+        pdf.setFont("PolicyCJK", font_size)
+        y = height - 90
+        for x, text in lines:
+            pdf.drawString(x, y, text)
+            y -= pitch
+        if page_numbers:
+            pdf.setFont("PolicyCJK", font_size * 0.75)
+            pdf.drawCentredString(width / 2, 40, f"— {number} —")
+        pdf.showPage()
+    pdf.save()
+    return Path(path)
+
+
+def _advance(char: str) -> float:
+    """Width of a character in full-width character units (Latin letters and digits: half)."""
+    return 0.5 if char.isascii() else 1.0
+
+
+def write_image_pdf(source_pdf: Path, path: Path, dpi: int = 300) -> Path:
+    """Render every page of `source_pdf` to a greyscale image and write them as an
+    image-only PDF (no text layer): a clean scan of the printed pages."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(source_pdf))
+    images = [pdf[i].render(scale=dpi / 72, grayscale=True).to_pil().convert("L") for i in range(len(pdf))]
+    pdf.close()
+    images[0].save(str(path), "PDF", resolution=dpi, save_all=True, append_images=images[1:])
     return Path(path)

@@ -289,10 +289,23 @@ def test_a_larger_limit_lets_a_big_file_through(tmp_path):
     assert len(read_source(path, max_bytes=10_000).lines) == 1000
 
 
-@needs_cjk_font
-def test_a_pdf_with_no_text_layer_needs_ocr(tmp_path):
+def test_a_pdf_with_no_text_layer_and_ocr_off_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("POLICYKB_OCR", "off")
     path = write_scanned_pdf(tmp_path / "scan.pdf")
-    with pytest.raises(NeedsOCR, match=r"scan\.pdf: has no text layer \(scanned\?\); run OCR"):
+    with pytest.raises(NeedsOCR, match=r"scan\.pdf: has no text layer \(a scan\?\) and cannot be OCR'd: "
+                                       r"OCR is turned off \(POLICYKB_OCR=off\)"):
+        read_source(path)
+
+
+def test_a_scan_that_shows_no_text_is_refused_after_ocr_found_none(tmp_path):
+    from ingest.formats import ocr
+
+    try:
+        ocr.engine()
+    except NeedsOCR as err:
+        pytest.skip(str(err))
+    path = write_scanned_pdf(tmp_path / "scan.pdf")  # grey bars, no letters
+    with pytest.raises(IngestError, match=r"scan\.pdf: no text found, neither in a text layer nor by OCR"):
         read_source(path)
 
 
@@ -316,11 +329,11 @@ def test_a_damaged_pdf_or_docx_is_refused_with_the_reason(tmp_path, suffix):
 
 
 def test_an_unsupported_suffix_is_refused_naming_the_supported_ones(tmp_path):
-    path = tmp_path / "old.doc"
+    path = tmp_path / "notes.xyz"
     path.write_bytes(b"\xd0\xcf\x11\xe0 old word")
     with pytest.raises(UnsupportedFormat) as err:
         read_source(path)
-    assert "old.doc" in str(err.value)
+    assert "notes.xyz" in str(err.value)
     assert all(suffix in str(err.value) for suffix in SUPPORTED_SUFFIXES)
 
 

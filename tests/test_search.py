@@ -52,7 +52,7 @@ def test_a_built_index_loads_and_answers_with_the_clause_and_its_citation(kb):
     assert top.file == "002_e058e02591a1b2b6.txt"
     data = top.to_dict()
     assert {"id", "text", "score", "file", "citation", "highlights", "also_in", "confidence"} <= set(data)
-    assert set(data["citation"]) == CONTRACT_CITATION
+    assert CONTRACT_CITATION <= set(data["citation"])
     assert data["citation"]["title"] == "2009—2013年全国党员教育培训工作规划"
     lines = (CORPUS / top.file).read_text(encoding="utf-8").splitlines()
     cited = "".join(lines[top.citation.line_start - 1: top.citation.line_end])
@@ -157,7 +157,7 @@ def test_search_command_prints_the_contract_json_and_batch_lines(seed_index, tmp
     assert main(["search", "党员集中培训", "--index", str(seed_index), "--k", "3", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["query"] == "党员集中培训" and len(out["results"]) == 3
-    assert set(out["results"][0]["citation"]) == CONTRACT_CITATION
+    assert CONTRACT_CITATION <= set(out["results"][0]["citation"])
 
     queries = tmp_path / "q.jsonl"
     queries.write_text('{"id": "a", "query": "党员集中培训"}\n{"id": "b", "query": "师资库"}\n', encoding="utf-8")

@@ -27,9 +27,10 @@ def read(path: Path, data: bytes) -> SourceText:
     """Read the paragraphs of a .docx file; raise IngestError for a damaged or non-docx file."""
     document = _open(path, data)
     numbering = ListNumbering.from_document(document)
-    source = SourceText(path=str(path), format="docx", lines=[], encoding=None)
-    for paragraph in _paragraphs(document):
+    source = SourceText(path=str(path), format="docx", lines=[], encoding=None, line_paragraphs=[])
+    for number, paragraph in enumerate(_paragraphs(document), start=1):
         _add_paragraph(source, paragraph, numbering)
+        source.line_paragraphs.extend([number] * (len(source.lines) - len(source.line_paragraphs)))
     source.warnings.extend(f"{path}: {w}" for w in numbering.warnings)
     if not any(line.strip() for line in source.lines):
         source.warnings.append(f"{path}: the document has no text")
@@ -41,7 +42,8 @@ def _open(path: Path, data: bytes):
     from docx.opc.exceptions import PackageNotFoundError
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        hint = " (it looks like an old .doc file; save it as .docx)" if data.startswith(b"\xd0\xcf\x11\xe0") else ""
+        hint = (" (it is an old Word .doc file inside; rename it to .doc and ingest it again)"
+                if data.startswith(b"\xd0\xcf\x11\xe0") else "")
         raise IngestError(f"{path}: not a valid .docx file (not a ZIP package){hint}")
     try:
         return docx.Document(io.BytesIO(data))
@@ -164,6 +166,8 @@ NUMBER_FORMATS = {
     "chineseCountingThousand": _chinese,
     "japaneseCounting": _chinese,
     "taiwaneseCounting": _chinese,
+    "taiwaneseCountingThousand": _chinese,  # what LibreOffice writes for a .doc's 一、二、
+    "ideographDigital": lambda n: "".join("〇一二三四五六七八九"[int(d)] for d in str(n)),
     "chineseLegalSimplified": lambda n: _chinese(n, _CN_LEGAL, "拾佰仟"),
     "ideographTraditional": lambda n: "甲乙丙丁戊己庚辛壬癸"[(n - 1) % 10],
     "ideographZodiac": lambda n: "子丑寅卯辰巳午未申酉戌亥"[(n - 1) % 12],

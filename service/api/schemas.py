@@ -25,6 +25,11 @@ class CitationOut(BaseModel):
     file: str = Field(description="Source file, relative to the ingest root.")
     line_start: int = Field(description="First line of the clause in the source file (1-based).")
     line_end: int = Field(description="Last line of the clause in the source file (1-based, inclusive).")
+    page_start: int | None = Field(default=None, description="First page the clause is on (PDF, OFD, scanned images), else null.")
+    page_end: int | None = Field(default=None, description="Last page the clause is on (PDF, OFD, scanned images), else null.")
+    paragraph_start: int | None = Field(default=None, description="Its first paragraph number in a Word file (.docx, .doc, .wps, .rtf, .odt), else null.")
+    paragraph_end: int | None = Field(default=None, description="Its last paragraph number in a Word file, else null.")
+    text_source: Literal["text", "ocr", "mixed"] = Field(default="text", description="Where the document's text came from: the file's own text, OCR of page images (may hold recognition errors), or both.")
 
 
 class AlsoInOut(CitationOut):
@@ -137,6 +142,7 @@ class ClauseOut(BaseModel):
     line_start: int = Field(description="First source line (1-based).")
     line_end: int = Field(description="Last source line (1-based, inclusive).")
     citation: CitationOut = Field(description="Where the clause is.")
+    char_confidence: list[int] | None = Field(default=None, description="For a clause read by OCR: the engine's confidence (0-100) for each character of `text` (a line break counts as one); null otherwise, or when the display script changed the text's length.")
 
 
 class ClauseContextOut(BaseModel):
@@ -165,10 +171,25 @@ class DocumentSummaryOut(BaseModel):
     status: str | None = Field(description="Status as stated (生效, 废止 …), or null.")
     source_url: str | None = Field(description="Link the document gives for itself, or null.")
     file: str = Field(description="Source file, relative to the ingest root (a file may hold several documents).")
-    format: str = Field(description="Source format: txt, md, html, docx or pdf.")
+    format: str = Field(description="Source format: txt, md, html, docx, doc, wps, odt, rtf, pdf, ofd, png, jpg, tif, bmp.")
     line_start: int = Field(description="First line of the document in its file.")
     line_end: int = Field(description="Last line of the document in its file.")
     clause_count: int = Field(description="Number of clauses.")
+    text_source: Literal["text", "ocr", "mixed"] = Field(default="text", description="The file's own text, OCR of page images, or both.")
+    ocr: "OcrOut | None" = Field(default=None, description="How its OCR'd pages were read, or null when none were.")
+    converter: str | None = Field(default=None, description="Program that converted the file before reading (e.g. 「LibreOffice 7.4.7.2」 for .doc/.wps), or null.")
+    page_count: int | None = Field(default=None, description="Pages of the file (PDF, OFD, images), else null.")
+
+
+class OcrOut(BaseModel):
+    """The OCR engine and settings that read a document's scanned pages."""
+
+    engine: str = Field(description="OCR engine: tesseract.")
+    engine_version: str = Field(description="Its version.")
+    languages: str = Field(description="Its language models, e.g. chi_sim.")
+    dpi: int = Field(description="Resolution the pages were rendered at.")
+    pages: list[int] = Field(description="Pages that were OCR'd (1-based).")
+    mean_confidence: float | None = Field(description="Mean character confidence (0-100), or null.")
 
 
 class FacetCountOut(BaseModel):
@@ -253,3 +274,4 @@ class ErrorOut(BaseModel):
 
 
 ClauseContextOut.model_rebuild()
+DocumentSummaryOut.model_rebuild()

@@ -13,7 +13,9 @@ from service.config import DEFAULT_INDEX_HELP, default_index
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "ingest", help="ingest files or folders (recursive) into an index",
-        description="Read policy files (txt, md, html, docx, pdf; UTF-8, UTF-16, GB18030, Big5), split them into "
+        description="Read policy files (txt, md, html, docx, doc, wps, odt, rtf, pdf, ofd, scans as png/jpg/tif; "
+                    "text in UTF-8, UTF-16, GB18030, Big5; archives .zip .7z .rar .tar, member by member; "
+                    "scanned PDF pages are OCR'd with Tesseract), split them into "
                     "documents and clauses, and build a new index generation at DIR. Files already in the index "
                     "and not named here are kept; unchanged clauses are not embedded again. A file that cannot be "
                     "read is reported with its reason and the run goes on; the exit status is 1 if any file failed. "

@@ -14,21 +14,33 @@ def register(subparsers) -> None:
         "inspect", help="show the documents, metadata, outline and warnings ingest reads from a file",
         description="Print what ingest understood of FILE: its documents, each metadata value with the "
                     "line it came from, the encoding, the outline with clause counts, and warnings.")
-    parser.add_argument("file", help="a .txt/.md/.html/.docx/.pdf policy file")
+    parser.add_argument("file", help="a policy file (.txt .md .html .docx .doc .wps .odt .rtf .pdf .ofd, a scan as "
+                                     ".png/.jpg/.tif) or an archive of them (.zip .7z .rar .tar), whose members are "
+                                     "shown one by one")
     parser.add_argument("--json", action="store_true", help="print the documents and clauses as JSON")
     parser.add_argument("--clauses", action="store_true", help="also list every clause with its label and lines")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ingest.pipeline import ingest_file
+    from pathlib import Path
 
-    result = ingest_file(args.file)
-    if args.json:
-        print(json.dumps(result_as_dict(result), ensure_ascii=False, indent=1))
+    from ingest.archives import is_archive
+    from ingest.pipeline import ingest_archive, ingest_file
+
+    if is_archive(args.file):
+        results = ingest_archive(args.file, Path(args.file).name)
     else:
-        print_result(result, show_clauses=args.clauses)
-    return 1 if result.failure else 0
+        results = [ingest_file(args.file)]
+    if args.json:
+        dicts = [result_as_dict(r) for r in results]
+        print(json.dumps(dicts if is_archive(args.file) else dicts[0], ensure_ascii=False, indent=1))
+    else:
+        for i, result in enumerate(results):
+            if i:
+                print("\n" + "=" * 60)
+            print_result(result, show_clauses=args.clauses)
+    return 1 if any(r.failure for r in results) else 0
 
 
 def result_as_dict(result: FileResult) -> dict:
@@ -41,6 +53,8 @@ def result_as_dict(result: FileResult) -> dict:
         "documents": [{
             "id": d.id, "index_in_file": d.index_in_file, "format": d.format, "encoding": d.encoding,
             "line_start": d.line_start, "line_end": d.line_end, "meta": d.meta.as_dict(), "warnings": d.warnings,
+            "text_source": d.text_source, "ocr": d.ocr.as_dict() if d.ocr else None, "converter": d.converter,
+            "page_count": d.page_count,
             "clauses": [{k: v for k, v in asdict(c).items() if k not in ("tokens", "passages")} for c in d.clauses],
         } for d in result.documents],
     }
@@ -75,11 +89,25 @@ def print_result(result: FileResult, show_clauses: bool = False, out=None) -> No
             print("  clauses:", file=out)
             for c in doc.clauses:
                 where = " › ".join(c.section_path)
-                print(f"    L{c.line_start}-{c.line_end} {c.kind:9s} {c.label or '-':10s} {where}", file=out)
+                place = ""
+                if c.page_start is not None:
+                    place = f" p.{c.page_start}" + (f"-{c.page_end}" if c.page_end != c.page_start else "")
+                if c.paragraph_start is not None:
+                    place += f" ¶{c.paragraph_start}" + (f"-{c.paragraph_end}" if c.paragraph_end != c.paragraph_start else "")
+                if c.ocr_confidence is not None:
+                    place += f" ocr {c.ocr_confidence:.0f}%"
+                print(f"    L{c.line_start}-{c.line_end}{place} {c.kind:9s} {c.label or '-':10s} {where}", file=out)
 
 
 def _print_document(doc: Document, total: int, show_clauses: bool, out) -> None:
-    print(f"\nDocument {doc.index_in_file + 1}/{total}  id {doc.id}  lines {doc.line_start}–{doc.line_end}", file=out)
+    pages = f"  {doc.page_count} page(s)" if doc.page_count else ""
+    print(f"\nDocument {doc.index_in_file + 1}/{total}  id {doc.id}  lines {doc.line_start}–{doc.line_end}{pages}", file=out)
+    if doc.ocr is not None:
+        where = "all pages" if doc.text_source == "ocr" else f"pages {', '.join(map(str, doc.ocr.pages))}"
+        mean = f", mean character confidence {doc.ocr.mean_confidence}" if doc.ocr.mean_confidence is not None else ""
+        print(f"  text        read by OCR on {where}: {doc.ocr.describe()}{mean}", file=out)
+    if doc.converter:
+        print(f"  converted   by {doc.converter}", file=out)
     for name in doc.meta.FIELDS:
         field = getattr(doc.meta, name)
         if field is None:

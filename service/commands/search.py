@@ -101,10 +101,10 @@ def _print_readable(response) -> None:
             year = c.date or (f"{r.document_year} (inferred from {r.document_year_source['field']})"
                               if r.document_year else "no date")
             print(f"   document: {year} · {r.document_type or 'type unknown'}")
-        print(f"   {where}  ({c.file}:{c.line_start}-{c.line_end})")
+        print(f"   {where}  ({c.file}, {c.where()})" + ("  [text read by OCR]" if c.text_source != "text" else ""))
         print("   " + r.text.replace("\n", "\n   "))
         for other in r.also_in:
-            print(f"   also in: {other.title or other.file} ({other.file}:{other.line_start}-{other.line_end})")
+            print(f"   also in: {other.title or other.file} ({other.file}, {other.where()})")
         print()
 
 

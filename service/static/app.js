@@ -51,9 +51,50 @@
     return [path.join(" › "), c.doc_number, c.date, issuer].filter(Boolean).join(" · ");
   }
 
+  function span(a, b) { return a === b ? String(a) : a + "–" + b; }
+
+  /** Where in the file: 「第3页」 (PDF, OFD, scans), 「全文第12段」 (Word files), then the lines. */
+  function whereText(c) {
+    const parts = [];
+    if (c.page_start !== null && c.page_start !== undefined) parts.push("第" + span(c.page_start, c.page_end) + "页");
+    if (c.paragraph_start !== null && c.paragraph_start !== undefined) parts.push("全文第" + span(c.paragraph_start, c.paragraph_end) + "段");
+    parts.push("第" + span(c.line_start, c.line_end) + "行");
+    return parts.join("，");
+  }
+
   function citationText(c) {
-    const lines = c.line_start === c.line_end ? "第" + c.line_start + "行" : "第" + c.line_start + "–" + c.line_end + "行";
-    return citationLine(c) + "（" + c.file + " " + lines + "）";
+    const ocr = c.text_source && c.text_source !== "text" ? "，文字经 OCR 识别" : "";
+    return citationLine(c) + "（" + c.file + " " + whereText(c) + ocr + "）";
+  }
+
+  /** Clause text with the characters OCR was unsure of (confidence below OCR_DOUBT) marked. */
+  const OCR_DOUBT = 60;
+  function ocrMarked(text, confidence) {
+    if (!confidence || confidence.length !== text.length) return [text];
+    const out = [];
+    let plain = "";
+    for (let i = 0; i < text.length; i++) {
+      if (confidence[i] < OCR_DOUBT && text[i] !== "\n") {
+        if (plain) { out.push(plain); plain = ""; }
+        out.push(el("span", { class: "ocr-doubt", title: "OCR 置信度 " + confidence[i] + "%：请核对原件" }, text[i]));
+      } else {
+        plain += text[i];
+      }
+    }
+    if (plain) out.push(plain);
+    return out;
+  }
+
+  function sourceNote(d) {
+    const notes = [];
+    if (d.ocr) {
+      const o = d.ocr;
+      notes.push((d.text_source === "mixed" ? "第" + o.pages.join("、") + "页" : "全文") + "文字由 OCR 识别（" +
+        o.engine + " " + o.engine_version + "，" + o.languages + "，" + o.dpi + " dpi" +
+        (o.mean_confidence !== null ? "，平均置信度 " + o.mean_confidence + "%" : "") + "），可能有识别错误，引用前请核对原件");
+    }
+    if (d.converter) notes.push("由 " + d.converter + " 转换后读取");
+    return notes.length ? el("p", { class: "source-note" }, notes.join("；")) : null;
   }
 
   function apiKey() { return sessionStorage.getItem("policykb-key") || ""; }
@@ -136,7 +177,10 @@
       el("div", { class: "actions" },
         copyButton,
         el("a", { class: "open", href: readerLink(result.id, c.document_id) }, "在文中打开"),
-        el("span", { class: "where" }, c.file + ":" + c.line_start + (c.line_end !== c.line_start ? "–" + c.line_end : "")),
+        el("span", { class: "where" }, c.file + ":" + span(c.line_start, c.line_end) +
+          (c.page_start !== null && c.page_start !== undefined ? " · 第" + span(c.page_start, c.page_end) + "页" : "") +
+          (c.paragraph_start !== null && c.paragraph_start !== undefined ? " · 全文第" + span(c.paragraph_start, c.paragraph_end) + "段" : "") +
+          (c.text_source && c.text_source !== "text" ? " · OCR" : "")),
         el("span", { class: "confidence", title: "可信度：条款回答问题的可能性" }, "可信度 " + Math.round(result.confidence * 100) + "%")));
   }
 
@@ -278,12 +322,13 @@
       article.replaceChildren(
         el("header", {},
           el("h1", {}, d.title || d.file),
-          el("p", { class: "doc-meta" }, [d.doc_number, d.date || yearText(d.year, d.year_source), d.issuer, d.doc_type, d.file].filter(Boolean).join(" · "))),
+          el("p", { class: "doc-meta" }, [d.doc_number, d.date || yearText(d.year, d.year_source), d.issuer, d.doc_type, d.file].filter(Boolean).join(" · ")),
+          sourceNote(d)),
         ...data.clauses.map((c) => el("p", {
           id: "c-" + c.id, class: "clause kind-" + c.kind + " depth-" + Math.min(c.depth, 4),
           "data-path": c.section_path.join(SEP),
           title: citationText(c.citation),
-        }, c.text)));
+        }, ocrMarked(c.text, c.char_confidence))));
       $("outline").replaceChildren(el("h2", {}, "目录"), outlineTree(data.outline, documentId, []) || el("p", {}, "（无目录）"));
       state.doc = key;
       state.document = d;

@@ -24,12 +24,15 @@ Script = Annotated[Literal["original", "hans", "hant"],
 
 def clause_out(doc: Document, clause: Clause, script: str) -> dict:
     """A clause for the API, its texts in `script` (service/display.py)."""
+    text = convert(clause.text, script)
+    confidence = clause.char_confidence if clause.char_confidence and len(text) == len(clause.char_confidence) else None
     return {"id": clause.id, "document_id": doc.id, "kind": clause.kind,
             "label": convert(clause.label, script) if clause.label else None,
             "heading": convert(clause.heading, script) if clause.heading else None,
             "section_path": [convert(p, script) for p in clause.section_path], "depth": clause.depth,
-            "text": convert(clause.text, script), "line_start": clause.line_start, "line_end": clause.line_end,
-            "citation": citation_for_display(citation_of(doc, clause).to_dict(), script)}
+            "text": text, "line_start": clause.line_start, "line_end": clause.line_end,
+            "citation": citation_for_display(citation_of(doc, clause).to_dict(), script),
+            "char_confidence": confidence}
 
 
 @router.get(
