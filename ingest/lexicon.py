@@ -4,7 +4,8 @@ BM25 finds nothing for 老公 in a code that says 配偶, or for 工资 where th
 劳动报酬. The lexicon (``data/lay_legal_lexicon.txt``, curated by hand: see its header)
 maps a lay expression to the legal terms that stand for it; the search core adds those
 terms to the BM25 query when the question contains the lay expression, as it adds Cilin's
-synonyms. Matching is on the question's search form, by substring, so it does not depend
+synonyms, unless the corpus itself uses the expression as a term (公务员法 says 辞退: there a
+question about 辞退 is searched as asked, not as 解除劳动合同). Matching is on the question's search form, by substring, so it does not depend
 on how jieba cuts 欠钱 or 老公.
 
 The index manifest records the lexicon's name and checksum (:func:`lexicon_record`), so an
@@ -51,9 +52,13 @@ class Lexicon:
         """What the index manifest stores about this lexicon."""
         return {"name": self.name, "sha256": self.sha256}
 
-    def legal_terms(self, query_form: str) -> list[str]:
+    def legal_terms(self, query_form: str, in_use=lambda expression: False) -> list[str]:
         """Legal terms for the lay expressions in ``query_form`` (longest expressions first;
-        one inside a longer match is not used), without duplicates or terms the query has."""
+        one inside a longer match is not used), without duplicates or terms the query has.
+
+        ``in_use(expression)`` says the corpus itself uses the expression as a term (e.g.
+        公务员法's 辞退): it is then searched as itself, not widened to another law's word.
+        """
         taken = [False] * len(query_form)
         out: list[str] = []
         for lay in sorted(self.terms, key=len, reverse=True):
@@ -62,7 +67,8 @@ class Lexicon:
                 end = start + len(lay)
                 if not any(taken[start:end]):
                     taken[start:end] = [True] * len(lay)
-                    out.extend(t for t in self.terms[lay] if t not in out and t not in query_form)
+                    if not in_use(lay):
+                        out.extend(t for t in self.terms[lay] if t not in out and t not in query_form)
                     break
                 start = query_form.find(lay, start + 1)
         return out

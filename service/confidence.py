@@ -72,6 +72,9 @@ class Evidence:
     words: list[QueryWord] = field(default_factory=list)
     synonyms: list[str] = field(default_factory=list)
     pinned: set[int] = field(default_factory=set)  # rows the query points to (service/query_understanding.py)
+    # (floor, span) of relevant cosines for the query encoder that embedded the query: a query
+    # adapter moves them (index/embedders/query_adapter.py)
+    cosine_band: tuple[float, float] = (COSINE_FLOOR, COSINE_SPAN)
 
 
 def query_words(words: list[tuple[str, tuple[str, ...]]], idf: dict[str, float]) -> list[QueryWord]:
@@ -113,7 +116,8 @@ def _computed(row: int, search_text: str, evidence: Evidence) -> float:
     lexical = coverage(search_text, evidence)
     cosine = evidence.dense.get(row)
     if cosine is not None:
-        semantic = min(1.0, max(0.0, (cosine - COSINE_FLOOR) / COSINE_SPAN))
+        floor, span = evidence.cosine_band
+        semantic = min(1.0, max(0.0, (cosine - floor) / span))
     elif evidence.dense:
         semantic = 0.0  # hybrid, outside the dense top: nothing says it is on topic
     else:  # lexical mode: the semantic term expected from what BM25 saw

@@ -31,6 +31,13 @@ from service.synonyms import thesaurus
 log = logging.getLogger("policykb.search")
 MODES = ("hybrid", "dense", "lexical")
 CANDIDATES = 100  # per retriever; fusion looks at no more than this many from each
+# A lay expression that this many clauses use as a token is the corpus's own term, searched as itself
+# (ingest/lexicon.py); fewer is a stray use (STARD's 88 laws: 辞退 in 2 clauses, 公务员法 alone: 10).
+LEXICON_IN_USE = 5
+# BM25 weight of the lexicon's legal terms against the question's own words and Cilin's synonyms
+# (1.0): half, so a clause that matches the question's words still outranks one that only
+# matches the legal word a lay expression was widened to.
+LEXICON_WEIGHT = 0.5
 CONFIDENCE_DEPTH = 10  # results whose best confidence is the query's (the eval's depth, k = 10)
 
 
@@ -172,10 +179,19 @@ class KnowledgeBase:
             self._embedder = embedder
         return self._embedder
 
+    def _cosine_band(self, mode: str) -> tuple[float, float]:
+        """The band of relevant cosines for this index's query encoder (confidence's semantic term)."""
+        from service.confidence import COSINE_FLOOR, COSINE_SPAN
+
+        adapter = getattr(self.embedder, "query_adapter", None) if mode != "lexical" else None
+        return adapter.cosine_band if adapter is not None and adapter.cosine_band else (COSINE_FLOOR, COSINE_SPAN)
+
     # -- retrieval -------------------------------------------------------------------------
 
-    def _lexical(self, tokens: list[str], mask: np.ndarray | None) -> dict[int, float]:
+    def _lexical(self, tokens: list[str], mask: np.ndarray | None, legal: list[str] = ()) -> dict[int, float]:
         scores = self.lexical.scores(tokens)
+        if legal:  # the lexicon's legal terms count at LEXICON_WEIGHT: they stand for words the question has
+            scores = scores + LEXICON_WEIGHT * self.lexical.scores(list(legal))
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         return _top(scores, CANDIDATES)
@@ -192,22 +208,32 @@ class KnowledgeBase:
                 best[row] = float(sim)
         return dict(sorted(best.items(), key=lambda kv: -kv[1])[:CANDIDATES])
 
-    def synonyms_for(self, cut: list[tuple[str, tuple[str, ...]]], form: str = "") -> list[str]:
-        """Tokens that widen the BM25 query: Cilin synonyms of the query's (word, tokens) and the
-        legal terms the lexicon gives for lay expressions in its search form ``form``, those the
-        index knows and the query lacks."""
+    def _in_use(self, expression: str) -> bool:
+        """Whether the corpus uses ``expression`` as a term: a token of at least LEXICON_IN_USE clauses."""
+        return self.lexical.doc_freq.get(expression, 0) >= LEXICON_IN_USE
+
+    def widening(self, cut: list[tuple[str, tuple[str, ...]]], form: str = "") -> tuple[list[str], list[str]]:
+        """Tokens that widen the BM25 query, those the index knows and the query lacks: Cilin
+        synonyms of the query's (word, tokens), and the legal terms the lexicon gives for lay
+        expressions in its search form ``form`` (the corpus's own terms excepted, see _in_use)."""
         from ingest.tokens import tokenize
 
         tokens = [t for _, word_tokens in cut for t in word_tokens]
-        found = self.thesaurus.expand([word for word, _ in cut], exclude=tokens)
+        cilin = self.lexical.known(self.thesaurus.expand([word for word, _ in cut], exclude=tokens))
+        legal: list[str] = []
         if self.lexicon is not None and form:
-            seen = set(tokens) | set(found)
-            for term in self.lexicon.legal_terms(form):
+            seen = set(tokens) | set(cilin)
+            for term in self.lexicon.legal_terms(form, in_use=self._in_use):
                 for token in tokenize(term):
                     if token not in seen:
                         seen.add(token)
-                        found.append(token)
-        return self.lexical.known(found)
+                        legal.append(token)
+        return cilin, self.lexical.known(legal)
+
+    def synonyms_for(self, cut: list[tuple[str, tuple[str, ...]]], form: str = "") -> list[str]:
+        """Every token that widens the BM25 query (Cilin's, then the lexicon's): see widening."""
+        cilin, legal = self.widening(cut, form)
+        return cilin + legal
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid",
                filters: SearchFilters | None = None) -> SearchResponse:
@@ -227,8 +253,9 @@ class KnowledgeBase:
         synonyms: list[str] = []
         lexical: dict[int, float] = {}
         if mode != "dense":  # synonyms widen only the BM25 query
-            synonyms = self.synonyms_for(cut, form)
-            lexical = self._lexical(tokens + synonyms, mask)
+            cilin, legal = self.widening(cut, form)
+            synonyms = cilin + legal
+            lexical = self._lexical(tokens + cilin, mask, legal)
         dense = self._dense(form, mask) if mode != "lexical" else {}
         if mode == "hybrid":
             fused = fusion.fuse(lexical, dense)
@@ -240,7 +267,7 @@ class KnowledgeBase:
         order = fusion.ranked(fused)
         idf = self.lexical.idf(tokens + [word for word, _ in cut])
         evidence = Evidence(query_tokens=tokens, lexical=lexical, dense=dense, words=query_words(cut, idf),
-                            synonyms=synonyms, pinned=pinned)
+                            synonyms=synonyms, pinned=pinned, cosine_band=self._cosine_band(mode))
         # The query's confidence is the best of the top CONFIDENCE_DEPTH results whatever k is,
         # so asking for 3 results or 50 does not change whether the corpus answers.
         marked = tokens + synonyms

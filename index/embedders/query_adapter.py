@@ -12,6 +12,10 @@ its weights are merged into the converted e5 model with peft and cached next to 
 (:func:`merged_model_dir`); the ONNX runtime then exports that folder as it exports the base
 model, so a query costs exactly what it cost before.
 
+The adapter changes the scale of query-passage cosines, so ``adapter.json`` also carries the
+band of relevant cosines on the new scale (``cosine_band``, found by the trainer without labels:
+see ``training/train_query_adapter.py``), which confidence reads instead of e5's.
+
 The index manifest records the adapter by name and weight checksum
 (:attr:`QueryAdapter.record`); an index is queried with the adapter it was built with.
 """
@@ -40,6 +44,9 @@ class QueryAdapter:
     folder: Path
     sha256: str
     base_model: str  # the model name it was trained against (e5_torch.MODEL_NAME)
+    # (floor, span) of relevant query-passage cosines on this encoder's scale, for confidence's
+    # semantic term (service/confidence.py); None: e5's own band
+    cosine_band: tuple[float, float] | None = None
 
     @property
     def record(self) -> dict[str, str]:
@@ -59,7 +66,8 @@ class QueryAdapter:
                 f"{folder} is not a query adapter: it needs {WEIGHTS} and {INFO} "
                 "(train one with `python -m training.train_query_adapter`).")
         meta = json.loads(info.read_text(encoding="utf-8"))
-        return cls(meta["name"], folder, hashlib.sha256(weights.read_bytes()).hexdigest(), meta["base_model"])
+        band = tuple(meta["cosine_band"]) if meta.get("cosine_band") else None
+        return cls(meta["name"], folder, hashlib.sha256(weights.read_bytes()).hexdigest(), meta["base_model"], band)
 
 
 def bundled_adapter() -> QueryAdapter | None:
