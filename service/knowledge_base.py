@@ -68,14 +68,7 @@ def _embedder_for(manifest, threads: int | None = None):
 
 def _query_reading_warnings(generation: Generation) -> list[str]:
     """What this index's questions are read without, because it was built before they existed."""
-    from index.embedders.query_adapter import bundled_adapter
-
     manifest, out = generation.manifest, []
-    adapter = bundled_adapter()
-    if manifest.query_adapter is None and adapter is not None and ":onnx-" in manifest.model_id:
-        out.append(f"The index {generation.path} was built without the query adapter {adapter.tag}: questions "
-                   "are embedded by e5's own query encoder, which misses more questions asked in everyday "
-                   "words. Run `policykb ingest PATH... --index DIR` again to use it (no passage is re-embedded).")
     if manifest.lexicon is None:
         out.append(f"The index {generation.path} was built without the lay-to-legal lexicon, so BM25 does not "
                    "widen everyday words (老公 → 配偶). Run `policykb ingest PATH... --index DIR` again to use it.")

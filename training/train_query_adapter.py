@@ -66,7 +66,7 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--keep", nargs="*", default=[str(p) for p in DEFAULT_KEEP],
                    help="corpora whose own sentences, as queries, the adapter must read as e5 does (see keep_queries)")
-    p.add_argument("--keep-weight", type=float, default=10.0)
+    p.add_argument("--keep-weight", type=float, default=30.0)
     p.add_argument("--keep-size", type=int, default=3000)
     p.add_argument("--calibrate", metavar="ADAPTER", help="only (re)compute the cosine band of an adapter folder")
     args = p.parse_args(argv)
@@ -142,6 +142,10 @@ def keep_queries(paths, size: int, seed: int) -> list[str]:
     from ingest.pipeline import ingest_paths
 
     texts = []
+    # Questions as people ask them about such texts, not only statements: the adapter must keep
+    # its hands off question-shaped queries too (seed-set questions about cadre training moved
+    # with statement-only keeps: hybrid MRR@10 0.921 -> 0.884).
+    templates = ("{}是什么", "关于{}有什么规定", "{}有哪些要求", "{}怎么办", "{}吗")
     for path in paths:
         if not Path(path).exists():
             print(f"keep corpus {path} not found: skipped", file=sys.stderr)
@@ -153,7 +157,9 @@ def keep_queries(paths, size: int, seed: int) -> list[str]:
                     texts.append(text[:40])
     rng = random.Random(seed)
     rng.shuffle(texts)
-    return texts[:size]
+    texts = texts[:size]
+    return [t if i % 2 == 0 else templates[i // 2 % len(templates)].format(t.rstrip("。；，：")[:30])
+            for i, t in enumerate(texts)]
 
 
 def fold_of(question_id: str, folds: int) -> int:

