@@ -58,8 +58,8 @@ def link_identical_clauses(documents) -> int:
     label's skeleton cut off the front, so 「第二条 X」 and 「第五条 X」 meet, as the
     near-duplicate search would link them.
     """
-    from ingest.duplicates import group_id, skeleton
-    from ingest.normalize import search_form
+    from policykb.ingest.duplicates import group_id, skeleton
+    from policykb.ingest.normalize import search_form
 
     labels: dict[str, str] = {}
     by_skeleton: dict[str, list] = defaultdict(list)
@@ -87,7 +87,7 @@ def link_identical_clauses(documents) -> int:
 
 def disk_bytes(index_dir: Path) -> dict:
     """Bytes on disk of the serving generation's parts and of the embedding cache."""
-    from index.generation import open_generation
+    from policykb.index.generation import open_generation
 
     folder = open_generation(index_dir, verify=False).path
     out = {}
@@ -104,8 +104,8 @@ def bench_index(pool: SentencePool, embedder, size: int, root: Path = BENCH_DIR,
 
     `jobs` parsing processes (None: ingest.pipeline.auto_jobs).
     """
-    from index.build import build_index
-    from ingest.pipeline import auto_jobs, discover, ingest_paths
+    from policykb.index.build import build_index
+    from policykb.ingest.pipeline import auto_jobs, discover, ingest_paths
 
     from benchmarks.make_corpus import prefill_cache, write_corpus
 
@@ -126,7 +126,7 @@ def bench_index(pool: SentencePool, embedder, size: int, root: Path = BENCH_DIR,
         run = ingest_paths([corpus], jobs=jobs, near_duplicates=False)
         with Timer() as t_dups:
             if near:
-                from ingest.duplicates import group_near_duplicates
+                from policykb.ingest.duplicates import group_near_duplicates
 
                 group_near_duplicates([c for d in run.documents for c in d.clauses])
             else:
@@ -138,7 +138,7 @@ def bench_index(pool: SentencePool, embedder, size: int, root: Path = BENCH_DIR,
     progress(f"[{size}] prefilled in {t_prefill.seconds:.0f} s; building the index ({prefill})")
     with Timer() as t_build:
         report = build_index(run, index_dir, embedder=embedder, progress=None)
-    from index.generation import open_generation
+    from policykb.index.generation import open_generation
 
     manifest = open_generation(index_dir, verify=False).manifest
     info = BenchIndex(size, str(corpus), str(index_dir), report.clauses, report.vectors, manifest.index_kind,

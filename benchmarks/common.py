@@ -129,7 +129,7 @@ def real_sentences(min_chars: int = 8, max_chars: int = 120) -> list[str]:
 
     Read through policykb's own ingest, so every encoding and format it reads counts.
     """
-    from ingest.pipeline import ingest_paths
+    from policykb.ingest.pipeline import ingest_paths
 
     roots = [p for p in SOURCE_CORPORA if p.is_dir()]
     if not roots:
@@ -155,7 +155,7 @@ class SentencePool:
 
     def lookup(self) -> dict[str, int]:
         """Row of each sentence by its search form (what the index embeds)."""
-        from ingest.normalize import search_form
+        from policykb.ingest.normalize import search_form
 
         return {sentence_key(search_form(t)): i for i, t in enumerate(self.texts)}
 
@@ -171,7 +171,7 @@ def sentence_pool(embedder, limit: int = 5000, seed: int = 7, cache_dir: Path = 
     The cache file is keyed by the embedder's model id, the limit and the seed, and is
     reused by every benchmark; delete .policykb/bench/ to re-embed.
     """
-    from ingest.normalize import search_form
+    from policykb.ingest.normalize import search_form
 
     path = Path(cache_dir) / f"sentences-{_slug(embedder.model_id)}-{limit}-{seed}.npz"
     if path.exists():
@@ -210,14 +210,14 @@ def latency_queries(pool: SentencePool, n: int = 200, seed: int = 11) -> list[st
 
 def load_embedder(model: str | None):
     """The embedder named on the command line (None = policykb's default)."""
-    from index.embedders import load_embedder as load
+    from policykb.index.embedders import load_embedder as load
 
     return load(model)
 
 
 def query_vectors(embedder, queries: list[str], cache_dir: Path = BENCH_DIR) -> np.ndarray:
     """The embedder's query vectors of `queries` (search form), cached on disk by model and query list."""
-    from ingest.normalize import search_form
+    from policykb.ingest.normalize import search_form
 
     key = hashlib.sha1("\n".join(queries).encode()).hexdigest()[:12]
     path = Path(cache_dir) / f"queries-{_slug(embedder.model_id)}-{key}.npy"

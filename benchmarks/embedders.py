@@ -96,12 +96,12 @@ def seed_queries() -> list[str]:
 def run_worker(setting: Setting, batch_size: int, n_passages: int, n_queries: int) -> Figures:
     """Measure in this process; must run before the engine is loaded."""
     sys.path.insert(0, str(REPO))
-    from index.threads import configure_threads
+    from policykb.index.threads import configure_threads
 
     for var in ("OMP_WAIT_POLICY", "OMP_PROC_BIND"):  # the setting, not the caller's env, decides
         os.environ.pop(var, None)
     configure_threads(setting.threads, wait_policy=setting.wait_policy, proc_bind=setting.proc_bind)
-    from index.embedders import load_embedder
+    from policykb.index.embedders import load_embedder
 
     embedder = load_embedder()
     queries = seed_queries()

@@ -52,16 +52,16 @@ QUALITY_REFERENCE = "e5-torch"  # seed-eval figures are compared with the previo
 CONCURRENT_CALLERS = 4
 THREADS = 2
 TOLERANCE = 0.01  # largest drop in any seed-eval figure a runtime may show against the reference
-CLI = [sys.executable, "-m", "service.cli"]
+CLI = [sys.executable, "-m", "policykb.service.cli"]
 
 
 def run_worker(name: str, n_passages: int, n_queries: int, batch_size: int, vectors_out: Path) -> dict:
     """Measure one runtime in this (fresh) process; vectors go to ``vectors_out`` for agreement."""
-    from index.threads import configure_threads
+    from policykb.index.threads import configure_threads
 
     configure_threads(THREADS)
     t0 = time.perf_counter()
-    from index.embedders import load_embedder
+    from policykb.index.embedders import load_embedder
 
     embedder = load_embedder(name)
     load_s = time.perf_counter() - t0

@@ -63,7 +63,7 @@ def server(index: str, threads: int | None = None, ready_timeout: float = 900):
     import psutil
 
     port = free_port()
-    cmd = [sys.executable, "-m", "service.cli", "serve", "--index", index, "--host", HOST, "--port", str(port)]
+    cmd = [sys.executable, "-m", "policykb.service.cli", "serve", "--index", index, "--host", HOST, "--port", str(port)]
     if threads:
         cmd += ["--threads", str(threads)]
     log = tempfile.NamedTemporaryFile("w+", prefix="policykb-serve-", suffix=".log", delete=False)

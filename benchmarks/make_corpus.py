@@ -122,9 +122,9 @@ def text_vector(pool: SentencePool, lookup: dict[str, int], text: str) -> tuple[
 
 def prefill_cache(index_dir: Path, documents, pool: SentencePool, dim: int, unit: str | None = None) -> dict:
     """Put the derived vector of every text the build will embed into index_dir's embedding cache."""
-    from index.build import CACHE
-    from index.embed_cache import EmbeddingCache, text_sha256
-    from index.units import EMBEDDING_UNIT, embedding_texts
+    from policykb.index.build import CACHE
+    from policykb.index.embed_cache import EmbeddingCache, text_sha256
+    from policykb.index.units import EMBEDDING_UNIT, embedding_texts
 
     texts, _owners = embedding_texts(documents, unit or EMBEDDING_UNIT)
     lookup = pool.lookup()

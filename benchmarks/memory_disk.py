@@ -23,8 +23,8 @@ def folder_bytes(path: Path) -> int:
 
 def disk_use(index_dir: Path) -> dict:
     """Bytes of the serving generation by part, and of the embedding cache."""
-    from index.build import CACHE, DENSE, LEXICAL, STORE
-    from index.generation import open_generation
+    from policykb.index.build import CACHE, DENSE, LEXICAL, STORE
+    from policykb.index.generation import open_generation
 
     gen = open_generation(index_dir, verify=False)
     parts = {"store": (gen.path / STORE).stat().st_size, "faiss": (gen.path / DENSE).stat().st_size,

@@ -28,7 +28,7 @@ class JiebaEngine:
 
         import jieba
 
-        from ingest.tokens import policy_dictionary
+        from policykb.ingest.tokens import policy_dictionary
 
         jieba.setLogLevel(logging.WARNING)
         self.tokenizer = jieba.Tokenizer()
@@ -45,14 +45,14 @@ class JiebaEngine:
 
 def jieba_segmenter():
     """policykb's token rules on Python jieba: the reference the rjieba segmenter is held to."""
-    from ingest.tokens import Segmenter, stopwords
+    from policykb.ingest.tokens import Segmenter, stopwords
 
     return Segmenter(engine=JiebaEngine(), stopwords=stopwords())
 
 
 def corpus_lines(paths: list[Path] | None = None) -> list[str]:
     """Distinct non-empty lines of every clause's search form in the real corpora."""
-    from ingest.pipeline import ingest_paths
+    from policykb.ingest.pipeline import ingest_paths
 
     run = ingest_paths([p for p in (paths or SOURCE_CORPORA) if p.is_dir()])
     lines = (line.strip() for d in run.documents for c in d.clauses for line in c.search_text.split("\n"))
@@ -70,7 +70,7 @@ def best_of(fn, lines: list[str], repeat: int) -> tuple[float, list[list[str]]]:
 
 def compare(lines: list[str], repeat: int = 3, examples: int = 5) -> tuple[list[dict], list[dict]]:
     """Timing/agreement rows per function (cut, tokenize) and examples of differing lines."""
-    from ingest.tokens import Segmenter
+    from policykb.ingest.tokens import Segmenter
 
     ours, ref = Segmenter.load(), jieba_segmenter()
     rows, diffs = [], []

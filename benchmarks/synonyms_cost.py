@@ -22,10 +22,10 @@ MODES = ("lexical", "hybrid")
 
 def main(argv: list[str] | None = None) -> dict:
     from benchmarks.bench_index import bench_index
-    from ingest.normalize import search_form
-    from ingest.tokens import words
-    from service.knowledge_base import KnowledgeBase
-    from service.synonyms import Thesaurus, thesaurus
+    from policykb.ingest.normalize import search_form
+    from policykb.ingest.tokens import words
+    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.service.synonyms import Thesaurus, thesaurus
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", default="100k", help="10k, 100k, 1m or a number of clauses")

@@ -42,7 +42,7 @@ def target(name: str, figure: str | None, ok: bool | None, source: str = "") -> 
 
 
 def check(results) -> list[dict]:
-    from index.dense import choose_index_spec
+    from policykb.index.dense import choose_index_spec
 
     out = []
     # 1. hybrid /api/search at 100k, 4 clients

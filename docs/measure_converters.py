@@ -69,7 +69,7 @@ def run_tool(command: list[str]) -> list[str]:
 
 
 def converters(work: Path) -> None:
-    from ingest.formats import read_source
+    from policykb.ingest.formats import read_source
 
     profile = str(work / "profile")
     plain = corpus_paragraphs(SEED_002)
@@ -100,7 +100,7 @@ def converters(work: Path) -> None:
 
 
 def ocr(work: Path) -> None:
-    from ingest.formats import read_source
+    from policykb.ingest.formats import read_source
 
     print("\n| scan | languages | accuracy per page | all | s/page |")
     print("| --- | --- | --- | --- | --- |")

@@ -42,7 +42,7 @@ import opencc
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from ingest.encoding import decode_bytes  # noqa: E402
+from policykb.ingest.encoding import decode_bytes  # noqa: E402
 
 CANDIDATES = ["s2t", "s2hk", "s2tw", "s2twp"]
 SPOT = ["程序", "权限", "数据", "对象", "社区", "文件", "信息", "网络", "软件", "项目", "支持",

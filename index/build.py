@@ -23,14 +23,14 @@ from typing import Callable
 
 import numpy as np
 
-from index import generation as gen
-from index.embed_cache import EmbeddingCache, embed_cached
-from index.lexical import LexicalIndex
-from index.lock import DEFAULT_LOCK_TIMEOUT, index_write_lock
-from index.manifest import Manifest, package_version, write_manifest
-from index.store import VectorRow, load_documents, load_fingerprints, write_store
-from index.units import EMBEDDING_UNIT, embedding_texts
-from ingest.model import Document
+from policykb.index import generation as gen
+from policykb.index.embed_cache import EmbeddingCache, embed_cached
+from policykb.index.lexical import LexicalIndex
+from policykb.index.lock import DEFAULT_LOCK_TIMEOUT, index_write_lock
+from policykb.index.manifest import Manifest, package_version, write_manifest
+from policykb.index.store import VectorRow, load_documents, load_fingerprints, write_store
+from policykb.index.units import EMBEDDING_UNIT, embedding_texts
+from policykb.ingest.model import Document
 
 STORE, DENSE, LEXICAL = "store.sqlite", "dense.faiss", "lexical"
 CACHE = Path("cache") / "embeddings.sqlite"
@@ -89,7 +89,7 @@ def _merge(run, previous: gen.Generation | None, prune: bool,
     report.files_kept = sorted({d.file for d in kept})
     merged = kept + fresh
     if kept and fresh:  # link near-duplicates across kept and new documents
-        from ingest.duplicates import group_near_duplicates
+        from policykb.ingest.duplicates import group_near_duplicates
 
         group_near_duplicates([c for d in merged for c in d.clauses])
     return merged, sources
@@ -110,7 +110,7 @@ INHERIT = "inherit"  # build_index's default query adapter: whatever the index a
 
 
 def _adapter_choice(query_adapter: str | None, index_dir: Path):
-    from index.embedders.query_adapter import adapter_for_record, adapter_named
+    from policykb.index.embedders.query_adapter import adapter_for_record, adapter_named
 
     if query_adapter == INHERIT:
         current = gen.previous_generation(index_dir) if index_dir.exists() else None
@@ -133,11 +133,11 @@ def build_index(run, index_dir: str | Path, model: str | None = None, prune: boo
     `index.embedders.ModelNotFound` before anything is written if the model is absent, and
     `index.lock.IndexBusy` when another build holds the index for longer than `lock_timeout` s.
     """
-    from index.dense import DenseIndex
-    from index.embedders import load_embedder
-    from ingest.normalize import NORMALIZATION_VERSION, OPENCC_CONFIG
-    from ingest.lexicon import lexicon_record
-    from ingest.tokens import dictionary_hash
+    from policykb.index.dense import DenseIndex
+    from policykb.index.embedders import load_embedder
+    from policykb.ingest.normalize import NORMALIZATION_VERSION, OPENCC_CONFIG
+    from policykb.ingest.lexicon import lexicon_record
+    from policykb.ingest.tokens import dictionary_hash
 
     say = progress or (lambda _msg: None)
     started = time.perf_counter()

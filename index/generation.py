@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from index.lock import try_flock
-from index.manifest import MANIFEST, Manifest, file_sha256, read_manifest
+from policykb.index.lock import try_flock
+from policykb.index.manifest import MANIFEST, Manifest, file_sha256, read_manifest
 
 CURRENT = "CURRENT"
 GENERATIONS = "generations"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from ingest.model import Clause, Document, DocumentMeta, MetaField, OcrInfo, Passage
+from policykb.ingest.model import Clause, Document, DocumentMeta, MetaField, OcrInfo, Passage
 
 SCHEMA = """
 CREATE TABLE documents (

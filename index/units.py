@@ -15,7 +15,7 @@ A vector row's `passage_index` is the window's number within its clause.
 
 from __future__ import annotations
 
-from ingest.model import Clause, Document
+from policykb.ingest.model import Clause, Document
 
 EMBEDDING_UNIT = "windows"
 UNITS = ("clause", "context", "windows", "context-windows")
@@ -29,7 +29,7 @@ def _context(doc: Document, clause: Clause) -> str:
 
 def _windows(clause: Clause, unit: str) -> list[str]:
     if unit in ("windows", "context-windows"):
-        from ingest.passages import cut_passages
+        from policykb.ingest.passages import cut_passages
 
         pieces = cut_passages(clause, max_chars=WINDOW_CHARS)
     else:

@@ -21,7 +21,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Iterator
 
-from ingest.errors import IngestError, MissingConverter
+from policykb.ingest.errors import IngestError, MissingConverter
 
 SEPARATOR = "!"
 MAX_DEPTH = 3
@@ -42,7 +42,7 @@ class Member:
 
 
 def is_archive(name: str) -> bool:
-    from ingest.formats import ARCHIVE_SUFFIXES, suffix_of
+    from policykb.ingest.formats import ARCHIVE_SUFFIXES, suffix_of
 
     return suffix_of(name) in ARCHIVE_SUFFIXES
 
@@ -58,7 +58,7 @@ def members(where: str, data: bytes, max_bytes: int) -> Iterator[Member]:
 
     Raises IngestError when the archive itself cannot be read.
     """
-    from ingest.formats import suffix_of
+    from policykb.ingest.formats import suffix_of
 
     if suffix_of(where) == ".zip" or (data[:4] == b"PK\x03\x04" and suffix_of(where) != ".7z"):
         yield from _zip_members(where, data, max_bytes)

@@ -15,10 +15,10 @@ import hashlib
 import re
 from dataclasses import dataclass, field, replace
 
-from ingest.model import Clause
-from ingest.numbering import Marker, detect
-from ingest.numbering.markup import LineMarkup, lead_phrase
-from ingest.metadata import simplified
+from policykb.ingest.model import Clause
+from policykb.ingest.numbering import Marker, detect
+from policykb.ingest.numbering.markup import LineMarkup, lead_phrase
+from policykb.ingest.metadata import simplified
 
 _TOC = re.compile(r"^目\s*录$")
 _HEADING_CHARS = 30

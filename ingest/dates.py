@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from ingest.numbering.marker import cn_to_int
+from policykb.ingest.numbering.marker import cn_to_int
 
 _YEAR_DIGIT = {"〇": "0", "○": "0", "零": "0", "O": "0", "o": "0", "Ｏ": "0", "0": "0", "一": "1", "二": "2",
                "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}

@@ -27,8 +27,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from ingest.model import Clause
-from ingest.normalize import search_form
+from policykb.ingest.model import Clause
+from policykb.ingest.normalize import search_form
 
 SHINGLE = 3
 NUM_PERM = 64

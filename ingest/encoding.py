@@ -20,7 +20,7 @@ import codecs
 import unicodedata
 from dataclasses import dataclass
 
-from ingest.errors import DecodeError, IngestError
+from policykb.ingest.errors import DecodeError, IngestError
 
 # Legacy encodings tried (in this order of preference on a tie) when UTF-8 fails.
 # Each is (recorded name, codecs tried in turn): cp950 is Windows' Big5 with a few extras.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ingest.clauses import section_title
-from ingest.model import Clause, Document
+from policykb.ingest.clauses import section_title
+from policykb.ingest.model import Clause, Document
 
 
 @dataclass

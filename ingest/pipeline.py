@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from ingest.clauses import BodyLine, parse_clauses
-from ingest.documents import split_documents
-from ingest.errors import IngestError
-from ingest.metadata import HeaderLine, read_header
-from ingest.model import Clause, Document, FileFailure, FileResult, SourceText
-from ingest.numbering.markup import is_markup_only, read_line
+from policykb.ingest.clauses import BodyLine, parse_clauses
+from policykb.ingest.documents import split_documents
+from policykb.ingest.errors import IngestError
+from policykb.ingest.metadata import HeaderLine, read_header
+from policykb.ingest.model import Clause, Document, FileFailure, FileResult, SourceText
+from policykb.ingest.numbering.markup import is_markup_only, read_line
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 # Bump when parsing changes what a file yields, so re-ingests parse files again.
@@ -69,7 +69,7 @@ def discover(paths: Sequence[str | Path]) -> list[tuple[Path, str]]:
 def skipped_name(name: str) -> bool:
     """Files a folder (or archive) holds that are not policy documents: hidden files,
     metadata (.json, .yaml) and the folder's own description (README.md, CATALOGUE.md)."""
-    from ingest.formats import SUPPORTED_SUFFIXES
+    from policykb.ingest.formats import SUPPORTED_SUFFIXES
 
     lower = name.lower()
     if lower.startswith(".") or lower.endswith((".json", ".jsonl", ".yml", ".yaml")):
@@ -80,8 +80,8 @@ def skipped_name(name: str) -> bool:
 def fingerprint(path: str | Path) -> str | None:
     """What a file's parse depends on: its bytes and the ingest, normalization and
     segmentation versions. None when the file cannot be read (it is then parsed, and fails)."""
-    from ingest.normalize import NORMALIZATION_VERSION
-    from ingest.tokens import dictionary_hash
+    from policykb.ingest.normalize import NORMALIZATION_VERSION
+    from policykb.ingest.tokens import dictionary_hash
 
     try:
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -101,7 +101,7 @@ def auto_jobs(sizes: Sequence[int]) -> int:
     (fewer than PARALLEL_MIN_FILES files or PARALLEL_MIN_BYTES in all), else every core."""
     if len(sizes) < PARALLEL_MIN_FILES or sum(sizes) < PARALLEL_MIN_BYTES:
         return 1
-    from index.threads import available_cores  # stdlib only: no native library is loaded
+    from policykb.index.threads import available_cores  # stdlib only: no native library is loaded
 
     return max(1, min(available_cores(), len(sizes)))
 
@@ -118,9 +118,9 @@ def ingest_paths(paths: Sequence[str | Path], max_bytes: int = DEFAULT_MAX_BYTES
     near-identical clauses across the run (every `duplicate_group` stays None), for
     callers that group them another way.
     """
-    from ingest.duplicates import group_near_duplicates
+    from policykb.ingest.duplicates import group_near_duplicates
 
-    from ingest.archives import SEPARATOR, is_archive
+    from policykb.ingest.archives import SEPARATOR, is_archive
 
     run = IngestRun()
     todo: list[tuple[Path, str]] = []
@@ -157,7 +157,7 @@ def _size(path: Path) -> int:
 
 
 def _ingest_item(item: tuple[Path, str, int]) -> list[FileResult]:
-    from ingest.archives import is_archive
+    from policykb.ingest.archives import is_archive
 
     absolute, relative, max_bytes = item
     if is_archive(relative):
@@ -198,7 +198,7 @@ def ingest_file(path: str | Path, relative: str | None = None, max_bytes: int = 
     """Read one file into documents. Whatever goes wrong with this one file (an IngestError,
     or any other exception from its reader or the later stages) becomes the result's
     failure, so one bad file never stops a run."""
-    from ingest.formats import read_source
+    from policykb.ingest.formats import read_source
 
     relative = relative or Path(path).name
     result = FileResult(file=relative)
@@ -243,8 +243,8 @@ def ingest_archive(path: str | Path | None, relative: str, max_bytes: int = DEFA
     """One result per member of an archive (read from `path`, or `data` for an archive
     inside an archive), named 「relative!member」; a member that fails is a failure of its
     own and the others are still read. A whole archive that cannot be opened is one failure."""
-    from ingest.archives import MAX_DEPTH, SEPARATOR, is_archive, members
-    from ingest.formats import _read_bytes, read_bytes
+    from policykb.ingest.archives import MAX_DEPTH, SEPARATOR, is_archive, members
+    from policykb.ingest.formats import _read_bytes, read_bytes
 
     top = top or relative
     results: list[FileResult] = []
@@ -294,9 +294,9 @@ def document_id(relative: str, index: int) -> str:
 
 def documents_from_source(source: SourceText, relative: str) -> list[Document]:
     """Split, read metadata and parse clauses for every document in one source text."""
-    from ingest.normalize import search_form
-    from ingest.passages import cut_passages
-    from ingest.tokens import tokenize
+    from policykb.ingest.normalize import search_form
+    from policykb.ingest.passages import cut_passages
+    from policykb.ingest.tokens import tokenize
 
     # Plain-text files often carry markdown markup too (seed 000 does).
     markdown = source.format in ("md", "txt")

@@ -46,7 +46,7 @@ class Engine(Protocol):
 
 
 def _data_text(name: str) -> str:
-    return (resources.files("ingest") / "data" / name).read_text(encoding="utf-8")
+    return (resources.files("policykb.ingest") / "data" / name).read_text(encoding="utf-8")
 
 
 def policy_dictionary() -> list[tuple[str, int, str | None]]:

@@ -34,7 +34,7 @@ class Disagreement:
 
 def figures(text: str) -> dict[str, list[str]]:
     """unit -> the amounts `text` states in it, in order (「100学时或12天」 → 学时: [100], 天: [12])."""
-    from ingest.numbering.marker import cn_to_int
+    from policykb.ingest.numbering.marker import cn_to_int
 
     out: dict[str, list[str]] = {}
     for number, unit in _QUANTITY.findall(text.translate(_FW)):

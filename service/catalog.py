@@ -14,12 +14,12 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.build import STORE
-from index.store import StoreReader
-from ingest.model import Clause, Document
-from ingest.outline import outline
-from service.filters import facet_key
-from service.results import Citation
+from policykb.index.build import STORE
+from policykb.index.store import StoreReader
+from policykb.ingest.model import Clause, Document
+from policykb.ingest.outline import outline
+from policykb.service.filters import facet_key
+from policykb.service.results import Citation
 
 
 def citation_of(doc: Document, clause: Clause) -> Citation:

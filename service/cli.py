@@ -13,7 +13,7 @@ import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from service import commands
+    from policykb.service import commands
 
     parser = argparse.ArgumentParser(
         prog="policykb",
@@ -21,14 +21,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"service.commands.{module_info.name}")
+        module = importlib.import_module(f"policykb.service.commands.{module_info.name}")
         module.register(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        from index.threads import configure_threads
+        from policykb.index.threads import configure_threads
     except ImportError:  # embedders not installed in this checkout
         configure_threads = None
     if configure_threads is not None:

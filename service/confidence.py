@@ -106,7 +106,7 @@ def coverage(search_text: str, evidence: Evidence) -> float:
 def confidence(row: int, search_text: str, evidence: Evidence) -> float:
     """Confidence in [0, 1] that clause `row` answers the query."""
     if row in evidence.pinned:  # the article the query cites, or the 施行 clause it asks for
-        from service.query_understanding import PINNED_CONFIDENCE
+        from policykb.service.query_understanding import PINNED_CONFIDENCE
 
         return max(PINNED_CONFIDENCE, _computed(row, search_text, evidence))
     return _computed(row, search_text, evidence)

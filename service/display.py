@@ -22,7 +22,7 @@ SCRIPTS = ("original", "hans", "hant")
 def convert(text: str, script: str) -> str:
     if script == "original" or not text:
         return text
-    from ingest.normalize import to_simplified, to_traditional
+    from policykb.ingest.normalize import to_simplified, to_traditional
 
     return to_simplified(text) if script == "hans" else to_traditional(text)
 

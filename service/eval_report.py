@@ -11,7 +11,7 @@ import json
 import random
 from pathlib import Path
 
-from service.evaluation import file_match, gold_groups, matched_groups, norm
+from policykb.service.evaluation import file_match, gold_groups, matched_groups, norm
 
 METRICS = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "hit@10"]
 HEADERS = ["R@1", "R@5", "R@10", "MRR@10", "nDCG@10", "hit@10"]

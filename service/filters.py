@@ -17,7 +17,7 @@ import numpy as np
 
 def facet_key(text: str | None) -> str:
     """The form issuers and types are compared in: script, width and brackets folded."""
-    from ingest.normalize import search_form
+    from policykb.ingest.normalize import search_form
 
     return search_form(text) if text else ""
 

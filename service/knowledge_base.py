@@ -16,17 +16,17 @@ from pathlib import Path
 
 import numpy as np
 
-from index.build import DENSE, LEXICAL, STORE
-from index.generation import Generation, GenerationLease, open_generation
-from index.lexical import LexicalIndex
-from index.manifest import MANIFEST
-from index.store import ClauseRecord, StoreReader
-from service import agreement, fusion, query_understanding
-from service.confidence import NO_ANSWER_THRESHOLD, Evidence, confidence, query_words
-from service.filters import SearchFilters, allowed_rows, filter_report
-from service.highlight import QueryMarks
-from service.results import Citation, SearchResponse, SearchResult
-from service.synonyms import thesaurus
+from policykb.index.build import DENSE, LEXICAL, STORE
+from policykb.index.generation import Generation, GenerationLease, open_generation
+from policykb.index.lexical import LexicalIndex
+from policykb.index.manifest import MANIFEST
+from policykb.index.store import ClauseRecord, StoreReader
+from policykb.service import agreement, fusion, query_understanding
+from policykb.service.confidence import NO_ANSWER_THRESHOLD, Evidence, confidence, query_words
+from policykb.service.filters import SearchFilters, allowed_rows, filter_report
+from policykb.service.highlight import QueryMarks
+from policykb.service.results import Citation, SearchResponse, SearchResult
+from policykb.service.synonyms import thesaurus
 
 log = logging.getLogger("policykb.search")
 MODES = ("hybrid", "dense", "lexical")
@@ -47,7 +47,7 @@ class ModelMismatch(Exception):
 
 def _segmentation_warning(generation: Generation) -> str | None:
     """Why lexical search may miss, when the index's tokens were made by another segmenter."""
-    from ingest.tokens import dictionary_hash
+    from policykb.ingest.tokens import dictionary_hash
 
     built, now = generation.manifest.dictionary_hash, dictionary_hash()
     if built == now:
@@ -61,7 +61,7 @@ def _segmentation_warning(generation: Generation) -> str | None:
 
 def _embedder_for(manifest, threads: int | None = None):
     """Load the embedder that built an index, from the model id and query adapter its manifest records."""
-    from index.embedders import load_embedder_for_id
+    from policykb.index.embedders import load_embedder_for_id
 
     return load_embedder_for_id(manifest.model_id, threads, manifest.query_adapter)
 
@@ -77,7 +77,7 @@ def _query_reading_warnings(generation: Generation) -> list[str]:
 
 def _lexicon_for(generation: Generation):
     """The lexicon to widen BM25 queries with: the bundled one if the index recorded one, else None."""
-    from ingest.lexicon import lexicon
+    from policykb.ingest.lexicon import lexicon
 
     if generation.manifest.lexicon is None:
         return None
@@ -128,7 +128,7 @@ class KnowledgeBase:
         self.lexical = LexicalIndex.load(generation.path / LEXICAL, self.size)
         self.thesaurus = thesaurus()
         self.reader = query_understanding.QueryReader(self.documents, self.clause_doc, self.store.clause_records)
-        from index.dense import DenseIndex
+        from policykb.index.dense import DenseIndex
 
         self.dense = DenseIndex.load(generation.path / DENSE)
 
@@ -174,7 +174,7 @@ class KnowledgeBase:
 
     def _cosine_band(self, mode: str) -> tuple[float, float]:
         """The band of relevant cosines for this index's query encoder (confidence's semantic term)."""
-        from service.confidence import COSINE_FLOOR, COSINE_SPAN
+        from policykb.service.confidence import COSINE_FLOOR, COSINE_SPAN
 
         adapter = getattr(self.embedder, "query_adapter", None) if mode != "lexical" else None
         return adapter.cosine_band if adapter is not None and adapter.cosine_band else (COSINE_FLOOR, COSINE_SPAN)
@@ -209,7 +209,7 @@ class KnowledgeBase:
         """Tokens that widen the BM25 query, those the index knows and the query lacks: Cilin
         synonyms of the query's (word, tokens), and the legal terms the lexicon gives for lay
         expressions in its search form ``form`` (the corpus's own terms excepted, see _in_use)."""
-        from ingest.tokens import tokenize
+        from policykb.ingest.tokens import tokenize
 
         tokens = [t for _, word_tokens in cut for t in word_tokens]
         cilin = self.lexical.known(self.thesaurus.expand([word for word, _ in cut], exclude=tokens))
@@ -231,8 +231,8 @@ class KnowledgeBase:
     def search(self, query: str, k: int = 10, mode: str = "hybrid",
                filters: SearchFilters | None = None) -> SearchResponse:
         """The k best clauses for `query`, near-duplicates collapsed, with citations."""
-        from ingest.normalize import search_form
-        from ingest.tokens import words
+        from policykb.ingest.normalize import search_form
+        from policykb.ingest.tokens import words
 
         if mode not in MODES:
             raise ValueError(f"Unknown search mode {mode!r}; use one of: {', '.join(MODES)}.")

@@ -77,7 +77,7 @@ class _Pins:
 
 def _names(title: str) -> set[str]:
     """The ways a query may name a document with this title (in search form)."""
-    from ingest.normalize import search_form
+    from policykb.ingest.normalize import search_form
 
     full = _MARKS.sub("", search_form(title))
     bare = _TAIL.sub("", full)
@@ -87,7 +87,7 @@ def _names(title: str) -> set[str]:
 
 def article_number(label: str | None) -> int | None:
     """The number of an article label (「第六十七条」, 「第67条」 → 67), else None."""
-    from ingest.numbering.marker import cn_to_int
+    from policykb.ingest.numbering.marker import cn_to_int
 
     m = _LABEL.match(label or "")
     return cn_to_int(m.group(1)) if m else None
@@ -131,7 +131,7 @@ class QueryReader:
         m = _ARTICLE.search(rest)
         article = None
         if m:
-            from ingest.numbering.marker import cn_to_int
+            from policykb.ingest.numbering.marker import cn_to_int
 
             article = cn_to_int(m.group(1))
         effective = article is None and bool(_EFFECTIVE_DATE.search(rest) or (

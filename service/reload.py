@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from index.generation import CURRENT, IndexLoadError, current_name, open_generation
-from service.catalog import Catalog
+from policykb.index.generation import CURRENT, IndexLoadError, current_name, open_generation
+from policykb.service.catalog import Catalog
 
 log = logging.getLogger("policykb.reload")
 WARM_QUERY = "党员教育培训"
@@ -61,7 +61,7 @@ def load_generation(index_dir: Path, previous: Loaded | None = None, warm: bool 
 
     `embed_threads`: threads per query embedding (None: the engine's default).
     """
-    from service.knowledge_base import KnowledgeBase
+    from policykb.service.knowledge_base import KnowledgeBase
 
     generation = open_generation(index_dir, verify=True)
     embedder = None

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from service.api.main import create_app
-from service.config import Settings, describe_settings
+from policykb.service.api.main import create_app
+from policykb.service.config import Settings, describe_settings
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -30,8 +30,8 @@ pytestmark = pytest.mark.slow  # builds a real index (tiny model)
 
 
 def _build(folder: Path, index_dir: Path, model: str) -> Path:
-    from index.build import build_index
-    from ingest.pipeline import ingest_paths
+    from policykb.index.build import build_index
+    from policykb.ingest.pipeline import ingest_paths
 
     build_index(ingest_paths([folder]), index_dir, model=model, progress=None)
     return index_dir
@@ -326,7 +326,7 @@ def test_every_setting_is_documented_in_the_api_guide():
 
 
 def test_settings_come_from_policykb_variables_and_bad_values_are_named():
-    from service.config import SettingsError
+    from policykb.service.config import SettingsError
 
     settings = Settings.from_env({"POLICYKB_INDEX": "/srv/kb", "POLICYKB_CORS_ORIGINS": "https://a.example/, https://b.example",
                                   "POLICYKB_API_KEY": "k", "POLICYKB_THREADS": "4", "POLICYKB_REQUEST_TIMEOUT": "9.5"})

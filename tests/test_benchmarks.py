@@ -128,11 +128,11 @@ def test_ingest_speed_reports_parse_embedding_and_unchanged_reingest(bench):
 def test_a_bench_index_too_big_for_near_duplicate_search_links_identical_clauses(bench, monkeypatch):
     import benchmarks.bench_index as bench_index
     from benchmarks.common import load_embedder, sentence_pool
-    from index.build import STORE
-    from index.generation import open_generation
-    from index.store import load_documents
-    from ingest.duplicates import skeleton
-    from ingest.normalize import search_form
+    from policykb.index.build import STORE
+    from policykb.index.generation import open_generation
+    from policykb.index.store import load_documents
+    from policykb.ingest.duplicates import skeleton
+    from policykb.ingest.normalize import search_form
 
     monkeypatch.setattr(bench_index, "NEAR_DUPLICATES_MAX", 100)
     embedder = load_embedder(bench["model"])
@@ -191,11 +191,11 @@ def test_segmentation_compares_jieba_and_rjieba(bench):
 
 
 def test_the_manifest_records_the_dense_index_type_and_its_parameters(tmp_path, tiny_model_path):
-    from index.build import build_index
-    from index.dense import FLAT_MAX, choose_index_spec
-    from index.embedders import load_embedder
-    from index.generation import open_generation
-    from ingest.pipeline import ingest_paths
+    from policykb.index.build import build_index
+    from policykb.index.dense import FLAT_MAX, choose_index_spec
+    from policykb.index.embedders import load_embedder
+    from policykb.index.generation import open_generation
+    from policykb.ingest.pipeline import ingest_paths
 
     (tmp_path / "a.txt").write_text("关于培训的通知\n\n第一条 每年参加培训不少于100学时。\n", encoding="utf-8")
     build_index(ingest_paths([tmp_path / "a.txt"]), tmp_path / "idx", embedder=load_embedder(tiny_model_path),

@@ -76,8 +76,8 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory, tiny_model_path) -> Path:
-    from index.build import build_index
-    from ingest.pipeline import ingest_paths
+    from policykb.index.build import build_index
+    from policykb.ingest.pipeline import ingest_paths
 
     corpus = tmp_path_factory.mktemp("corpus")
     for path in [*CORPUS.glob("*.txt"), *LAW_EXCERPTS]:
@@ -93,8 +93,8 @@ def servers(index_dir, tmp_path_factory):
     """(api base URL, host page URL): the service, and a plain page on another origin embedding the box."""
     import uvicorn
 
-    from service.api.main import create_app
-    from service.config import Settings
+    from policykb.service.api.main import create_app
+    from policykb.service.config import Settings
 
     api_port, host_port = free_port(), free_port()
     api, host = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{host_port}"

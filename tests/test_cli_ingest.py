@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from service.cli import main
+from policykb.service.cli import main
 from tests.fixture_builders import write_docx_table, write_numbered_docx, write_scanned_pdf
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -50,7 +50,7 @@ def test_bad_files_are_named_with_their_reason_and_the_rest_is_ingested(download
     assert "read 2/7 files" in out
     assert "no numbering found" in err  # the plain notice is ingested, one clause per paragraph
 
-    from service.knowledge_base import KnowledgeBase
+    from policykb.service.knowledge_base import KnowledgeBase
 
     kb = KnowledgeBase.load(index)
     files = {r.file for r in kb.search("培训经费列入本级财政预算", k=20, mode="lexical").results}
@@ -81,7 +81,7 @@ def test_a_file_that_breaks_its_reader_is_named_and_the_rest_of_the_run_is_index
     assert "bad_date.md" in err and "2024-13-45" in err and "not a valid date" in err
     assert "bad_level.docx" in err and 'w:ilvl="x"' in err
 
-    from service.knowledge_base import KnowledgeBase
+    from policykb.service.knowledge_base import KnowledgeBase
 
     kb = KnowledgeBase.load(index)
     for phrase, file in (("培训经费列入本级财政预算", "notice.txt"), ("城建档案馆每年经费投入", "bad_date.md"),
@@ -128,7 +128,7 @@ def test_inspect_prints_a_readable_outline_for_every_seed(seed, capsys):
 
 
 def test_reingesting_skips_unchanged_files_and_parses_only_the_changed_one(tmp_path, tiny_model_path, capsys):
-    from index.generation import open_generation
+    from policykb.index.generation import open_generation
 
     folder = tmp_path / "plans"
     folder.mkdir()
@@ -151,7 +151,7 @@ def test_reingesting_skips_unchanged_files_and_parses_only_the_changed_one(tmp_p
     out = capsys.readouterr().out
     assert "read 1/1 files" in out and "1 file(s) unchanged" in out
     assert "embedded 1," in out
-    from service.knowledge_base import KnowledgeBase
+    from policykb.service.knowledge_base import KnowledgeBase
 
     kb = KnowledgeBase.load(index)
     assert {d["file"] for d in kb.documents.values()} == {"000_3adddd7c9c291dd6.txt", "002_e058e02591a1b2b6.txt"}
@@ -160,9 +160,9 @@ def test_reingesting_skips_unchanged_files_and_parses_only_the_changed_one(tmp_p
 
 
 def _indexed_clauses(index: Path) -> list[tuple]:
-    from index.build import STORE
-    from index.generation import open_generation
-    from index.store import load_documents
+    from policykb.index.build import STORE
+    from policykb.index.generation import open_generation
+    from policykb.index.store import load_documents
 
     documents, _sources = load_documents(open_generation(index, verify=False).path / STORE)
     return sorted((c.id, c.text, tuple(c.tokens), c.duplicate_group) for d in documents for c in d.clauses)

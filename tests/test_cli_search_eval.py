@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from service.cli import main
+from policykb.service.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_002 = "002_e058e02591a1b2b6.txt"
@@ -55,7 +55,7 @@ def test_search_follows_policykb_index_like_serve(workdir, tmp_path, monkeypatch
 
 
 def test_eval_help_documents_the_query_file_format():
-    done = subprocess.run([sys.executable, "-m", "service.cli", "eval", "--help"], cwd=REPO,
+    done = subprocess.run([sys.executable, "-m", "policykb.service.cli", "eval", "--help"], cwd=REPO,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0
     for field in ('"id"', '"query"', '"gold"', '"file"', '"must_contain"', '"group"', '"kind"', '"gold": []'):
@@ -96,7 +96,7 @@ def test_eval_misses_lists_the_queries_that_missed_and_only_those(workdir, tmp_p
 ], ids=["search", "eval", "inspect"])
 def test_piping_json_into_a_reader_that_stops_early_ends_without_a_traceback(workdir, command):
     """As `policykb … --json | head`: the reader has gone before the output is written."""
-    proc = subprocess.Popen([sys.executable, "-m", "service.cli", *command], cwd=workdir,
+    proc = subprocess.Popen([sys.executable, "-m", "policykb.service.cli", *command], cwd=workdir,
                             env={**os.environ, "PYTHONPATH": str(REPO)},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdout.close()  # head has read its lines and exited

@@ -38,7 +38,7 @@ def ingest(paths: list[Path], index: Path, model: str, *extra: str) -> subproces
 
 
 def files_answering(index: Path, phrase: str) -> set[str]:
-    from service.knowledge_base import KnowledgeBase
+    from policykb.service.knowledge_base import KnowledgeBase
 
     kb = KnowledgeBase.load(index)
     return {r.file for r in kb.search(phrase, k=5, mode="lexical").results if phrase in r.text}
@@ -130,7 +130,7 @@ def test_an_ingest_started_while_another_is_midway_through_its_build_adds_to_it(
 
 def test_an_ingest_waits_for_a_running_build_and_gives_up_after_its_timeout_naming_the_holder(
         two_notices, tmp_path, tiny_model_path):
-    from index.lock import index_write_lock
+    from policykb.index.lock import index_write_lock
 
     a, b = two_notices
     index = tmp_path / "index"

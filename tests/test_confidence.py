@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.normalize import search_form
-from ingest.tokens import words
-from service.confidence import Evidence, coverage, query_words
+from policykb.ingest.normalize import search_form
+from policykb.ingest.tokens import words
+from policykb.service.confidence import Evidence, coverage, query_words
 
 
 def evidence_for(question: str, idf: dict[str, float]) -> Evidence:

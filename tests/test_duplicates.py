@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.duplicates import group_near_duplicates
-from ingest.model import Clause
+from policykb.ingest.duplicates import group_near_duplicates
+from policykb.ingest.model import Clause
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared (seeds and corpora) is not present")

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedders import DEFAULT_MODEL, Embedder, ModelNotFound, load_embedder, load_embedder_for_id
-from index.threads import THREAD_COUNT_VARS, configure_threads
+from policykb.index.embedders import DEFAULT_MODEL, Embedder, ModelNotFound, load_embedder, load_embedder_for_id
+from policykb.index.threads import THREAD_COUNT_VARS, configure_threads
 from tests.tiny_model import build_tiny_st_model
 
 TEXTS = ["基层干部每年参加各类学习培训的时间累计一般不少于100学时", "城建档案馆的经费投入"]
@@ -118,7 +118,7 @@ def test_a_hub_name_missing_from_the_local_cache_says_where_to_put_it_without_do
 
 @pytest.mark.slow
 def test_the_default_model_is_the_bundled_384_dimensional_e5(e5):
-    from index.embedders import DEFAULT_RUNTIME
+    from policykb.index.embedders import DEFAULT_RUNTIME
 
     assert DEFAULT_MODEL == "e5"
     assert e5.dim == 384
@@ -204,7 +204,7 @@ def test_an_index_from_an_unknown_runtime_is_refused_with_how_to_rebuild():
 
 @pytest.mark.slow
 def test_the_model_is_converted_once_and_reused_from_the_cache(tmp_path, monkeypatch):
-    from index.embedders.e5_torch import WEIGHTS_FILE, converted_model_dir
+    from policykb.index.embedders.e5_torch import WEIGHTS_FILE, converted_model_dir
 
     monkeypatch.setenv("POLICYKB_MODEL_CACHE", str(tmp_path))
     first = converted_model_dir()
@@ -217,7 +217,7 @@ def test_the_model_is_converted_once_and_reused_from_the_cache(tmp_path, monkeyp
 
 @pytest.mark.slow
 def test_the_converted_folder_also_loads_as_a_sentence_transformers_model(e5_torch):
-    from index.embedders.e5_torch import converted_model_dir
+    from policykb.index.embedders.e5_torch import converted_model_dir
 
     as_folder = load_embedder(str(converted_model_dir()))
     for embed in ("embed_queries", "embed_passages"):
@@ -298,7 +298,7 @@ def test_onnx_queries_from_several_threads_at_once_get_the_same_vectors(onnx_int
 
 @pytest.mark.slow
 def test_a_second_onnx_load_reuses_the_converted_model_without_converting_again(onnx_int8):
-    from index.embedders.e5_onnx import ONNX_FILE, E5OnnxEmbedder, converted_onnx_dir
+    from policykb.index.embedders.e5_onnx import ONNX_FILE, E5OnnxEmbedder, converted_onnx_dir
 
     folder = converted_onnx_dir("int8")
     built = (folder / ONNX_FILE).stat().st_mtime_ns
@@ -314,7 +314,7 @@ def test_querying_with_onnx_does_not_load_torch(onnx_int8):
     import subprocess
     import sys
 
-    script = ("import sys; from index.embedders import load_embedder; "
+    script = ("import sys; from policykb.index.embedders import load_embedder; "
               "e = load_embedder('e5-onnx-int8'); e.embed_queries(['城建档案馆']); print('torch' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                           cwd=Path(__file__).resolve().parents[1])

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.encoding import decode_bytes
-from ingest.errors import DecodeError, IngestError
+from policykb.ingest.encoding import decode_bytes
+from policykb.ingest.errors import DecodeError, IngestError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

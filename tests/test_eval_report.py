@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from service.eval_report import (GOLD_BUCKETS, LENGTH_BUCKETS, METRICS, breakdowns, gold_bucket, length_bucket,
+from policykb.service.eval_report import (GOLD_BUCKETS, LENGTH_BUCKETS, METRICS, breakdowns, gold_bucket, length_bucket,
                                  render_misses, sample_queries)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,8 +76,8 @@ def test_breakdowns_are_means_of_the_per_query_records_over_each_bucket():
 
 @pytest.fixture(scope="module")
 def seed_index(tmp_path_factory, tiny_model_path) -> Path:
-    from index.build import build_index
-    from ingest.pipeline import ingest_paths
+    from policykb.index.build import build_index
+    from policykb.ingest.pipeline import ingest_paths
 
     index_dir = tmp_path_factory.mktemp("seed-index")
     build_index(ingest_paths([CORPUS]), index_dir, model=str(tiny_model_path), progress=None)
@@ -87,7 +87,7 @@ def seed_index(tmp_path_factory, tiny_model_path) -> Path:
 @pytest.fixture(scope="module")
 def evaluated(seed_index, tmp_path_factory):
     """`policykb eval --mode all --breakdown --misses --results --json` over QUESTIONS."""
-    from service.cli import main
+    from policykb.service.cli import main
 
     work = tmp_path_factory.mktemp("eval")
     queries = work / "q.jsonl"
@@ -102,7 +102,7 @@ def evaluated(seed_index, tmp_path_factory):
 
 
 def test_every_mode_is_scored_and_each_breakdown_row_is_the_scorer_on_its_questions(evaluated):
-    from service.evaluation import gold_groups, score_query
+    from policykb.service.evaluation import gold_groups, score_query
 
     summary = evaluated["summary"]
     assert set(summary["modes"]) == {"hybrid", "dense", "lexical"}
@@ -147,7 +147,7 @@ def test_misses_list_the_questions_with_a_gold_outside_the_top_10_with_gold_and_
 
 
 def test_the_text_table_has_a_row_per_mode_and_the_breakdowns(evaluated, seed_index, capsys):
-    from service.cli import main
+    from policykb.service.cli import main
 
     assert main(["eval", str(evaluated["queries"]), "--index", str(seed_index), "--mode", "all",
                  "--breakdown", "--sample", "3", "--seed", "7"]) == 0

@@ -52,8 +52,8 @@ pytestmark = pytest.mark.slow  # builds a real index (tiny model)
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory, tiny_model_path) -> Path:
-    from index.build import build_index
-    from ingest.pipeline import ingest_paths
+    from policykb.index.build import build_index
+    from policykb.ingest.pipeline import ingest_paths
 
     corpus = tmp_path_factory.mktemp("corpus")
     for path in CORPUS.glob("*.txt"):
@@ -67,8 +67,8 @@ def index_dir(tmp_path_factory, tiny_model_path) -> Path:
 
 @pytest.fixture(scope="module")
 def client(index_dir):
-    from service.api.main import create_app
-    from service.config import Settings
+    from policykb.service.api.main import create_app
+    from policykb.service.config import Settings
 
     with TestClient(create_app(Settings(index=index_dir, request_timeout=300))) as c:
         yield c
@@ -140,7 +140,7 @@ def test_an_inverted_year_range_is_a_422_that_names_the_fix(client):
 
 
 def test_the_cli_refuses_an_inverted_year_range_with_the_same_message(index_dir):
-    run = subprocess.run([sys.executable, "-m", "service.cli", "search", "培训", "--index", str(index_dir),
+    run = subprocess.run([sys.executable, "-m", "policykb.service.cli", "search", "培训", "--index", str(index_dir),
                           "--year-from", "2015", "--year-to", "2010"], capture_output=True, text=True, cwd=REPO)
     assert run.returncode == 2
     assert "year_from 2015 is after year_to 2010" in run.stderr

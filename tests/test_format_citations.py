@@ -31,8 +31,8 @@ pytestmark = [pytest.mark.slow,
 
 
 def _tesseract() -> str | None:
-    from ingest.errors import NeedsOCR
-    from ingest.formats import ocr
+    from policykb.ingest.errors import NeedsOCR
+    from policykb.ingest.formats import ocr
 
     try:
         ocr.engine()
@@ -43,8 +43,8 @@ def _tesseract() -> str | None:
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory, tiny_model_path) -> Path:
-    from index.build import build_index
-    from ingest.pipeline import ingest_paths
+    from policykb.index.build import build_index
+    from policykb.ingest.pipeline import ingest_paths
 
     folder = tmp_path_factory.mktemp("archive")
     write_paged_pdf(corpus_paragraphs(SEED_002, 30), folder / "规划.pdf", header="2009—2013年全国党员教育培训工作规划")
@@ -61,8 +61,8 @@ def index_dir(tmp_path_factory, tiny_model_path) -> Path:
 def client(index_dir):
     from fastapi.testclient import TestClient
 
-    from service.api.main import create_app
-    from service.config import Settings
+    from policykb.service.api.main import create_app
+    from policykb.service.config import Settings
 
     with TestClient(create_app(Settings(index=index_dir, request_timeout=300))) as c:
         yield c
@@ -111,8 +111,8 @@ def page(index_dir):
                     "(pip install selenium; apt-get install chromium chromium-driver)")
     import uvicorn
 
-    from service.api.main import create_app
-    from service.config import Settings
+    from policykb.service.api.main import create_app
+    from policykb.service.config import Settings
 
     port = free_port()
     app = create_app(Settings(index=index_dir, request_timeout=300))

@@ -19,8 +19,8 @@ from fixture_builders import (
     write_scanned_pdf,
     write_txt,
 )
-from ingest.errors import DecodeError, IngestError, NeedsOCR, UnsupportedFormat
-from ingest.formats import SUPPORTED_SUFFIXES, read_source
+from policykb.ingest.errors import DecodeError, IngestError, NeedsOCR, UnsupportedFormat
+from policykb.ingest.formats import SUPPORTED_SUFFIXES, read_source
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 REAL_FILES = sorted((SHARED / "seeds").glob("*")) + sorted((SHARED / "corpora" / "laws-and-policies").glob("*"))
@@ -122,7 +122,7 @@ def test_malformed_front_matter_is_a_warning_not_a_failure(tmp_path):
 
 
 def test_a_front_matter_date_no_calendar_has_is_an_unknown_date_with_a_warning(tmp_path):
-    from ingest.pipeline import ingest_file
+    from policykb.ingest.pipeline import ingest_file
 
     path = tmp_path / "notice.md"
     path.write_text("---\ntitle: 关于加强基层干部培训的通知\ndate: 2024-13-45\n---\n\n"
@@ -139,7 +139,7 @@ def test_a_front_matter_date_no_calendar_has_is_an_unknown_date_with_a_warning(t
 
 
 def test_a_front_matter_date_that_is_no_date_gives_way_to_the_date_the_text_states(tmp_path):
-    from ingest.pipeline import ingest_file
+    from policykb.ingest.pipeline import ingest_file
 
     path = tmp_path / "notice.md"
     path.write_text("---\ndate: '2024-02-30'\n---\n\n关于加强基层干部培训的通知\n\n中共中央组织部\n2024年3月1日\n\n"
@@ -298,7 +298,7 @@ def test_a_pdf_with_no_text_layer_and_ocr_off_says_what_to_do(tmp_path, monkeypa
 
 
 def test_a_scan_that_shows_no_text_is_refused_after_ocr_found_none(tmp_path):
-    from ingest.formats import ocr
+    from policykb.ingest.formats import ocr
 
     try:
         ocr.engine()

@@ -52,21 +52,21 @@ def docs(tmp_path) -> Path:
 
 
 def build(paths, index_dir, model=None, embedder=None, prune=False):
-    from index.build import build_index
-    from ingest.pipeline import ingest_paths
+    from policykb.index.build import build_index
+    from policykb.ingest.pipeline import ingest_paths
 
     return build_index(ingest_paths(paths), index_dir, model=None if embedder else str(model),
                        embedder=embedder, prune=prune, progress=None)
 
 
 def counting(model_path) -> CountingEmbedder:
-    from index.embedders import load_embedder
+    from policykb.index.embedders import load_embedder
 
     return CountingEmbedder(load_embedder(str(model_path)))
 
 
 def test_a_build_writes_a_generation_whose_manifest_lists_every_file_with_its_checksum(docs, tmp_path, tiny_model):
-    from index.generation import open_generation
+    from policykb.index.generation import open_generation
 
     report = build([docs], tmp_path / "ix", tiny_model)
     generation = open_generation(tmp_path / "ix")
@@ -102,7 +102,7 @@ def test_a_changed_file_re_embeds_only_its_changed_clauses(docs, tmp_path, tiny_
 
 
 def test_files_not_in_a_run_are_kept_and_prune_drops_files_that_were_deleted(docs, tmp_path, tiny_model):
-    from index.generation import open_generation
+    from policykb.index.generation import open_generation
 
     build([docs], tmp_path / "ix", tiny_model)
     report = build([docs / SEED_002], tmp_path / "ix", tiny_model)
@@ -122,7 +122,7 @@ def test_only_the_last_two_generations_are_kept(docs, tmp_path, tiny_model):
 
 
 def test_a_changed_index_file_is_refused_with_its_name(docs, tmp_path, tiny_model):
-    from index.generation import IndexCorrupt, open_generation
+    from policykb.index.generation import IndexCorrupt, open_generation
 
     build([docs / SEED_003], tmp_path / "ix", tiny_model)
     generation = open_generation(tmp_path / "ix")
@@ -133,7 +133,7 @@ def test_a_changed_index_file_is_refused_with_its_name(docs, tmp_path, tiny_mode
 
 
 def test_a_missing_index_says_how_to_build_one(tmp_path):
-    from index.generation import IndexNotFound, open_generation
+    from policykb.index.generation import IndexNotFound, open_generation
 
     with pytest.raises(IndexNotFound, match="policykb ingest"):
         open_generation(tmp_path / "nothing")
@@ -142,8 +142,8 @@ def test_a_missing_index_says_how_to_build_one(tmp_path):
 KILLED_BUILD = textwrap.dedent("""
     import os, sys, time
     sys.path.insert(0, {repo!r})
-    from index.build import build_index
-    from ingest.pipeline import ingest_paths
+    from policykb.index.build import build_index
+    from policykb.ingest.pipeline import ingest_paths
 
     def progress(message):
         if message.startswith("writing generation"):
@@ -155,7 +155,7 @@ KILLED_BUILD = textwrap.dedent("""
 
 
 def test_a_build_killed_midway_leaves_the_previous_index_serving_correct_answers(docs, tmp_path, tiny_model):
-    from service.knowledge_base import KnowledgeBase
+    from policykb.service.knowledge_base import KnowledgeBase
 
     index_dir = tmp_path / "ix"
     build([docs], index_dir, tiny_model)
@@ -194,7 +194,7 @@ def mixed_vectors(tiny_model) -> "np.ndarray":
 
     from benchmarks.common import SentencePool, split_sentences
     from benchmarks.make_corpus import derive_vectors, draw_clauses
-    from index.embedders import load_embedder
+    from policykb.index.embedders import load_embedder
 
     sentences = sorted({s for p in sorted(CORPUS.glob("*.txt"))[:6] for s in split_sentences(p.read_text("utf-8"))})[:400]
     embedder = load_embedder(str(tiny_model))
@@ -215,7 +215,7 @@ def exact_top(vectors, query, k, allowed=None):
 def test_the_index_chosen_above_the_flat_limit_finds_each_indexed_vector_as_its_own_top_hit(mixed_vectors):
     import numpy as np
 
-    from index.dense import FLAT_MAX, DenseIndex, choose_index_spec
+    from policykb.index.dense import FLAT_MAX, DenseIndex, choose_index_spec
 
     kind = choose_index_spec(FLAT_MAX + 1).kind
     assert kind != "flat-ip"
@@ -231,7 +231,7 @@ def test_the_index_chosen_above_the_flat_limit_finds_each_indexed_vector_as_its_
 def test_a_filtered_dense_search_returns_only_allowed_ids_best_first(mixed_vectors, kind):
     import numpy as np
 
-    from index.dense import DenseIndex
+    from policykb.index.dense import DenseIndex
 
     ids = np.arange(len(mixed_vectors), dtype=np.int64)
     dense = DenseIndex.build(mixed_vectors, ids, mixed_vectors.shape[1], kind=kind)
@@ -248,7 +248,7 @@ def test_a_filtered_dense_search_returns_only_allowed_ids_best_first(mixed_vecto
 def test_an_approximate_dense_index_keeps_its_kind_params_and_answers_after_save_and_load(mixed_vectors, tmp_path, kind):
     import numpy as np
 
-    from index.dense import DenseIndex
+    from policykb.index.dense import DenseIndex
 
     ids = np.arange(len(mixed_vectors), dtype=np.int64) + 1000  # ids are the store's, not row numbers
     dense = DenseIndex.build(mixed_vectors, ids, mixed_vectors.shape[1], kind=kind)

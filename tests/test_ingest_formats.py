@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ingest.pipeline import ingest_file
+from policykb.ingest.pipeline import ingest_file
 from tests.fixture_builders import (SAMPLE_HEADINGS, SAMPLE_POLICY_LINES, cjk_font_missing_reason, find_cjk_font,
                                     write_docx, write_html, write_pdf, write_txt)
 

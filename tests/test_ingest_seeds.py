@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.formats import read_source
-from ingest.model import Document
-from ingest.numbering.markup import is_markup_only, read_line
-from ingest.pipeline import ingest_paths
+from policykb.ingest.formats import read_source
+from policykb.ingest.model import Document
+from policykb.ingest.numbering.markup import is_markup_only, read_line
+from policykb.ingest.pipeline import ingest_paths
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 SEED_000 = "000_3adddd7c9c291dd6.txt"

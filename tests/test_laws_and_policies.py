@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.metadata import simplified
-from ingest.pipeline import ingest_paths
+from policykb.ingest.metadata import simplified
+from policykb.ingest.pipeline import ingest_paths
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CORPUS = SHARED / "corpora" / "laws-and-policies"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.clauses import BodyLine, parse_clauses
-from ingest.numbering import detect
-from ingest.numbering.markup import LineMarkup
+from policykb.ingest.clauses import BodyLine, parse_clauses
+from policykb.ingest.numbering import detect
+from policykb.ingest.numbering.markup import LineMarkup
 
 
 @pytest.mark.parametrize("line, style, label", [

@@ -23,9 +23,9 @@ import pytest
 
 from fixture_builders import (corpus_paragraphs, find_cjk_font, cjk_font_missing_reason, write_image_pdf,
                               write_paged_pdf, write_txt)
-from ingest.errors import IngestError, MissingConverter, NeedsOCR, UnsupportedFormat
-from ingest.formats import read_source
-from ingest.pipeline import ingest_file, ingest_paths
+from policykb.ingest.errors import IngestError, MissingConverter, NeedsOCR, UnsupportedFormat
+from policykb.ingest.formats import read_source
+from policykb.ingest.pipeline import ingest_file, ingest_paths
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -37,13 +37,13 @@ HEADER_002 = "2009—2013年全国党员教育培训工作规划"
 
 
 def _libreoffice_missing() -> str | None:
-    from ingest.formats import office
+    from policykb.ingest.formats import office
 
     return None if office.soffice() else f"LibreOffice is not installed ({office.INSTALL_HINT})"
 
 
 def _tesseract_missing() -> str | None:
-    from ingest.formats import ocr
+    from policykb.ingest.formats import ocr
 
     try:
         ocr.engine()
@@ -146,7 +146,7 @@ def test_a_doc_that_is_really_rtf_or_docx_is_read_and_a_damaged_one_is_refused(t
 
 
 def test_without_libreoffice_a_doc_says_what_to_install(monkeypatch):
-    from ingest.formats import office
+    from policykb.ingest.formats import office
 
     monkeypatch.setattr(office, "soffice", lambda: None)  # the program is absent: nothing stands in for it
     with pytest.raises(MissingConverter, match=r"plan_002\.doc: reading Word 97-2003 \(\.doc\) files needs "
@@ -213,7 +213,7 @@ def test_a_page_number_after_the_last_line_is_not_part_of_the_clause(tmp_path):
 
 
 def test_page_numbers_and_running_lines_in_the_forms_offices_print_them():
-    from ingest.formats.layout import LayoutLine, LayoutPage, drop_running_lines, is_page_number
+    from policykb.ingest.formats.layout import LayoutLine, LayoutPage, drop_running_lines, is_page_number
 
     for text in ("1", "- 2 -", "— 3 —", "·4·", "第5页", "第 5 页 共 9 页", "共9页 第5页", "6/9", "Page 7 of 9", "－ 12 －"):
         assert is_page_number(text), text
@@ -284,7 +284,7 @@ def test_a_scanned_pdf_is_ocrd_at_98_percent_character_accuracy_per_page(printed
 @needs_tesseract
 @needs_cjk_font
 def test_a_traditional_scan_is_read_with_chi_tra_which_auto_picks(tmp_path):
-    from ingest.formats import ocr
+    from policykb.ingest.formats import ocr
 
     if "chi_tra" not in ocr._tesseract()[2]:
         pytest.skip("Tesseract's chi_tra data is not installed (apt-get install tesseract-ocr-chi-tra)")
@@ -461,8 +461,8 @@ def test_a_damaged_archive_and_an_encrypted_member_are_named_with_the_reason(tmp
 # ---- the index keeps the new fields; an old index still loads -------------------------------
 
 def test_the_store_round_trips_pages_paragraphs_and_ocr_and_loads_a_store_written_before(tmp_path):
-    from index.store import SCHEMA, StoreReader, load_documents, write_store
-    from ingest.model import OcrInfo
+    from policykb.index.store import SCHEMA, StoreReader, load_documents, write_store
+    from policykb.ingest.model import OcrInfo
 
     path = tmp_path / "a.txt"
     write_txt(corpus_paragraphs(SEED_003, 5), path)

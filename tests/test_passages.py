@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.model import Clause
-from ingest.normalize import search_form
-from ingest.passages import cut_passages
+from policykb.ingest.model import Clause
+from policykb.ingest.normalize import search_form
+from policykb.ingest.passages import cut_passages
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared (seeds) is not present")

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedders.query_adapter import ADAPTERS_DIR, bundled_adapter
-from index.manifest import MANIFEST, read_manifest
-from ingest.lexicon import lexicon
-from service.evaluation import gold_groups, matched_groups
+from policykb.index.embedders.query_adapter import ADAPTERS_DIR, bundled_adapter
+from policykb.index.manifest import MANIFEST, read_manifest
+from policykb.ingest.lexicon import lexicon
+from policykb.service.evaluation import gold_groups, matched_groups
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "stard"
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """An index of the three law chapters, built by `policykb ingest` with the defaults."""
-    from service.cli import main
+    from policykb.service.cli import main
 
     index = tmp_path_factory.mktemp("stard") / "index"
     assert main(["ingest", str(FIXTURES), "--index", str(index), "--query-adapter", "stard-lay-query-v1"]) == 0
@@ -39,7 +39,7 @@ def built(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def kb(built):
-    from service.knowledge_base import KnowledgeBase
+    from policykb.service.knowledge_base import KnowledgeBase
 
     return KnowledgeBase.load(built)
 
@@ -69,7 +69,7 @@ def test_the_adapter_and_lexicon_come_from_the_repository_and_the_manifest_recor
 
 
 def test_the_adapter_changes_how_questions_are_read_and_not_the_passages(kb):
-    from index.embedders import load_embedder
+    from policykb.index.embedders import load_embedder
 
     adapted, plain = kb.embedder, load_embedder(None, query_adapter=None)
     passage = ["承租人在租赁物需要维修时可以请求出租人在合理期限内维修。"]
@@ -99,7 +99,7 @@ def _rewrite_manifest(generation_path: Path, **changes) -> None:
 def test_a_later_ingest_keeps_the_adapter_and_none_drops_it(built, tmp_path):
     import shutil
 
-    from service.cli import main
+    from policykb.service.cli import main
 
     index = tmp_path / "index"
     shutil.copytree(built, index)
@@ -113,7 +113,7 @@ def test_a_later_ingest_keeps_the_adapter_and_none_drops_it(built, tmp_path):
 
 
 def _current(index: Path) -> Path:
-    from index.generation import open_generation
+    from policykb.index.generation import open_generation
 
     return open_generation(index, verify=False).path
 
@@ -121,7 +121,7 @@ def _current(index: Path) -> Path:
 def test_an_index_built_without_the_lexicon_is_served_as_built_and_says_to_reingest(built, tmp_path):
     import shutil
 
-    from service.knowledge_base import KnowledgeBase
+    from policykb.service.knowledge_base import KnowledgeBase
 
     old = tmp_path / "index"
     shutil.copytree(built, old)
@@ -130,7 +130,7 @@ def test_an_index_built_without_the_lexicon_is_served_as_built_and_says_to_reing
     assert len(kb.query_warnings) == 1 and "policykb ingest" in kb.query_warnings[0]
     assert kb.lexicon is None and kb.embedder.query_adapter is None
     assert "出租人" not in kb.search("房东不给修漏水的房子怎么办", k=5, mode="lexical").synonyms
-    from service.cli import main
+    from policykb.service.cli import main
 
     assert main(["ingest", str(FIXTURES), "--index", str(old)]) == 0  # files unchanged: the manifest is renewed
     assert KnowledgeBase.load(old).query_warnings == []
@@ -139,8 +139,8 @@ def test_an_index_built_without_the_lexicon_is_served_as_built_and_says_to_reing
 def test_an_index_recording_an_adapter_this_policykb_lacks_is_refused_with_what_to_do(built, tmp_path):
     import shutil
 
-    from index.embedders import ModelNotFound
-    from service.knowledge_base import KnowledgeBase
+    from policykb.index.embedders import ModelNotFound
+    from policykb.service.knowledge_base import KnowledgeBase
 
     other = tmp_path / "index"
     shutil.copytree(built, other)

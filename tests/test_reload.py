@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from service.api.main import create_app
-from service.config import Settings
-from service.reload import IndexHolder, install_sighup
+from policykb.service.api.main import create_app
+from policykb.service.config import Settings
+from policykb.service.reload import IndexHolder, install_sighup
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = ["002_e058e02591a1b2b6.txt", "004_85b088c42286e0b9.txt"]
@@ -37,8 +37,8 @@ def corpus(tmp_path) -> Path:
 
 
 def build(corpus: Path, index_dir: Path, model: str) -> str:
-    from index.build import build_index
-    from ingest.pipeline import ingest_paths
+    from policykb.index.build import build_index
+    from policykb.ingest.pipeline import ingest_paths
 
     return build_index(ingest_paths([corpus]), index_dir, model=model, progress=None).generation
 

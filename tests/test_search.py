@@ -29,8 +29,8 @@ def tiny_model(tiny_model_path) -> Path:
 @pytest.fixture(scope="module")
 def seed_index(tmp_path_factory, tiny_model) -> Path:
     """The five bundled seeds indexed with the tiny model."""
-    from index.build import build_index
-    from ingest.pipeline import ingest_paths
+    from policykb.index.build import build_index
+    from policykb.ingest.pipeline import ingest_paths
 
     index_dir = tmp_path_factory.mktemp("seed-index")
     build_index(ingest_paths([CORPUS]), index_dir, model=str(tiny_model), progress=None)
@@ -39,7 +39,7 @@ def seed_index(tmp_path_factory, tiny_model) -> Path:
 
 @pytest.fixture(scope="module")
 def kb(seed_index):
-    from service.knowledge_base import KnowledgeBase
+    from policykb.service.knowledge_base import KnowledgeBase
 
     return KnowledgeBase.load(seed_index)
 
@@ -84,7 +84,7 @@ def test_a_clause_of_the_eleventh_five_year_personnel_plan_is_one_result_citing_
 
 
 def test_filters_by_document_issuer_type_and_year_narrow_the_results(kb):
-    from service.filters import SearchFilters
+    from policykb.service.filters import SearchFilters
 
     everything = kb.search("培训", k=50, mode="lexical").results
     doc_id = everything[0].citation.document_id
@@ -115,7 +115,7 @@ def test_whether_the_corpus_answers_does_not_depend_on_how_many_results_are_aske
 
 
 def test_highlights_mark_query_terms_on_escaped_text():
-    from service.highlight import highlight
+    from policykb.service.highlight import highlight
 
     marked = highlight("<script>x</script>每年參加培訓不少於１６學時", ["培训", "16学时"])
     assert marked.html.startswith("&lt;script&gt;x&lt;/script&gt;")
@@ -124,8 +124,8 @@ def test_highlights_mark_query_terms_on_escaped_text():
 
 
 def test_an_index_refuses_queries_from_another_model(seed_index, tmp_path):
-    from index.embedders import load_embedder
-    from service.knowledge_base import KnowledgeBase, ModelMismatch
+    from policykb.index.embedders import load_embedder
+    from policykb.service.knowledge_base import KnowledgeBase, ModelMismatch
 
     other = tmp_path / "other-tiny"
     build_tiny_st_model(other, seed=1)
@@ -134,8 +134,8 @@ def test_an_index_refuses_queries_from_another_model(seed_index, tmp_path):
 
 
 def test_an_index_segmented_by_another_dictionary_still_answers_and_says_to_reingest(seed_index, tmp_path, caplog):
-    from index.generation import open_generation
-    from service.knowledge_base import KnowledgeBase
+    from policykb.index.generation import open_generation
+    from policykb.service.knowledge_base import KnowledgeBase
 
     assert KnowledgeBase.load(seed_index).segmentation_warning is None
     copy = tmp_path / "old-index"
@@ -152,7 +152,7 @@ def test_an_index_segmented_by_another_dictionary_still_answers_and_says_to_rein
 
 
 def test_search_command_prints_the_contract_json_and_batch_lines(seed_index, tmp_path, capsys):
-    from service.cli import main
+    from policykb.service.cli import main
 
     assert main(["search", "党员集中培训", "--index", str(seed_index), "--k", "3", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -167,7 +167,7 @@ def test_search_command_prints_the_contract_json_and_batch_lines(seed_index, tmp
 
 
 def test_search_command_without_an_index_says_how_to_build_one(tmp_path, capsys):
-    from service.cli import main
+    from policykb.service.cli import main
 
     assert main(["search", "党员", "--index", str(tmp_path / "none")]) == 1
     assert "policykb ingest" in capsys.readouterr().err
@@ -177,7 +177,7 @@ def test_search_command_without_an_index_says_how_to_build_one(tmp_path, capsys)
 def test_eval_figures_are_the_shared_scorers_figures(seed_index, tmp_path, capsys):
     import importlib.util
 
-    from service.cli import main
+    from policykb.service.cli import main
 
     results = tmp_path / "run.jsonl"
     assert main(["eval", str(SEED_QUERIES), "--index", str(seed_index),
@@ -200,11 +200,11 @@ def seed_eval(tmp_path_factory):
     The index goes where `make index` and the notebook keep it (.policykb/index), so
     one build serves them all; unchanged clauses come from its embedding cache.
     """
-    from index.build import build_index
-    from ingest.pipeline import ingest_paths
-    from service.commands.search import batch_line, read_queries
-    from service.evaluation import summarize
-    from service.knowledge_base import KnowledgeBase
+    from policykb.index.build import build_index
+    from policykb.ingest.pipeline import ingest_paths
+    from policykb.service.commands.search import batch_line, read_queries
+    from policykb.service.evaluation import summarize
+    from policykb.service.knowledge_base import KnowledgeBase
 
     index_dir = CORPUS.parent / ".policykb" / "index"
     build_index(ingest_paths([CORPUS]), index_dir, progress=None)

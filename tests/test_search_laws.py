@@ -37,9 +37,9 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def laws_kb():
     """The seeds plus the laws corpus, indexed with the default model (~5 min the first time)."""
-    from index.build import build_index
-    from ingest.pipeline import ingest_paths
-    from service.knowledge_base import KnowledgeBase
+    from policykb.index.build import build_index
+    from policykb.ingest.pipeline import ingest_paths
+    from policykb.service.knowledge_base import KnowledgeBase
 
     build_index(ingest_paths([CORPUS, LAWS]), INDEX, progress=None)
     return KnowledgeBase.load(INDEX)
@@ -47,8 +47,8 @@ def laws_kb():
 
 @pytest.fixture(scope="module")
 def laws_eval(laws_kb):
-    from service.commands.search import batch_line, read_queries
-    from service.evaluation import summarize
+    from policykb.service.commands.search import batch_line, read_queries
+    from policykb.service.evaluation import summarize
 
     queries = read_queries(str(QUERIES))
     return {mode: summarize(queries, {q["id"]: batch_line(q["id"], laws_kb.search(q["query"], k=10, mode=mode))
@@ -57,7 +57,7 @@ def laws_eval(laws_kb):
 
 
 def test_the_held_out_gold_clauses_keep_the_ids_the_index_gave_them(laws_kb):
-    from service.evaluation import norm
+    from policykb.service.evaluation import norm
 
     queries = [json.loads(line) for line in QUERIES.read_text(encoding="utf-8").splitlines() if line.strip()]
     gold = [g for q in queries for g in q["gold"]]

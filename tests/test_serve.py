@@ -39,8 +39,8 @@ def free_port() -> int:
 
 
 def build(corpus: Path, index_dir: Path, model: str) -> str:
-    from index.build import build_index
-    from ingest.pipeline import ingest_paths
+    from policykb.index.build import build_index
+    from policykb.ingest.pipeline import ingest_paths
 
     return build_index(ingest_paths([corpus]), index_dir, model=model, progress=None).generation
 
@@ -66,7 +66,7 @@ def server(tmp_path_factory, tiny_model_path):
     log = root / "server.log"
     env = {**os.environ, "POLICYKB_RELOAD_CHECK_SECONDS": "0", "POLICYKB_REQUEST_TIMEOUT": "300"}
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--index", str(index_dir),
+        proc = subprocess.Popen([sys.executable, "-m", "policykb.service.cli", "serve", "--index", str(index_dir),
                                  "--host", "127.0.0.1", "--port", str(port)],
                                 cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -153,7 +153,7 @@ def test_with_h11_as_the_http_parser_the_400_is_the_same_json():
 
     import uvicorn
 
-    from service.api.protocol import JsonErrorH11Protocol
+    from policykb.service.api.protocol import JsonErrorH11Protocol
 
     async def app(scope, receive, send):  # never reached: the parser refuses the request first
         raise AssertionError("the request reached the app")

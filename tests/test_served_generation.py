@@ -28,8 +28,8 @@ pytestmark = pytest.mark.slow  # a real server process and real index builds (ti
 
 
 def build(corpus: Path, index_dir: Path, model: str) -> str:
-    from index.build import build_index
-    from ingest.pipeline import ingest_paths
+    from policykb.index.build import build_index
+    from policykb.ingest.pipeline import ingest_paths
 
     return build_index(ingest_paths([corpus]), index_dir, model=model, progress=None).generation
 

@@ -41,7 +41,7 @@ pytestmark = [
 
 
 def _cli(*argv) -> tuple[int, str]:
-    from service.cli import main
+    from policykb.service.cli import main
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -69,7 +69,7 @@ def stard_eval(stard_index, tmp_path_factory):
 
 
 def test_the_index_holds_the_whole_stard_corpus(stard_index):
-    from service.knowledge_base import KnowledgeBase
+    from policykb.service.knowledge_base import KnowledgeBase
 
     kb = KnowledgeBase.load(stard_index)
     files = {d["file"] for d in kb.documents.values()}
@@ -105,8 +105,8 @@ def test_plain_words_questions_find_their_articles_at_least_as_often_as_measured
 
 
 def test_the_figures_are_the_shared_scorers_on_the_same_run(stard_eval, tmp_path):
-    from service.commands.search import read_queries
-    from service.eval_report import sample_queries
+    from policykb.service.commands.search import read_queries
+    from policykb.service.eval_report import sample_queries
 
     sampled = tmp_path / "sample.jsonl"
     sampled.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n"

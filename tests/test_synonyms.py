@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from service.synonyms import MAX_SET_WORDS, Thesaurus, thesaurus
+from policykb.service.synonyms import MAX_SET_WORDS, Thesaurus, thesaurus
 
 PLAN = """关于加强基层干部教育培训工作的意见
 
@@ -19,9 +19,9 @@ PLAN = """关于加强基层干部教育培训工作的意见
 
 @pytest.fixture(scope="module")
 def small_kb(tmp_path_factory, tiny_model_path):
-    from index.build import build_index
-    from ingest.pipeline import ingest_paths
-    from service.knowledge_base import KnowledgeBase
+    from policykb.index.build import build_index
+    from policykb.ingest.pipeline import ingest_paths
+    from policykb.service.knowledge_base import KnowledgeBase
 
     corpus = tmp_path_factory.mktemp("plan")
     (corpus / "plan.txt").write_text(PLAN, encoding="utf-8")

@@ -80,12 +80,12 @@ def parse_args(argv=None):
 
 def corpus_vectors(corpus: str, index: str | None):
     """Clauses of ``corpus`` (file, normalized text) and their passage vectors as policykb embeds them."""
-    from index.build import CACHE
-    from index.embed_cache import EmbeddingCache, embed_cached
-    from index.embedders import load_embedder
-    from index.units import embedding_texts
-    from ingest.pipeline import ingest_paths
-    from service.evaluation import norm
+    from policykb.index.build import CACHE
+    from policykb.index.embed_cache import EmbeddingCache, embed_cached
+    from policykb.index.embedders import load_embedder
+    from policykb.index.units import embedding_texts
+    from policykb.ingest.pipeline import ingest_paths
+    from policykb.service.evaluation import norm
 
     run = ingest_paths([corpus], jobs=1)
     if run.failures:
@@ -107,7 +107,7 @@ def corpus_vectors(corpus: str, index: str | None):
 
 def read_questions(path: str, clauses) -> list[dict]:
     """Each question with, per gold group, the indexes of the clauses that hold it (as the scorer matches)."""
-    from service.evaluation import file_match, gold_groups
+    from policykb.service.evaluation import file_match, gold_groups
 
     by_file: dict[str, list[int]] = {}
     for i, (f, _) in enumerate(clauses):
@@ -139,7 +139,7 @@ def keep_queries(paths, size: int, seed: int) -> list[str]:
     """
     import re
 
-    from ingest.pipeline import ingest_paths
+    from policykb.ingest.pipeline import ingest_paths
 
     texts = []
     # Questions as people ask them about such texts, not only statements: the adapter must keep
@@ -179,7 +179,7 @@ class QueryEncoder:
         from tokenizers import Tokenizer
         from transformers import XLMRobertaModel
 
-        from index.embedders.e5_torch import QUERY_PREFIX, converted_model_dir
+        from policykb.index.embedders.e5_torch import QUERY_PREFIX, converted_model_dir
 
         source = converted_model_dir()
         self.torch, self.prefix = torch, QUERY_PREFIX
@@ -298,7 +298,7 @@ def cosine_band(adapted: np.ndarray, base: np.ndarray) -> list[float]:
     questions (no labels: a least-squares line through quantiles 5..95 of each) maps the
     band's ends onto the adapted scale.
     """
-    from service.confidence import COSINE_FLOOR, COSINE_SPAN
+    from policykb.service.confidence import COSINE_FLOOR, COSINE_SPAN
 
     qs = np.linspace(0.05, 0.95, 19)
     slope, intercept = np.polyfit(np.quantile(base, qs), np.quantile(adapted, qs), 1)
@@ -307,7 +307,7 @@ def cosine_band(adapted: np.ndarray, base: np.ndarray) -> list[float]:
 
 def calibrate(folder: Path, questions, vectors, rows, n_clauses) -> list[float]:
     """Compute the cosine band of the adapter in ``folder`` and write it into its adapter.json."""
-    from index.embedders.query_adapter import INFO
+    from policykb.index.embedders.query_adapter import INFO
 
     base = top_cosines(QueryEncoder(0), questions, vectors, rows, n_clauses)
     adapted = top_cosines(QueryEncoder(0, load=folder), questions, vectors, rows, n_clauses)
@@ -322,8 +322,8 @@ def calibrate(folder: Path, questions, vectors, rows, n_clauses) -> list[float]:
 
 
 def save(encoder, folder: Path, args, n_questions: int, model_id: str) -> None:
-    from index.embedders.e5_torch import MODEL_NAME
-    from index.embedders.query_adapter import INFO
+    from policykb.index.embedders.e5_torch import MODEL_NAME
+    from policykb.index.embedders.query_adapter import INFO
 
     folder.mkdir(parents=True, exist_ok=True)
     encoder.model.half()  # fp16 weights: half the size, merged into fp32 at load
@@ -344,7 +344,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     import torch
 
-    from index.threads import available_cores, env_threads
+    from policykb.index.threads import available_cores, env_threads
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(env_threads() or available_cores())

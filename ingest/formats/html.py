@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ingest.encoding import MIN_PLAUSIBILITY, decode_bytes, plausibility
-from ingest.errors import DecodeError, IngestError
-from ingest.model import SourceText
+from policykb.ingest.encoding import MIN_PLAUSIBILITY, decode_bytes, plausibility
+from policykb.ingest.errors import DecodeError, IngestError
+from policykb.ingest.model import SourceText
 
 # Declared charsets and the encoding family (ingest.encoding names) they belong to.
 DECLARED_CHARSETS: dict[str, tuple[str, tuple[str, ...]]] = {

@@ -7,15 +7,15 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from ingest.errors import IngestError
-from ingest.formats.layout import LayoutPage, reflow
-from ingest.model import OcrInfo, SourceText
+from policykb.ingest.errors import IngestError
+from policykb.ingest.formats.layout import LayoutPage, reflow
+from policykb.ingest.model import OcrInfo, SourceText
 
 
 def read(path: Path, data: bytes) -> SourceText:
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
-    from ingest.formats import ocr
+    from policykb.ingest.formats import ocr
 
     _, version = ocr.engine()
     try:

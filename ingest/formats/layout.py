@@ -145,8 +145,8 @@ def _page_geometry(lines: list[LayoutLine]) -> tuple[float, float, float, float]
 
 
 def _starts_numbered(text: str) -> bool:
-    from ingest.numbering import detect
-    from ingest.metadata import simplified
+    from policykb.ingest.numbering import detect
+    from policykb.ingest.metadata import simplified
 
     return detect(simplified(text)) is not None
 

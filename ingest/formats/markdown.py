@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
-from ingest.encoding import decode_bytes
-from ingest.formats.txt import split_lines
-from ingest.model import SourceText
+from policykb.ingest.encoding import decode_bytes
+from policykb.ingest.formats.txt import split_lines
+from policykb.ingest.model import SourceText
 
 class _FrontMatterLoader(yaml.SafeLoader):
     """yaml.SafeLoader, except that a timestamp that is no real date stays a string."""

@@ -30,8 +30,8 @@ import re
 import shutil
 import subprocess
 
-from ingest.errors import IngestError, NeedsOCR
-from ingest.formats.layout import LayoutLine
+from policykb.ingest.errors import IngestError, NeedsOCR
+from policykb.ingest.formats.layout import LayoutLine
 
 DEFAULT_LANGS = "auto"
 AUTO_CANDIDATES = ("chi_sim", "chi_tra")

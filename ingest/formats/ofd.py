@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.errors import IngestError, NeedsOCR
-from ingest.formats.layout import LayoutPage, lines_from_boxes, reflow
-from ingest.model import SourceText
+from policykb.ingest.errors import IngestError, NeedsOCR
+from policykb.ingest.formats.layout import LayoutPage, lines_from_boxes, reflow
+from policykb.ingest.model import SourceText
 
 
 def read(path: Path, data: bytes) -> SourceText:

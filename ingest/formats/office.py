@@ -22,8 +22,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ingest.errors import IngestError, MissingConverter
-from ingest.model import SourceText
+from policykb.ingest.errors import IngestError, MissingConverter
+from policykb.ingest.model import SourceText
 
 TIMEOUT_SECONDS = 180
 INSTALL_HINT = ("install LibreOffice (Debian/Ubuntu: apt-get install --no-install-recommends "
@@ -109,7 +109,7 @@ def read(path: Path, data: bytes) -> SourceText:
     saved as .doc go to LibreOffice; a .docx or an RTF file under a .doc name is read
     by its own reader; anything else is refused as not such a file.
     """
-    from ingest.formats import docx, rtf
+    from policykb.ingest.formats import docx, rtf
 
     head = data[:512].lstrip().lower()
     suffix = path.suffix.lower()

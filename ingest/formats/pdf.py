@@ -20,9 +20,9 @@ import re
 import statistics
 from pathlib import Path
 
-from ingest.errors import IngestError, NeedsOCR
-from ingest.formats.layout import LayoutLine, LayoutPage, reflow
-from ingest.model import OcrInfo, SourceText
+from policykb.ingest.errors import IngestError, NeedsOCR
+from policykb.ingest.formats.layout import LayoutLine, LayoutPage, reflow
+from policykb.ingest.model import OcrInfo, SourceText
 
 _CID = re.compile(r"\(cid:\d+\)")
 
@@ -95,7 +95,7 @@ def _layout_line(line: dict) -> LayoutLine:
 def _ocr_pages(path: Path, data: bytes, pages: list[LayoutPage], scanned: list[int], have_text: bool,
                warnings: list[str]) -> OcrInfo | None:
     """OCR the `scanned` pages into `pages`; None (with a warning) if OCR cannot run."""
-    from ingest.formats import ocr
+    from policykb.ingest.formats import ocr
 
     try:
         _, version = ocr.engine()

@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ingest.errors import IngestError
-from ingest.model import SourceText
+from policykb.ingest.errors import IngestError
+from policykb.ingest.model import SourceText
 
 _CODEPAGE = re.compile(rb"\\ansicpg(\d+)")
 _CELL = re.compile(r"\\(?:nest)?cell(?![a-zA-Z])\s?")
@@ -64,8 +64,8 @@ def read(path: Path, data: bytes) -> SourceText:
 
 def _join_label(line: str) -> str:
     """「 一、\\t指导思想」 → 「一、指导思想」; 「1.\\t坚持」 → 「1. 坚持」 (a list label and its tab)."""
-    from ingest.metadata import simplified
-    from ingest.numbering import detect
+    from policykb.ingest.metadata import simplified
+    from policykb.ingest.numbering import detect
 
     match = _LABEL_TAB.match(line)
     if match is None:

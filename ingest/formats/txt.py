@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ingest.encoding import decode_bytes
-from ingest.model import SourceText
+from policykb.ingest.encoding import decode_bytes
+from policykb.ingest.model import SourceText
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -25,7 +25,7 @@ def read(path: Path, data: bytes) -> SourceText:
     text, encoding = decode_bytes(data, str(path))
     source = SourceText(path=str(path), format="txt", lines=split_lines(text), encoding=encoding)
     # Policy texts saved as .txt often open with YAML front matter too (seed 000 does).
-    from ingest.formats.markdown import read_front_matter
+    from policykb.ingest.formats.markdown import read_front_matter
 
     read_front_matter(source, path)
     return source

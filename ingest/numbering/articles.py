@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.numbering.marker import Marker, cn_to_int
+from policykb.ingest.numbering.marker import Marker, cn_to_int
 
 _NUM = r"[零〇○一二两三四五六七八九十百千\d０-９]+"
 _UNIT_RANK = {"编": 0, "分编": 1, "章": 2, "节": 3, "条": 4}

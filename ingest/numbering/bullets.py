@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.numbering.marker import Marker
+from policykb.ingest.numbering.marker import Marker
 
 _DASH = re.compile(r"^(——|－－|--)(?P<rest>\S.*)$")
 _MD_BULLET = re.compile(r"^([-*+•●·▪])\s+(?P<rest>\S.*)$")

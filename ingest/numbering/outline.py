@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.numbering.marker import Marker, cn_to_int
+from policykb.ingest.numbering.marker import Marker, cn_to_int
 
 _CN = r"[一二三四五六七八九十]+"
 _AR = r"[0-9０-９]{1,3}"

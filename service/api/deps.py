@@ -11,9 +11,9 @@ from typing import Callable, TypeVar
 from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from service.api.errors import ApiError
-from service.config import Settings
-from service.reload import IndexHolder, Loaded
+from policykb.service.api.errors import ApiError
+from policykb.service.config import Settings
+from policykb.service.reload import IndexHolder, Loaded
 
 T = TypeVar("T")
 

@@ -21,12 +21,12 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from service.api.deps import require_api_key
-from service.api.errors import install_error_handlers
-from service.api.routes import clauses, documents, health, search
-from service.api.schemas import ErrorOut
-from service.config import Settings
-from service.reload import IndexHolder, install_sighup, load_generation
+from policykb.service.api.deps import require_api_key
+from policykb.service.api.errors import install_error_handlers
+from policykb.service.api.routes import clauses, documents, health, search
+from policykb.service.api.schemas import ErrorOut
+from policykb.service.config import Settings
+from policykb.service.reload import IndexHolder, install_sighup, load_generation
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 log = logging.getLogger("policykb.api")

@@ -22,8 +22,8 @@ import json
 import sys
 from pathlib import Path
 
-from service.commands.search import batch_line, load_kb, read_queries
-from service.config import DEFAULT_INDEX_HELP
+from policykb.service.commands.search import batch_line, load_kb, read_queries
+from policykb.service.config import DEFAULT_INDEX_HELP
 
 QUERY_FORMAT = """\
 QUERIES.jsonl holds one JSON object per line (tests/data/seed_queries.jsonl is an example):
@@ -82,8 +82,8 @@ def _results_path(path: str, mode: str, several: bool) -> Path:
 
 
 def run(args) -> int:
-    from service.eval_report import (breakdowns, format_breakdowns, format_modes, sample_queries)
-    from service.evaluation import format_table, summarize
+    from policykb.service.eval_report import (breakdowns, format_breakdowns, format_modes, sample_queries)
+    from policykb.service.evaluation import format_table, summarize
 
     if args.sample is not None and args.sample < 1:
         print("error: --sample takes a number of questions, 1 or more", file=sys.stderr)
@@ -157,7 +157,7 @@ def run(args) -> int:
 
 
 def _write_misses(kb, queries, summary, runs, mode, path):
-    from service.eval_report import GoldFinder, miss_record, write_misses
+    from policykb.service.eval_report import GoldFinder, miss_record, write_misses
 
     by_id = {r["id"]: r for r in summary["per_query"]}
     finder = GoldFinder(kb)

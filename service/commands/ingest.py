@@ -6,8 +6,8 @@ import argparse
 import sys
 import time
 
-from index.lock import DEFAULT_LOCK_TIMEOUT  # standard library only
-from service.config import DEFAULT_INDEX_HELP, default_index
+from policykb.index.lock import DEFAULT_LOCK_TIMEOUT  # standard library only
+from policykb.service.config import DEFAULT_INDEX_HELP, default_index
 
 
 def register(subparsers) -> None:
@@ -61,16 +61,16 @@ def indexed_fingerprints(index_dir: str) -> dict[str, str]:
     """Fingerprints of the files the serving generation at `index_dir` was built from."""
     from pathlib import Path
 
-    from index.build import STORE
-    from index.generation import previous_generation
-    from index.store import load_fingerprints
+    from policykb.index.build import STORE
+    from policykb.index.generation import previous_generation
+    from policykb.index.store import load_fingerprints
 
     generation = previous_generation(Path(index_dir))
     return load_fingerprints(generation.path / STORE) if generation is not None else {}
 
 
 def run(args: argparse.Namespace) -> int:
-    from ingest.pipeline import ingest_paths
+    from policykb.ingest.pipeline import ingest_paths
 
     args.index = str(args.index or default_index())
     started = time.perf_counter()
@@ -100,12 +100,12 @@ def run(args: argparse.Namespace) -> int:
     if not ingest_run.results and not ingest_run.unchanged:
         print(f"no files found under {' '.join(args.paths)}", file=sys.stderr)
         return 1
-    from index.build import build_index
-    from index.embedders import ModelNotFound
-    from index.lock import IndexBusy
+    from policykb.index.build import build_index
+    from policykb.index.embedders import ModelNotFound
+    from policykb.index.lock import IndexBusy
 
     try:
-        from index.build import INHERIT
+        from policykb.index.build import INHERIT
 
         adapter = INHERIT if args.query_adapter is None else (None if args.query_adapter == "none" else args.query_adapter)
         report = build_index(ingest_run, args.index, model=args.model, prune=args.prune,
@@ -132,8 +132,8 @@ def _reads_as_asked(args) -> bool:
     generation (nothing is re-embedded) so its manifest records what questions are read with."""
     from pathlib import Path
 
-    from index.generation import IndexLoadError, open_generation
-    from ingest.lexicon import lexicon_record
+    from policykb.index.generation import IndexLoadError, open_generation
+    from policykb.ingest.lexicon import lexicon_record
 
     try:
         manifest = open_generation(Path(args.index), verify=False).manifest
@@ -145,6 +145,6 @@ def _reads_as_asked(args) -> bool:
         return True
     if args.query_adapter == "none":
         return manifest.query_adapter is None
-    from index.embedders.query_adapter import adapter_named
+    from policykb.index.embedders.query_adapter import adapter_named
 
     return manifest.query_adapter == adapter_named(args.query_adapter).record

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from ingest.model import Document, FileResult
+from policykb.ingest.model import Document, FileResult
 
 
 def register(subparsers) -> None:
@@ -25,8 +25,8 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ingest.archives import is_archive
-    from ingest.pipeline import ingest_archive, ingest_file
+    from policykb.ingest.archives import is_archive
+    from policykb.ingest.pipeline import ingest_archive, ingest_file
 
     if is_archive(args.file):
         results = ingest_archive(args.file, Path(args.file).name)
@@ -61,7 +61,7 @@ def result_as_dict(result: FileResult) -> dict:
 
 
 def print_result(result: FileResult, show_clauses: bool = False, out=None) -> None:
-    from ingest.outline import outline
+    from policykb.ingest.outline import outline
 
     out = out or sys.stdout
     if result.failure:

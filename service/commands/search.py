@@ -12,8 +12,8 @@ import json
 import sys
 from pathlib import Path
 
-from service.config import DEFAULT_INDEX_HELP, default_index
-from service.filters import SearchFilters
+from policykb.service.config import DEFAULT_INDEX_HELP, default_index
+from policykb.service.filters import SearchFilters
 
 
 def register(subparsers) -> None:
@@ -42,9 +42,9 @@ def filters_from(args) -> SearchFilters:
 
 def load_kb(index: str | None):
     """The KnowledgeBase at `index` (None: the default index), or None after printing what to do."""
-    from index.embedders import ModelNotFound
-    from index.generation import IndexLoadError
-    from service.knowledge_base import KnowledgeBase
+    from policykb.index.embedders import ModelNotFound
+    from policykb.index.generation import IndexLoadError
+    from policykb.service.knowledge_base import KnowledgeBase
 
     try:
         return KnowledgeBase.load(Path(index) if index else default_index())

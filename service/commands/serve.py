@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from service.config import Settings, SettingsError, describe_settings
+from policykb.service.config import Settings, SettingsError, describe_settings
 
 BUNDLED_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
@@ -39,9 +39,9 @@ def register(subparsers) -> None:
 
 def build_bundled(index_dir: Path) -> bool:
     """Build `index_dir` from the bundled corpus, with progress on stderr. False if there is no corpus."""
-    from index.build import build_index
-    from index.embedders import ModelNotFound
-    from ingest.pipeline import ingest_paths
+    from policykb.index.build import build_index
+    from policykb.index.embedders import ModelNotFound
+    from policykb.ingest.pipeline import ingest_paths
 
     if not BUNDLED_CORPUS.is_dir():
         print(f"error: no index at {index_dir} and no bundled corpus at {BUNDLED_CORPUS}. "
@@ -66,7 +66,7 @@ def build_bundled(index_dir: Path) -> bool:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from index.generation import current_name
+    from policykb.index.generation import current_name
 
     try:
         settings = Settings.from_env(index=Path(args.index) if args.index else None, workers=args.workers,
@@ -87,14 +87,14 @@ def run(args: argparse.Namespace) -> int:
           file=sys.stderr, flush=True)
     options = uvicorn_options(args.host, args.port)
     if settings.workers == 1:
-        from service.api.main import create_app
+        from policykb.service.api.main import create_app
 
         uvicorn.run(create_app(settings), **options)
     else:  # worker processes import the app themselves and read the same settings from the environment
         import os
 
         os.environ.update(settings.to_env())
-        uvicorn.run("service.api.main:create_app_from_env", factory=True, workers=settings.workers, **options)
+        uvicorn.run("policykb.service.api.main:create_app_from_env", factory=True, workers=settings.workers, **options)
     return 0
 
 
@@ -105,7 +105,7 @@ def uvicorn_options(host: str, port: int) -> dict:
 
     from uvicorn.config import LOGGING_CONFIG
 
-    from service.api.protocol import json_error_protocol
+    from policykb.service.api.protocol import json_error_protocol
 
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["policykb"] = {"handlers": ["default"], "level": "INFO", "propagate": False}

@@ -6,13 +6,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from ingest.model import Clause, Document
-from service.api.deps import run_limited, served
-from service.api.errors import ApiError
-from service.api.schemas import ClauseContextOut, ErrorOut
-from service.catalog import citation_of, document_summary
-from service.display import citation_for_display, convert, summary_for_display
-from service.reload import Loaded
+from policykb.ingest.model import Clause, Document
+from policykb.service.api.deps import run_limited, served
+from policykb.service.api.errors import ApiError
+from policykb.service.api.schemas import ClauseContextOut, ErrorOut
+from policykb.service.catalog import citation_of, document_summary
+from policykb.service.display import citation_for_display, convert, summary_for_display
+from policykb.service.reload import Loaded
 
 router = APIRouter(tags=["documents"])
 Script = Annotated[Literal["original", "hans", "hant"],

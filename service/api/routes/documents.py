@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 
-from service.api.deps import run_limited, served
-from service.api.errors import ApiError
-from service.api.routes.clauses import Script, clause_out
-from service.api.schemas import DocumentListOut, DocumentOut, ErrorOut
-from service.catalog import document_summary
-from service.display import convert, outline_for_display, summary_for_display
-from service.reload import Loaded
+from policykb.service.api.deps import run_limited, served
+from policykb.service.api.errors import ApiError
+from policykb.service.api.routes.clauses import Script, clause_out
+from policykb.service.api.schemas import DocumentListOut, DocumentOut, ErrorOut
+from policykb.service.catalog import document_summary
+from policykb.service.display import convert, outline_for_display, summary_for_display
+from policykb.service.reload import Loaded
 
 router = APIRouter(tags=["documents"])
 

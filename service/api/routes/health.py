@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import holder_of
-from service.api.errors import ApiError
-from service.api.schemas import ErrorOut, HealthOut, ReadyOut, ReloadOut
+from policykb.service.api.deps import holder_of
+from policykb.service.api.errors import ApiError
+from policykb.service.api.schemas import ErrorOut, HealthOut, ReadyOut, ReloadOut
 
 router = APIRouter(tags=["health"])
 admin = APIRouter(tags=["admin"])

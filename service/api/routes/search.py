@@ -6,12 +6,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from service.api.deps import run_limited, served
-from service.api.errors import ApiError
-from service.api.schemas import ErrorOut, SearchResponseOut
-from service.display import result_for_display
-from service.filters import SearchFilters
-from service.reload import Loaded
+from policykb.service.api.deps import run_limited, served
+from policykb.service.api.errors import ApiError
+from policykb.service.api.schemas import ErrorOut, SearchResponseOut
+from policykb.service.display import result_for_display
+from policykb.service.filters import SearchFilters
+from policykb.service.reload import Loaded
 
 router = APIRouter(tags=["search"])
 MAX_QUERY = 256
