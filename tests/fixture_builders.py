@@ -43,6 +43,18 @@ PDF_FONT_SIZE = 9
 PDF_LINE_HEIGHT = 13
 
 
+def _register_cjk_font() -> None:
+    """Register a CJK TrueType font with reportlab as "PolicyCJK" (RuntimeError if none is installed)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    font = find_cjk_font()
+    if font is None:
+        raise RuntimeError(cjk_font_missing_reason())
+    font_path, index = font
+    pdfmetrics.registerFont(TTFont("PolicyCJK", font_path, subfontIndex=index))
+
+
 def find_cjk_font() -> tuple[str, int] | None:
     """(font file, sub-font index) of an installed CJK TrueType font, or None."""
     for _package, font_path, index in CJK_FONT_CANDIDATES:
@@ -142,15 +154,9 @@ def write_pdf(lines: list[str], path: Path) -> Path:
     RuntimeError when no CJK font is installed (see cjk_font_missing_reason()).
     """
     from reportlab.lib.pagesizes import A4
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas
 
-    font = find_cjk_font()
-    if font is None:
-        raise RuntimeError(cjk_font_missing_reason())
-    font_path, index = font
-    pdfmetrics.registerFont(TTFont("PolicyCJK", font_path, subfontIndex=index))
+    _register_cjk_font()
     width, height = A4
     pdf = canvas.Canvas(str(path), pagesize=A4)
     y = height - 60
@@ -260,15 +266,9 @@ def write_paged_pdf(paragraphs: list[str], path: Path, header: str | None = None
     half-width digit counts as half a character). Needs a CJK font (find_cjk_font()).
     """
     from reportlab.lib.pagesizes import A4
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas
 
-    font = find_cjk_font()
-    if font is None:
-        raise RuntimeError(cjk_font_missing_reason())
-    font_path, index = font
-    pdfmetrics.registerFont(TTFont("PolicyCJK", font_path, subfontIndex=index))
+    _register_cjk_font()
     width, height = A4
     left = (width - chars_per_line * font_size) / 2
     pitch = font_size * 1.75
@@ -317,3 +317,11 @@ def write_image_pdf(source_pdf: Path, path: Path, dpi: int = 300) -> Path:
     pdf.close()
     images[0].save(str(path), "PDF", resolution=dpi, save_all=True, append_images=images[1:])
     return Path(path)
+
+
+def build_generation(corpus: Path, index_dir: Path, model: str) -> str:
+    """Build (or update) `index_dir` from the files of `corpus` with `model`; the new generation's name."""
+    from policykb.index.build import build_index
+    from policykb.ingest.pipeline import ingest_paths
+
+    return build_index(ingest_paths([corpus]), index_dir, model=model, progress=None).generation

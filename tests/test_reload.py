@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.fixture_builders import build_generation as build
 from fastapi.testclient import TestClient
 
 from policykb.service.api.main import create_app
@@ -36,11 +38,6 @@ def corpus(tmp_path) -> Path:
     return folder
 
 
-def build(corpus: Path, index_dir: Path, model: str) -> str:
-    from policykb.index.build import build_index
-    from policykb.ingest.pipeline import ingest_paths
-
-    return build_index(ingest_paths([corpus]), index_dir, model=model, progress=None).generation
 
 
 def found_new_document(client) -> bool:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixture_builders import build_generation as build
+
 REPO = Path(__file__).resolve().parents[1]
 POLICYKB = Path(sys.executable).with_name("policykb")
 SEEDS = ["002_e058e02591a1b2b6.txt", "004_85b088c42286e0b9.txt"]
@@ -27,11 +29,6 @@ QUERY = "党员教育培训"
 pytestmark = pytest.mark.slow  # a real server process and real index builds (tiny model)
 
 
-def build(corpus: Path, index_dir: Path, model: str) -> str:
-    from policykb.index.build import build_index
-    from policykb.ingest.pipeline import ingest_paths
-
-    return build_index(ingest_paths([corpus]), index_dir, model=model, progress=None).generation
 
 
 def add_notice(corpus: Path, n: int) -> None:

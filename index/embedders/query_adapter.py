@@ -72,10 +72,7 @@ class QueryAdapter:
 
 def bundled_adapter() -> QueryAdapter | None:
     """The adapter this policykb ships, or None if its files are absent (e.g. a trimmed install)."""
-    folder = ADAPTERS_DIR / BUNDLED_ADAPTER
-    if not (folder / WEIGHTS).is_file():
-        return None
-    return QueryAdapter.from_folder(folder)
+    return adapter_named(BUNDLED_ADAPTER) if BUNDLED_ADAPTER in adapter_names() else None
 
 
 def adapter_names() -> list[str]:
@@ -101,7 +98,7 @@ def adapter_for_record(record: dict | None) -> QueryAdapter | None:
     if not record:
         return None
     name = str(record.get("name"))
-    bundled = QueryAdapter.from_folder(ADAPTERS_DIR / name) if name in adapter_names() else None
+    bundled = adapter_named(name) if name in adapter_names() else None
     if bundled is None or bundled.sha256 != record.get("sha256"):
         have = bundled.tag if bundled else ", ".join(adapter_names()) or "none"
         raise ModelNotFound(

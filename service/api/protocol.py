@@ -33,14 +33,18 @@ def error_body(head: bytes) -> bytes:
                       ensure_ascii=False).encode("utf-8")
 
 
-class JsonErrorH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol whose parser-level 400 is JSON in the one error shape."""
+class _KeepsLastChunk:
+    """Remembers the last chunk received, so a parser-level 400 can say what was wrong with it."""
 
     _head = b""
 
     def data_received(self, data: bytes) -> None:
         self._head = data
         super().data_received(data)
+
+
+class JsonErrorH11Protocol(_KeepsLastChunk, H11Protocol):
+    """uvicorn's h11 protocol whose parser-level 400 is JSON in the one error shape."""
 
     def send_400_response(self, msg: str) -> None:
         import h11
@@ -60,14 +64,8 @@ except ImportError:  # httptools not installed: uvicorn uses h11, and so do we
     HttpToolsProtocol = None
 else:
 
-    class JsonErrorHttpToolsProtocol(HttpToolsProtocol):
+    class JsonErrorHttpToolsProtocol(_KeepsLastChunk, HttpToolsProtocol):
         """uvicorn's httptools protocol whose parser-level 400 is JSON in the one error shape."""
-
-        _head = b""
-
-        def data_received(self, data: bytes) -> None:
-            self._head = data
-            super().data_received(data)
 
         def send_400_response(self, msg: str) -> None:
             body = error_body(self._head)
