@@ -127,12 +127,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _reads_as_asked(args) -> bool:
-    """Whether the index already reads questions as this run asks: the bundled lexicon, and the
-    query adapter named by --query-adapter (if given). If not, unchanged files still get a new
-    generation (nothing is re-embedded) so its manifest records what questions are read with."""
+    """Whether the index already reads questions as this run asks: the bundled lexicon, the
+    vectors this policykb embeds (index.units.EMBEDDING_UNIT), and the query adapter named by
+    --query-adapter (if given). If not, unchanged files still get a new
+    generation (only texts missing from the embedding cache are embedded) so its manifest records
+    what it was built with."""
     from pathlib import Path
 
     from policykb.index.generation import IndexLoadError, open_generation
+    from policykb.index.units import EMBEDDING_UNIT
     from policykb.ingest.lexicon import lexicon_record
 
     try:
@@ -140,6 +143,8 @@ def _reads_as_asked(args) -> bool:
     except IndexLoadError:  # no loadable index: build
         return False
     if manifest.lexicon != lexicon_record():
+        return False
+    if manifest.embedding_unit != EMBEDDING_UNIT:  # built before the context vectors: add them
         return False
     if args.query_adapter is None:
         return True
