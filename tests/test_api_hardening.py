@@ -212,6 +212,17 @@ def test_a_bucket_refills_at_the_configured_rate_per_client():
     assert buckets.take("10.0.0.1") == 0
 
 
+def test_the_buckets_of_many_addresses_stay_bounded():
+    from policykb.service.api.limits import PRUNE_ABOVE, TokenBuckets
+
+    now = [0.0]
+    buckets = TokenBuckets(per_minute=2, clock=lambda: now[0])
+    for i in range(3 * PRUNE_ABOVE):  # each spends a token and none refills within the 3 s: none is idle-full
+        now[0] += 0.0001
+        buckets.take(f"10.{i // 65536}.{i // 256 % 256}.{i % 256}")
+    assert len(buckets) <= PRUNE_ABOVE
+
+
 def test_the_new_settings_come_from_policykb_variables_and_bad_values_are_named():
     settings = Settings.from_env({"POLICYKB_ADMIN_KEY": "a", "POLICYKB_RATE_LIMIT": "120",
                                   "POLICYKB_MAX_BODY_BYTES": "2048"})

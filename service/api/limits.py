@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from policykb.service.api.errors import error_response
 
-# Bucket count above which full (idle) buckets are dropped, so memory stays bounded.
+# Bucket count above which full (idle) buckets are dropped, then the longest-unused ones,
+# so memory stays bounded however many addresses call; a dropped client starts full again.
 PRUNE_ABOVE = 10_000
 
 
@@ -53,6 +54,13 @@ class TokenBuckets:
         full = [c for c, b in self._buckets.items() if b.tokens + (now - b.updated) * self.refill >= self.capacity]
         for client in full:
             del self._buckets[client]
+        if len(self._buckets) >= PRUNE_ABOVE // 2:
+            by_use = sorted(self._buckets, key=lambda c: self._buckets[c].updated)
+            for client in by_use[:len(by_use) - PRUNE_ABOVE // 2]:
+                del self._buckets[client]
+
+    def __len__(self) -> int:
+        return len(self._buckets)
 
 
 class RequestLimits:
