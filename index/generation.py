@@ -109,29 +109,28 @@ def repair_advice(index_dir: Path, damaged: str) -> str:
     older one (named, with the command) if there is one, or rebuild from the source files."""
     rebuild = (f"rebuild it from the source files with `policykb ingest PATH... --index {index_dir} --reparse` "
                f"(the damaged generation is not read)")
-    older = intact_generations(index_dir, exclude=damaged)
-    if not older:
+    good = newest_intact_generation(index_dir, exclude=damaged)
+    if good is None:
         return f"No intact older generation is on disk: {rebuild}."
-    good = older[0]
     return (f"An intact older generation is on disk: {good.name} (built {good.manifest.build_time}, "
             f"{good.manifest.counts.get('documents', '?')} documents). Switch back to it with "
             f"`policykb ingest --restore {good.name} --index {index_dir}`, or {rebuild}.")
 
 
-def intact_generations(index_dir: Path, exclude: str | None = None) -> list[Generation]:
-    """Complete generations on disk whose files all match their manifest, newest first."""
+def newest_intact_generation(index_dir: Path, exclude: str | None = None) -> Generation | None:
+    """The newest complete generation on disk (other than `exclude`) whose files all match its
+    manifest, or None. Older ones are checked only until one is found."""
     root = Path(index_dir) / GENERATIONS
     if not root.is_dir():
-        return []
-    found = []
+        return None
     for path in sorted((p for p in root.iterdir() if p.is_dir() and p.name != exclude),
                        key=lambda p: p.name, reverse=True):
         if not (path / MANIFEST).is_file():
             continue  # an unfinished build
         manifest, problem = _checked(path, verify=True)
         if problem is None:
-            found.append(Generation(path, manifest))
-    return found
+            return Generation(path, manifest)
+    return None
 
 
 def _checked(path: Path, verify: bool, only: tuple[str, ...] | None = None) -> tuple[Manifest | None, str | None]:
@@ -173,18 +172,18 @@ def previous_generation(index_dir: Path, say=None, reads: tuple[str, ...] | None
     manifest, problem = _checked(path, verify=True, only=reads)
     if problem is None:
         return Generation(path, manifest)
-    older = intact_generations(index_dir, exclude=name)
+    older = newest_intact_generation(index_dir, exclude=name)
     if say:
-        if older:
+        if older is not None:
             say(f"the serving generation {name} is damaged ({problem}), so it is not read: this build "
-                f"starts from {older[0].name}, the newest intact generation (built "
-                f"{older[0].manifest.build_time}); files indexed only in {name} and not named in this run "
+                f"starts from {older.name}, the newest intact generation (built "
+                f"{older.manifest.build_time}); files indexed only in {name} and not named in this run "
                 f"must be ingested again")
         else:
             say(f"the serving generation {name} is damaged ({problem}) and no intact older generation is "
                 f"on disk, so nothing is read from it: the new generation holds only the files named in "
                 f"this run")
-    return older[0] if older else None
+    return older
 
 
 def restore_generation(index_dir: Path, name: str) -> Generation:
