@@ -159,8 +159,9 @@ def _restore(args: argparse.Namespace) -> int:
     except IndexBusy as exc:
         print(f"error: {exc} To wait longer, pass --lock-timeout SECONDS.", file=sys.stderr)
         return 3
-    print(f"index {args.index} now serves generation {generation.name} (built {generation.manifest.build_time}, "
-          f"{generation.manifest.counts.get('documents', '?')} documents); a running server switches to it as after an ingest")
+    manifest = generation.manifest
+    print(f"index {args.index} now serves generation {generation.name} (built {manifest.build_time}, "
+          f"{manifest.counts.get('documents', '?')} documents); a running server switches to it as after an ingest")
     return 0
 
 
