@@ -113,8 +113,15 @@ def repair_advice(index_dir: Path, damaged: str) -> str:
     if good is None:
         return f"No intact older generation is on disk: {rebuild}."
     return (f"An intact older generation is on disk: {good.name} (built {good.manifest.build_time}, "
-            f"{good.manifest.counts.get('documents', '?')} documents). Switch back to it with "
+            f"{describe_counts(good.manifest)}). Switch back to it with "
             f"`policykb ingest --restore {good.name} --index {index_dir}`, or {rebuild}.")
+
+
+def describe_counts(manifest: Manifest) -> str:
+    """「2 documents, 73 clauses」 as the manifest records them."""
+    counts = manifest.counts
+    return ", ".join(f"{counts[key]} {key if counts[key] != 1 else key[:-1]}"
+                     for key in ("documents", "clauses") if key in counts) or "counts not recorded"
 
 
 def newest_intact_generation(index_dir: Path, exclude: str | None = None) -> Generation | None:

@@ -142,7 +142,7 @@ def _restore(args: argparse.Namespace) -> int:
     """`--restore GENERATION`: point the index at an intact older generation (under the write lock)."""
     from pathlib import Path
 
-    from policykb.index.generation import IndexLoadError, restore_generation
+    from policykb.index.generation import IndexLoadError, describe_counts, restore_generation
     from policykb.index.lock import IndexBusy, index_write_lock
 
     if args.paths:
@@ -159,9 +159,8 @@ def _restore(args: argparse.Namespace) -> int:
     except IndexBusy as exc:
         print(f"error: {exc} To wait longer, pass --lock-timeout SECONDS.", file=sys.stderr)
         return 3
-    manifest = generation.manifest
-    print(f"index {args.index} now serves generation {generation.name} (built {manifest.build_time}, "
-          f"{manifest.counts.get('documents', '?')} documents); a running server switches to it as after an ingest")
+    print(f"index {args.index} now serves generation {generation.name} (built {generation.manifest.build_time}, "
+          f"{describe_counts(generation.manifest)}); a running server switches to it as after an ingest")
     return 0
 
 
