@@ -111,3 +111,17 @@ def test_an_unchanged_corpus_over_a_damaged_generation_is_rebuilt_not_reported_u
     assert main(["ingest", str(folder), "--index", str(index), "--model", tiny_model_path]) == 0
     assert "up to date" not in capsys.readouterr().out
     assert {d["file"] for d in KnowledgeBase.load(index).documents.values()} == set(SEEDS)
+
+
+def test_an_unreadable_manifest_is_reported_as_damage_and_the_build_starts_from_the_older_generation(
+        two_generations, tiny_model_path, capsys):
+    from policykb.index.generation import IndexCorrupt
+    from policykb.service.knowledge_base import KnowledgeBase
+
+    folder, index, older, newer = two_generations
+    (index / "generations" / newer / "manifest.json").write_text('{"model_id": "cut off', encoding="utf-8")
+    with pytest.raises(IndexCorrupt, match=f"manifest .* cannot be read.*--restore {older}"):
+        KnowledgeBase.load(index)
+    assert main(["ingest", str(folder), "--index", str(index), "--model", tiny_model_path]) == 0
+    assert f"starts from {older}" in capsys.readouterr().err
+    assert {d["file"] for d in KnowledgeBase.load(index).documents.values()} == set(SEEDS)
