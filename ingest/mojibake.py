@@ -58,8 +58,9 @@ class MixedText:
         else:
             odd, odd_name, rest = self.utf8_lines, "UTF-8", legacy
         return (f"mixes encodings: {line_list(odd)} {'is' if len(odd) == 1 else 'are'} {odd_name} while the "
-                f"rest is {rest}; each line was decoded strictly in its own encoding (nothing was replaced). "
-                f"Check those lines, and save the file in one encoding (UTF-8) to be sure")
+                f"rest is {rest}; each line was decoded strictly in its own encoding (nothing was replaced, but a "
+                f"line that switches encoding midway reads wrong in part). Check those lines, and save the file "
+                f"in one encoding (UTF-8)")
 
 
 def decode_mixed_lines(data: bytes) -> MixedText | None:
