@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from policykb.index.build import STORE
+from policykb.index.history import version_of
 from policykb.index.store import StoreReader
 from policykb.ingest.model import Clause, Document
 from policykb.ingest.outline import outline
@@ -43,7 +44,8 @@ def document_summary(doc: Document) -> dict:
             "doc_type": m.value("doc_type"), "status": m.value("status"), "source_url": m.value("source_url"),
             "file": doc.file, "format": doc.format, "line_start": doc.line_start, "line_end": doc.line_end,
             "clause_count": len(doc.clauses), "text_source": doc.text_source,
-            "ocr": doc.ocr.as_dict() if doc.ocr else None, "converter": doc.converter, "page_count": doc.page_count}
+            "ocr": doc.ocr.as_dict() if doc.ocr else None, "converter": doc.converter, "page_count": doc.page_count,
+            "version": version_of(doc.content_hash)}
 
 
 def _summary_from_row(row: dict, clause_count: int) -> dict:
@@ -54,7 +56,8 @@ def _summary_from_row(row: dict, clause_count: int) -> dict:
                                       "doc_type", "status", "source_url", "file", "format", "line_start",
                                       "line_end", "converter", "page_count")
             } | {"clause_count": clause_count, "text_source": row.get("text_source") or "text",
-                 "ocr": json.loads(row["ocr_json"]) if row.get("ocr_json") else None}
+                 "ocr": json.loads(row["ocr_json"]) if row.get("ocr_json") else None,
+                 "version": version_of(row.get("content_hash"))}
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,16 @@ def _text_facet(values) -> list[dict]:
     return sorted(rows, key=lambda r: (r["value"] is None, -r["count"], str(r["value"])))
 
 
+def facet_counts(rows: list[dict]) -> dict[str, list[dict]]:
+    """Counts of `rows` (document summaries or rows, one per document or per matching clause) per issuer,
+    type, year and status: most first (years newest first), one row per value whatever its script, and
+    a last row with value None counting the rows that do not state it."""
+    return {"issuers": _text_facet(r["issuer"] for r in rows),
+            "doc_types": _text_facet(r["doc_type"] for r in rows),
+            "years": sorted(_facet(r["year"] for r in rows), key=lambda f: (f["value"] is None, -(f["value"] or 0))),
+            "statuses": _text_facet(r["status"] for r in rows)}
+
+
 class Catalog:
     """Documents and clauses of one generation, looked up by id."""
 
@@ -101,10 +114,7 @@ class Catalog:
         counts = store.clause_counts()
         self.summaries = [_summary_from_row(row, counts.get(row["id"], 0)) for row in store.documents()]
         self._ids = {s["id"] for s in self.summaries}
-        self.facets = {"issuers": _text_facet(s["issuer"] for s in self.summaries),
-                       "doc_types": _text_facet(s["doc_type"] for s in self.summaries),
-                       "years": sorted(_facet(s["year"] for s in self.summaries),
-                                       key=lambda r: (r["value"] is None, -(r["value"] or 0)))}
+        self.facets = facet_counts(self.summaries)
         self._cache: OrderedDict[str, Document] = OrderedDict()
         self._lock = threading.Lock()
 

@@ -145,6 +145,39 @@ class ClauseOut(BaseModel):
     char_confidence: list[int] | None = Field(default=None, description="For a clause read by OCR: the engine's confidence (0-100) for each character of `text` (a line break counts as one); null otherwise, or when the display script changed the text's length.")
 
 
+class CitedClauseOut(BaseModel):
+    """A clause as an earlier version of its document had it (kept in the index's history)."""
+
+    clause_id: str = Field(description="Clause id (the same in every version).")
+    document_id: str = Field(description="Id of its document.")
+    version: str = Field(description="The document version this text is from.")
+    label: str | None = Field(description="Its number as written then, or null.")
+    section_path: list[str] = Field(description="Headings above it then, outermost first.")
+    text: str = Field(description="The clause as that version wrote it.")
+    line_start: int = Field(description="First source line then.")
+    line_end: int = Field(description="Last source line then.")
+    title: str | None = Field(description="The document's title then, or null.")
+    issuer: str | None = Field(description="Its issuer then, or null.")
+    doc_number: str | None = Field(description="Its 文号 then, or null.")
+    date: str | None = Field(description="Its date then, or null.")
+    file: str = Field(description="Its source file then.")
+    replaced_in: str = Field(description="The index generation that replaced this version.")
+
+
+class VersionCheckOut(BaseModel):
+    """What became of a clause since the document version a permalink names."""
+
+    requested: str = Field(description="The version the link names (12 hex digits).")
+    current: str | None = Field(description="The document's version now, or null when the clause is gone.")
+    status: Literal["current", "unchanged", "changed", "removed", "unknown"] = Field(
+        description="current: the document has not changed; unchanged: it changed, this clause did not; changed: "
+                    "the clause's text changed (`cited` is the old text); removed: the clause is gone (`cited`); "
+                    "unknown: the index does not hold that version, so the clause may have changed.")
+    message: str = Field(description="The same, for a person.")
+    cited: CitedClauseOut | None = Field(description="The clause as the requested version had it, when the index "
+                                                     "holds it and it is not the current version; else null.")
+
+
 class ClauseContextOut(BaseModel):
     """Answer to GET /api/clauses/{id}: the clause and what is around it."""
 
@@ -154,6 +187,8 @@ class ClauseContextOut(BaseModel):
     next: ClauseOut | None = Field(description="The clause after it in the same document, or null at the end.")
     duplicates: list[ClauseOut] = Field(description="Near-identical clauses in other documents (or elsewhere in this one).")
     generation: str = Field(description="Index generation that answered.")
+    version: VersionCheckOut | None = Field(default=None, description="With `?version=`: whether the clause changed "
+                                                                      "since that document version; else null.")
 
 
 class DocumentSummaryOut(BaseModel):
@@ -179,6 +214,10 @@ class DocumentSummaryOut(BaseModel):
     ocr: "OcrOut | None" = Field(default=None, description="How its OCR'd pages were read, or null when none were.")
     converter: str | None = Field(default=None, description="Program that converted the file before reading (e.g. 「LibreOffice 7.4.7.2」 for .doc/.wps), or null.")
     page_count: int | None = Field(default=None, description="Pages of the file (PDF, OFD, images), else null.")
+    version: str | None = Field(default=None, description="The document's version: 12 hex digits of the hash of its "
+                                                          "clause texts, new whenever its wording changes. A permalink "
+                                                          "names it (`/#doc=…&clause=…&v=…`); null for an index built "
+                                                          "before versions were recorded.")
 
 
 class OcrOut(BaseModel):
