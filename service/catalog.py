@@ -86,8 +86,11 @@ def _text_facet(values) -> list[dict]:
     The row's value is the form most documents write (the filters match every form).
     """
     written: dict[str | None, Counter] = {}
+    keys: dict[str, str] = {}  # a search's matches repeat their documents' values
     for value in values:
-        key = facet_key(value) if value else None
+        if value and value not in keys:
+            keys[value] = facet_key(value)
+        key = keys[value] if value else None
         written.setdefault(key, Counter())[value] += 1
     rows = [{"value": forms.most_common(1)[0][0] if key is not None else None, "count": sum(forms.values())}
             for key, forms in written.items()]

@@ -98,7 +98,8 @@ class SearchResultOut(BaseModel):
     score: float = Field(description="Fused retrieval score; only the order within one response means something.")
     file: str = Field(description="Source file, relative to the ingest root (same as citation.file).")
     citation: CitationOut = Field(description="Where the clause is.")
-    rank: int = Field(description="1-based position in this response.")
+    rank: int = Field(description="1-based position among the matches in the response's `sort` order "
+                                  "(`offset` + its position in this response).")
     confidence: float = Field(description="0–1: how likely the clause answers the query.")
     document_type: str | None = Field(description="Document type (规划, 意见, 通知 …) or null.")
     document_year: int | None = Field(description="The document's year (see `document_year_source`), or null.")
@@ -125,6 +126,13 @@ class SearchResponseOut(BaseModel):
                                                              "documents, state different figures for a unit; each "
                                                              "result's document_year and document_type tell them apart.")
     generation: str = Field(description="Index generation that answered.")
+    offset: int = Field(default=0, description="Matches skipped before `results[0]`.")
+    sort: Literal["relevance", "date"] = Field(default="relevance", description="Order of the matches.")
+    matches: int = Field(default=0, description="Clauses the retrievers found for this query under the filters, "
+                                                "near-duplicates collapsed: what `offset` pages through (weak "
+                                                "matches included).")
+    facets: "FacetsOut" = Field(description="Counts of those matches per issuer, type, year and status of their "
+                                            "documents (each match counts once; null value: not stated).")
     results: list[SearchResultOut] = Field(description="Clauses in rank order.")
 
 
@@ -242,14 +250,22 @@ class FacetsOut(BaseModel):
     issuers: list[FacetCountOut] = Field(description="Per issuing body, most documents first.")
     doc_types: list[FacetCountOut] = Field(description="Per document type, most documents first.")
     years: list[FacetCountOut] = Field(description="Per year, newest first.")
+    statuses: list[FacetCountOut] = Field(default=[], description="Per status as stated (现行有效, 废止 …), most first; "
+                                                                  "null counts those that state none.")
 
 
 class DocumentListOut(BaseModel):
     """Answer to GET /api/documents."""
 
     total: int = Field(description="Number of documents in the index.")
-    documents: list[DocumentSummaryOut] = Field(description="All documents, in index order.")
-    facets: FacetsOut = Field(description="Counts per issuer, type and year over all documents.")
+    matched: int = Field(description="Documents that pass the filters (= total when unfiltered).")
+    offset: int = Field(description="Documents of the sorted list skipped before this page.")
+    limit: int | None = Field(description="Page size asked for, or null: all.")
+    sort: Literal["index", "date", "title"] = Field(description="Order of `documents`.")
+    documents: list[DocumentSummaryOut] = Field(description="The documents that pass the filters, in `sort` order, "
+                                                            "from `offset` (all documents in index order by default).")
+    facets: FacetsOut = Field(description="Counts per issuer, type, year and status over the documents that pass "
+                                          "the filters (all documents when unfiltered).")
     generation: str = Field(description="Index generation that answered.")
 
 
@@ -313,4 +329,5 @@ class ErrorOut(BaseModel):
 
 
 ClauseContextOut.model_rebuild()
+SearchResponseOut.model_rebuild()
 DocumentSummaryOut.model_rebuild()
