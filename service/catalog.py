@@ -71,40 +71,43 @@ class ClauseContext:
     duplicates: list[tuple[Document, Clause]]
 
 
-def _facet(values) -> list[dict]:
-    counts = Counter(values)
-    known = sorted((v for v in counts if v is not None), key=lambda v: (-counts[v], str(v)))
-    rows = [{"value": v, "count": counts[v]} for v in known]
-    if None in counts:
-        rows.append({"value": None, "count": counts[None]})
+def _facet(values: Counter) -> list[dict]:
+    known = sorted((v for v in values if v is not None), key=lambda v: (-values[v], str(v)))
+    rows = [{"value": v, "count": values[v]} for v in known]
+    if None in values:
+        rows.append({"value": None, "count": values[None]})
     return rows
 
 
-def _text_facet(values) -> list[dict]:
+def _text_facet(values: Counter) -> list[dict]:
     """Counts per value, one row for all the ways of writing it (国务院 and 國務院 are one issuer).
 
     The row's value is the form most documents write (the filters match every form).
     """
     written: dict[str | None, Counter] = {}
-    keys: dict[str, str] = {}  # a search's matches repeat their documents' values
-    for value in values:
-        if value and value not in keys:
-            keys[value] = facet_key(value)
-        key = keys[value] if value else None
-        written.setdefault(key, Counter())[value] += 1
+    for value, count in values.items():
+        written.setdefault(facet_key(value) if value else None, Counter())[value] += count
     rows = [{"value": forms.most_common(1)[0][0] if key is not None else None, "count": sum(forms.values())}
             for key, forms in written.items()]
     return sorted(rows, key=lambda r: (r["value"] is None, -r["count"], str(r["value"])))
 
 
-def facet_counts(rows: list[dict]) -> dict[str, list[dict]]:
-    """Counts of `rows` (document summaries or rows, one per document or per matching clause) per issuer,
-    type, year and status: most first (years newest first), one row per value whatever its script, and
-    a last row with value None counting the rows that do not state it."""
-    return {"issuers": _text_facet(r["issuer"] for r in rows),
-            "doc_types": _text_facet(r["doc_type"] for r in rows),
-            "years": sorted(_facet(r["year"] for r in rows), key=lambda f: (f["value"] is None, -(f["value"] or 0))),
-            "statuses": _text_facet(r["status"] for r in rows)}
+def facet_counts(rows: list[dict], weights: list[int] | None = None) -> dict[str, list[dict]]:
+    """Counts of `rows` (document summaries or rows) per issuer, type, year and status, each row counting
+    its weight (default 1; a search passes the number of its matches in that document): most first (years
+    newest first), one row per value whatever its script, and a last row with value None counting those
+    that do not state it."""
+    weights = weights if weights is not None else [1] * len(rows)
+
+    def counted(name: str) -> Counter:
+        out: Counter = Counter()
+        for row, weight in zip(rows, weights):
+            out[row[name]] += weight
+        return out
+
+    return {"issuers": _text_facet(counted("issuer")), "doc_types": _text_facet(counted("doc_type")),
+            "years": sorted(_facet(counted("year")), key=lambda f: (f["value"] is None, -(f["value"] or 0))),
+            "statuses": _text_facet(counted("status"))}
 
 
 class Catalog:

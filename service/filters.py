@@ -10,11 +10,12 @@ documents with neither, and `FilterReport` counts them so the page can say so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
 
+@lru_cache(maxsize=4096)  # a corpus has few distinct issuers, types and statuses; each search counts them
 def facet_key(text: str | None) -> str:
     """The form issuers and types are compared in: script, width and brackets folded."""
     from policykb.ingest.normalize import search_form

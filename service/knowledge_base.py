@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -286,12 +287,14 @@ class KnowledgeBase:
             matches = sorted(matches, key=lambda m: date_key(self.documents[self._document_of(m[0])]), reverse=True)
         shown = matches[offset:offset + k]
         built = {row: r for (row, _), r in zip(by_relevance, top_results)}  # build only those not built yet
-        rest = iter(self._results([m for m in shown if m[0] not in built], fused, evidence, marks))
+        missing = [m for m in shown if m[0] not in built]
+        rest = iter(self._results(missing, fused, evidence, marks) if missing else [])
         results = [built[row] if row in built else next(rest) for row, _ in shown]
         for rank, result in enumerate(results, offset + 1):
             result.rank = rank
         disagreement = agreement.disagreement(form, results, NO_ANSWER_THRESHOLD)
-        facets = facet_counts([self.documents[self._document_of(row)] for row, _ in matches])
+        per_document = Counter(int(self.clause_doc[row]) for row, _ in matches)
+        facets = facet_counts([self.documents[self.clause_doc_ids[d]] for d in per_document], list(per_document.values()))
         return SearchResponse(query, results, top < NO_ANSWER_THRESHOLD, top, mode, synonyms, report,
                               understood, disagreement, offset=offset, sort=sort, matches=len(matches),
                               facets=facets)
