@@ -8,10 +8,11 @@ follows the link it copied before.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import urllib.request
-from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -24,6 +25,7 @@ from tests.test_browser import (  # noqa: F401  (fixtures are used by name)
     no_alert,
     open_page,
     pytestmark,
+    results_done,
     servers,
     wait_for,
 )
@@ -111,6 +113,30 @@ def test_a_facet_narrows_the_list_sort_by_date_orders_it_and_a_title_opens_the_r
     back.click()
     items = list_done(browser)
     assert "doc_type=" in browser.current_url and len(items) == count
+
+
+def test_search_pages_on_with_下一页_and_sorts_by_the_documents_date(browser, servers):
+    api, _ = servers
+    open_page(browser, api, "#q=" + quote("干部教育培训") + "&mode=lexical")
+    first = [c.get_attribute("data-clause-id") for c in results_done(browser)]
+    assert len(first) == 10
+    browser.find_element(By.CSS_SELECTOR, "#search-pager a[rel=next]").click()
+    wait_for(browser, lambda d: "offset=10" in d.current_url, "no second page")
+    second = [c.get_attribute("data-clause-id") for c in results_done(browser)]
+    assert second and not set(second) & set(first)
+    assert browser.find_element(By.ID, "status").text.startswith("第 11–")
+    browser.find_element(By.CSS_SELECTOR, "#search-pager a[rel=prev]").click()
+    wait_for(browser, lambda d: "offset" not in d.current_url, "no way back to the first page")
+    assert [c.get_attribute("data-clause-id") for c in results_done(browser)] == first
+
+    browser.find_element(By.CSS_SELECTOR, "#filters summary").click()  # 筛选 holds the order too
+    Select(browser.find_element(By.ID, "f-sort")).select_by_value("date")
+    wait_for(browser, lambda d: "sort=date" in d.current_url, "the sort was not applied")
+    cards = results_done(browser)
+    assert browser.find_element(By.ID, "status").text.startswith("按文件日期（新→旧）排列")
+    facts = [c.find_element(By.CSS_SELECTOR, ".doc-facts").text for c in cards]  # each card says its date
+    years = [int(m.group(1)) for m in (re.search(r"所属文件：(\d{4})", f) for f in facts) if m]
+    assert len(years) >= 2 and years == sorted(years, reverse=True)
 
 
 @pytest.fixture()

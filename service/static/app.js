@@ -10,7 +10,8 @@
 
 (function () {
   const $ = (id) => document.getElementById(id);
-  const FILTERS = ["document", "issuer", "doc_type", "year_from", "year_to"];
+  const FILTERS = ["document", "issuer", "doc_type", "year_from", "year_to", "sort"];
+  const SEARCH_PAGE = 10;
   const state = { script: localStorage.getItem("policykb-script") || "original", doc: null,
     document: null, clauses: new Map(), back: { hash: "", label: "← 返回搜索结果" } };
   const PAGE_TITLE = document.title;
@@ -208,13 +209,14 @@
     }
     const list = $("results");
     list.replaceChildren();
+    $("search-pager").replaceChildren();
     document.title = q ? q + " · " + PAGE_TITLE : PAGE_TITLE;
     $("hint").hidden = Boolean(q);
     if (!q) { setStatus(""); list.dataset.state = "idle"; return; }
     list.dataset.state = "loading";
     setStatus("正在搜索…");
     const query = new URLSearchParams(params);
-    query.set("k", "10");
+    query.set("k", String(SEARCH_PAGE));
     query.set("script", state.script);
     let data;
     try {
@@ -233,6 +235,9 @@
         : "没有找到相关条款。换个说法再试。", "empty");
     } else if (data.no_answer) {
       setStatus("没有找到可靠的答案：下面是最接近的条款，但它们很可能不回答这个问题。", "no-answer");
+    } else if (data.offset || data.sort === "date") {
+      setStatus((data.sort === "date" ? "按文件日期（新→旧）排列，" : "") + "第 " + (data.offset + 1) + "–" +
+        (data.offset + data.results.length) + " 条，共 " + data.matches + " 条匹配（越往后越可能不相关，请看可信度）。");
     } else {
       setStatus("找到 " + data.results.length + " 条相关条款。");
     }
@@ -257,7 +262,12 @@
         "）：每条都标出了所属文件的日期和类型，可据此判断哪份较新。"));
     }
     list.classList.toggle("weak", data.no_answer);
-    list.replaceChildren(...data.results.map((r) => card(r, Boolean(disagree))));
+    list.replaceChildren(...data.results.map((r) => card(r, Boolean(disagree) || data.sort === "date")));
+    const page = (offset) => { const next = new URLSearchParams(params); if (offset) next.set("offset", offset); else next.delete("offset"); return "#" + next.toString(); };
+    const pager = [];
+    if (data.offset > 0) pager.push(el("a", { href: page(Math.max(0, data.offset - SEARCH_PAGE)), rel: "prev" }, "← 上一页"));
+    if (data.offset + data.results.length < data.matches) pager.push(el("a", { href: page(data.offset + SEARCH_PAGE), rel: "next" }, "下一页 →"));
+    $("search-pager").replaceChildren(...pager);
     list.dataset.state = "done";
   }
 
