@@ -115,6 +115,17 @@ def test_a_facet_narrows_the_list_sort_by_date_orders_it_and_a_title_opens_the_r
     assert "doc_type=" in browser.current_url and len(items) == count
 
 
+def test_the_documents_page_fits_a_phone_screen(browser, servers):
+    api, _ = servers
+    open_page(browser, api, "#/documents?sort=date")
+    browser.set_window_size(390, 844)
+    assert list_done(browser)
+    widths = browser.execute_script(
+        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], f"page is wider than the phone: {widths}"
+    browser.save_screenshot(str(ARTIFACTS / "documents-phone.png"))
+
+
 def test_search_pages_on_with_下一页_and_sorts_by_the_documents_date(browser, servers):
     api, _ = servers
     open_page(browser, api, "#q=" + quote("干部教育培训") + "&mode=lexical")

@@ -333,6 +333,8 @@
       } catch (error) {
         article.dataset.state = "error";
         article.replaceChildren(el("p", { class: "status error" }, error.message));
+        // a permalink to a document no longer in the index: the clause's text as cited, if it is kept
+        if (clauseId && params.get("v")) await versionNote(clauseId, params.get("v"));
         return;
       }
       const d = data.document;
@@ -382,14 +384,17 @@
     }
     if (!check || check.status === "current" || $("version-note")) return;
     const cited = check.cited && check.status !== "unchanged" ? check.cited : null;
+    const target = document.getElementById("c-" + clauseId);
+    if (!target && !cited) return; // nothing to show beside what the page already says
     const note = el("aside", { id: "version-note", class: "version-note", role: "note", "data-status": check.status },
       el("p", {}, VERSION_TEXT[check.status](check.requested)),
       cited ? el("p", { class: "cited-label" }, "引用时的原文（" + citationLine(cited) +
         "，" + cited.file + " 第" + span(cited.line_start, cited.line_end) + "行）：") : null,
       cited ? el("blockquote", { class: "cited-text" }, cited.text) : null);
-    const target = document.getElementById("c-" + clauseId);
+    const header = $("document").querySelector("header");
     if (target) target.before(note);
-    else $("document").querySelector("header").after(note);
+    else if (header) header.after(note);
+    else $("document").append(note);
     note.scrollIntoView({ block: "start" });
   }
 
