@@ -131,3 +131,14 @@ def test_a_removed_clause_answers_404_with_its_cited_text_and_an_unknown_version
 
         bad = client.get(f"/api/clauses/{third['id']}", params={"version": "not-a-hash"})
         assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
+
+
+def test_the_history_cost_benchmark_prints_its_figures(plan, tiny_model_path, capsys):
+    from benchmarks.permalink_history import main
+
+    corpus, index_dir = plan
+    build(corpus, index_dir, tiny_model_path)
+    store = index_dir / "generations" / (index_dir / "CURRENT").read_text().strip() / "store.sqlite"
+    assert main(["--store", str(store)]) == 0
+    out = capsys.readouterr().out
+    assert "no document changed:    0 clauses carried" in out and "every document changed: " in out
