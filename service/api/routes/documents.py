@@ -47,15 +47,19 @@ async def documents(
     filters = SearchFilters(issuers=issuer, doc_types=doc_type, statuses=status, year_from=year_from, year_to=year_to)
     reject_problems(filters)
     catalog = loaded.catalog
-    page = browse(catalog.summaries, DocumentQuery(filters, sort, offset, limit))
-    facets = page.facets
-    if script != "original":  # the filters match either script, so converted values still filter
-        facets = {name: [{**row, "value": convert(row["value"], script) if row["value"] else row["value"]}
-                         for row in rows] if name != "years" else rows
-                  for name, rows in facets.items()}
-    return {"total": len(catalog.summaries), "matched": page.matched, "offset": offset, "limit": limit, "sort": sort,
-            "documents": [summary_for_display(s, script) for s in page.documents],
-            "facets": facets, "generation": loaded.generation}
+
+    def work() -> dict:  # off the event loop: filtering and counting a large catalog takes a moment
+        page = browse(catalog.summaries, DocumentQuery(filters, sort, offset, limit))
+        facets = page.facets
+        if script != "original":  # the filters match either script, so converted values still filter
+            facets = {name: [{**row, "value": convert(row["value"], script) if row["value"] else row["value"]}
+                             for row in rows] if name != "years" else rows
+                      for name, rows in facets.items()}
+        return {"total": len(catalog.summaries), "matched": page.matched, "offset": offset, "limit": limit,
+                "sort": sort, "documents": [summary_for_display(s, script) for s in page.documents],
+                "facets": facets, "generation": loaded.generation}
+
+    return await run_limited(request, work)
 
 
 @router.get(
