@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 
 from policykb.service.api.deps import require_api_key
 from policykb.service.api.errors import install_error_handlers
-from policykb.service.api.routes import clauses, documents, health, search
+from policykb.service.api.routes import clauses, documents, export, health, search
 from policykb.service.api.schemas import ErrorOut
 from policykb.service.config import Settings
 from policykb.service.reload import IndexHolder, install_sighup, load_generation
@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None, holder: IndexHolder | None = No
 
     api = APIRouter(prefix="/api", dependencies=[Depends(require_api_key)],
                     responses={401: {"model": ErrorOut, "description": "API key missing or wrong"}})
-    for module in (search, clauses, documents):
+    for module in (search, clauses, documents, export):
         api.include_router(module.router)
     api.include_router(health.admin)
     app.include_router(api)

@@ -37,6 +37,13 @@ def ris_record(doc: CitedDocument, accessed: Date, clause: CitedClause | None = 
     return record
 
 
+class _RisWriter(rispy.RisWriter):
+    """rispy's writer without its 「1.」 line before each record, which some importers take for a tag."""
+
+    def set_header(self, count: int) -> str:
+        return ""
+
+
 def ris_text(records: Iterable[dict[str, Any]]) -> str:
     """The RIS file of these records."""
-    return rispy.dumps(list(records))
+    return rispy.dumps(list(records), implementation=_RisWriter)
