@@ -275,3 +275,39 @@ def test_ris_and_bibtex_read_back_with_rispy_and_bibtexparser(seeds):
     assert not library.failed_blocks and len(library.entries) == len(docs)
     first = library.entries[0]
     assert first.fields_dict["author"].value == "{中共中央办公厅}" and first.fields_dict["year"].value == "2011"
+
+
+STYLES = REPO.parent / "shared" / "styles"
+
+
+@pytest.mark.skipif(not STYLES.is_dir(), reason=f"{STYLES} is absent (it ships beside the repo, not in it)")
+def test_gbt7714_2025_equals_the_zotero_chinese_style_but_for_the_explained_differences(seeds, request):
+    """The 2025 edition against citeproc-py with zotero-chinese's GB/T 7714—2025 (numeric) style. Besides
+    the two differences of the 2015 check ([Z] offline, the accessed year for an undated entry), citeproc-py
+    prints the style's 「V.」 (the `version` macro's cs:label) before the date of an online entry although the
+    item has no `version`: CSL says a label of an empty variable is not rendered, and citeproc-js does not."""
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    documents = dict(seeds)
+    if LAWS.is_dir():
+        documents |= request.getfixturevalue("laws")
+    cited = [cited_document(d) for d in documents.values()]
+    items = [csl.csl_item(c, ACCESSED) for c in cited]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        style = CitationStylesStyle(str(STYLES / "GB-T-7714—2025（顺序编码，双语）.csl"), validate=False)
+    bibliography = CitationStylesBibliography(style, CiteProcJSON(items), formatter.plain)
+    for item in items:
+        bibliography.register(Citation([CitationItem(item["id"])]))
+    rendered = dict(zip((i["id"] for i in items), (str(e).split("]", 1)[1] for e in bibliography.bibliography())))
+    for c in cited:
+        ours = gbt7714.gbt7714_2025(c, ACCESSED)
+        if c.url:
+            expected = ours.replace("[EB/OL]. ", "[EB/OL]. V. ")
+        else:
+            expected = ours.replace("[Z].", ".")
+            if c.date is None:
+                expected = (expected.removesuffix(f" [{c.year}].") if c.year is not None else expected) + \
+                    f" [{ACCESSED.year}]."
+        assert rendered[c.document_id] == expected, c.file
