@@ -207,3 +207,41 @@ def test_cli_export_writes_the_file_and_names_a_missing_clause(index_dir, chosen
     assert "No clause with id 'gone'" in capsys.readouterr().err
     assert main(["export", QUESTION, "--index", str(index_dir), "--format", "docx"]) == 2
     assert "give --out FILE.docx" in capsys.readouterr().err
+
+
+def _hostile_selection() -> selection.Selection:
+    from policykb.service.citations.record import CitedClause, CitedDocument
+
+    doc = CitedDocument("d1", "关于<script>alert(1)</script>的测试办法", ("某某办公室",), None, "2020-01-02", 2020,
+                        False, None, "办法", None, None, "abcdef123456", "hostile.txt", "txt")
+    clause = CitedClause(doc, "d1-1", "article", "第一条", None, ("一、总则",),
+                         "=HYPERLINK(\"http://x\")<img src=x onerror=alert(1)> & 原样\x0c第二页\x01", 3, 3)
+    item = selection.ExportedClause(clause, selection.citations_of(clause, ACCESSED), 1)
+    return selection.Selection("<b>问题</b>", "<b>问题</b>", [item], ACCESSED)
+
+
+def test_markdown_escapes_markup_from_the_corpus_and_the_question():
+    text = FORMATS["md"].write(_hostile_selection()).decode("utf-8")
+    assert "<script>" not in text and "<img" not in text and "<b>" not in text
+    assert "# &lt;b&gt;问题&lt;/b&gt;" in text and "&lt;img src=x onerror=alert(1)&gt; &amp; 原样" in text
+
+
+def test_an_xlsx_cell_that_starts_with_an_equals_sign_stays_text():
+    from openpyxl import load_workbook
+
+    from policykb.service.export.tabular import HEADERS
+
+    sheet = load_workbook(io.BytesIO(FORMATS["xlsx"].write(_hostile_selection()))).active
+    cell = sheet.cell(row=2, column=HEADERS.index("text") + 1)
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK(")
+
+
+def test_control_characters_a_file_kept_do_not_stop_the_word_and_excel_exports():
+    from docx import Document
+    from openpyxl import load_workbook
+
+    chosen = _hostile_selection()
+    handout = Document(io.BytesIO(FORMATS["docx"].write(chosen)))
+    assert any(p.text.endswith("& 原样第二页") for p in handout.paragraphs)
+    sheet = load_workbook(io.BytesIO(FORMATS["xlsx"].write(chosen))).active
+    assert any(isinstance(c.value, str) and c.value.endswith("原样第二页") for c in sheet[2])

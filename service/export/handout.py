@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 
 from policykb.service.export.selection import Selection
+from policykb.service.export.xml_text import xml_safe
 
 BODY_FONT, HEADING_FONT, LATIN_FONT = "宋体", "黑体", "Times New Roman"
 
@@ -47,21 +48,21 @@ def docx_bytes(selection: Selection) -> bytes:
     quote.paragraph_format.right_indent = Cm(0.5)
     _set_fonts(quote, "楷体")
 
-    document.add_heading(selection.title, level=0)
+    document.add_heading(xml_safe(selection.title), level=0)
     if selection.query:
-        document.add_paragraph(f"问题：{selection.query}")
+        document.add_paragraph(xml_safe(f"问题：{selection.query}"))
     document.add_paragraph(f"共 {len(selection.clauses)} 条，引用日期 {selection.accessed.isoformat()}。")
     for item in selection.clauses:
-        document.add_paragraph(item.clause.text, style=quote)
+        document.add_paragraph(xml_safe(item.clause.text), style=quote)
         cite = document.add_paragraph()
         cite.paragraph_format.left_indent = Cm(1)
-        cite.add_run(f"——{item.citations.legal}[{selection.reference_number(item)}]")
-        where = cite.add_run(f"\n{item.citations.locator}，版本 {item.clause.document.version}")
+        cite.add_run(xml_safe(f"——{item.citations.legal}[{selection.reference_number(item)}]"))
+        where = cite.add_run(xml_safe(f"\n{item.citations.locator}，版本 {item.clause.document.version}"))
         where.font.size = Pt(8)
         where.font.color.rgb = RGBColor(0x66, 0x66, 0x66)
     document.add_heading("参考文献", level=1)
     for number, first in selection.references():
-        entry = document.add_paragraph(f"[{number}] {first.citations.gbt7714_2015}")
+        entry = document.add_paragraph(xml_safe(f"[{number}] {first.citations.gbt7714_2015}"))
         entry.paragraph_format.left_indent = Cm(0.8)
         entry.paragraph_format.first_line_indent = Cm(-0.8)
     out = io.BytesIO()

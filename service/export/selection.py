@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date as Date
 
 from policykb.service.catalog import Catalog
@@ -62,17 +63,21 @@ class Selection:
     accessed: Date
     online_type: OnlineType = "A"
 
-    def references(self) -> list[tuple[int, ExportedClause]]:
-        """The documents cited, numbered in order of first citation (GB/T 7714 顺序编码制):
-        (number, the first clause quoted from it)."""
+    @cached_property
+    def _numbered(self) -> dict[str, tuple[int, ExportedClause]]:
         numbered: dict[str, tuple[int, ExportedClause]] = {}
         for item in self.clauses:
             numbered.setdefault(item.clause.document.document_id, (len(numbered) + 1, item))
-        return list(numbered.values())
+        return numbered
+
+    def references(self) -> list[tuple[int, ExportedClause]]:
+        """The documents cited, numbered in order of first citation (GB/T 7714 顺序编码制):
+        (number, the first clause quoted from it)."""
+        return list(self._numbered.values())
 
     def reference_number(self, item: ExportedClause) -> int:
-        return next(n for n, first in self.references() if first.clause.document.document_id
-                    == item.clause.document.document_id)
+        """The reference-list number of the document `item` quotes."""
+        return self._numbered[item.clause.document.document_id][0]
 
 
 def citations_of(clause: CitedClause, accessed: Date, online_type: OnlineType = "A") -> ClauseCitations:

@@ -1,6 +1,7 @@
 """CSV and XLSX: one row per clause, its text, its citation fields and every citation format.
 
-The CSV is UTF-8 with a byte-order mark, so Excel and WPS open its Chinese text as such.
+The CSV is UTF-8 with a byte-order mark, so Excel and WPS open its Chinese text as such; in the
+XLSX a text that starts with 「=」 stays text, never a formula.
 Unknown fields are empty cells; `year_inferred` says when the year was read from the 文号 or title.
 """
 
@@ -11,6 +12,7 @@ import io
 from typing import Callable
 
 from policykb.service.export.selection import ExportedClause, Selection
+from policykb.service.export.xml_text import xml_safe
 
 Column = tuple[str, Callable[[ExportedClause], object]]
 
@@ -72,7 +74,10 @@ def xlsx_bytes(selection: Selection) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows(selection):
-        sheet.append(row)
+        sheet.append([xml_safe(v) for v in row])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text, as written: openpyxl would store 「=…」 as a formula
     sheet.freeze_panes = "A2"
     wide = {"text": 60, "title": 30, "citation_legal": 40, "citation_gbt7714_2015": 60, "citation_gbt7714_2025": 60}
     for i, name in enumerate(HEADERS, 1):
