@@ -113,3 +113,18 @@ def test_the_reader_view_exports_the_open_document(browser, servers, downloads, 
     catalog = Catalog.load(open_generation(index_dir).path)
     assert [i["id"] for i in items] == [c.id for c in catalog.document(doc_id).clauses]
     browser.save_screenshot(str(ARTIFACTS / "export-document.png"))
+
+
+def test_复制规范引用_copies_the_legal_citation_and_the_gbt7714_entry(browser, servers):
+    api, _ = servers
+    open_page(browser, api, "#q=" + quote("坚持把增强党性作为第一任务") + "&mode=lexical")
+    card = next(c for c in results_done(browser)
+                if c.find_element(By.CSS_SELECTOR, ".text").text.startswith("１．坚持把增强党性作为第一任务"))
+    button = card.find_element(By.CSS_SELECTOR, "button.copy-formal")
+    assert button.text == "复制规范引用"
+    button.click()
+    wait_for(browser, lambda d: button.get_attribute("data-copied"), "nothing was copied")
+    assert button.get_attribute("data-copied") == (
+        f"{PLAN}第一部分（二）1.\n"
+        "中共中央办公厅. 2009—2013年全国党员教育培训工作规划: 中共中央办公厅（2009年23号）[A]. [2009].")
+    assert "002_e058e02591a1b2b6.txt 第15行" in button.get_attribute("title")  # the locator, for a checker

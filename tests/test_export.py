@@ -245,3 +245,18 @@ def test_control_characters_a_file_kept_do_not_stop_the_word_and_excel_exports()
     assert any(p.text.endswith("& 原样第二页") for p in handout.paragraphs)
     sheet = load_workbook(io.BytesIO(FORMATS["xlsx"].write(chosen))).active
     assert any(isinstance(c.value, str) and c.value.endswith("原样第二页") for c in sheet[2])
+
+
+def test_api_citations_gives_every_format_of_each_clause(client, chosen):
+    ids = [e.clause.clause_id for e in chosen.clauses[:2]]
+    response = client.get("/api/citations", params={"id": ids, "accessed": "2026-12-02"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["accessed"] == "2026-12-02" and [c["id"] for c in body["citations"]] == ids
+    first, expected = body["citations"][0], chosen.clauses[0].citations
+    assert (first["legal"], first["gbt7714_2015"], first["locator"]) == (expected.legal, expected.gbt7714_2015,
+                                                                          expected.locator)
+    assert first["csl"]["type"] == "legislation" and first["version"] == chosen.clauses[0].clause.document.version
+    assert client.get("/api/citations").status_code == 422
+    missing = client.get("/api/citations", params={"id": "gone"})
+    assert missing.status_code == 404 and "'gone'" in missing.json()["error"]["message"]

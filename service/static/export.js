@@ -1,5 +1,7 @@
 /* policykb export buttons: the shown search results (or the ticked ones) and the open document,
-   downloaded from /api/export as Word, Excel, CSV, Markdown, RIS, BibTeX or CSL-JSON.
+   downloaded from /api/export as Word, Excel, CSV, Markdown, RIS, BibTeX or CSL-JSON; and on each
+   card 复制规范引用, which copies the clause's 法学引注手册 citation and its document's GB/T 7714
+   entry from /api/citations.
    Reads what it exports from the page (the cards' clause ids, the query, the #doc= of the
    reader), so app.js needs no change; text is set with textContent only. */
 (function () {
@@ -68,11 +70,55 @@
     bar.dataset.exported = name; // what was downloaded, for tests
   }
 
-  /** A 选入导出 tick box on each card, and the bar's wording: all shown results, or the N ticked. */
+  async function copyText(text) {
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch (_) { // no clipboard API (plain http) or no permission: the old way
+      const area = document.createElement("textarea");
+      area.className = "offscreen";
+      area.readOnly = true;
+      area.value = text;
+      document.body.append(area);
+      area.select();
+      document.execCommand("copy");
+      area.remove();
+    }
+  }
+
+  /** 「《…》第一部分（二）1.」 and, on the next line, the GB/T 7714—2015 entry of its document. */
+  async function copyCitation(card, button) {
+    const label = button.dataset.label || (button.dataset.label = button.textContent);
+    let body;
+    try {
+      const response = await fetch("/api/citations?" + new URLSearchParams({ id: card.dataset.clauseId }), { headers: headers() });
+      body = await response.json();
+      if (!response.ok) throw new Error((body.error && body.error.message) || String(response.status));
+    } catch (error) {
+      button.textContent = "复制失败";
+      button.title = error.message;
+      setTimeout(() => { button.textContent = label; }, 2000);
+      return;
+    }
+    const c = body.citations[0];
+    const text = c.legal + "\n" + c.gbt7714_2015;
+    button.dataset.copied = text; // what was copied, for tests and for reading back
+    button.title = text + "\n（" + c.locator + "，版本 " + c.version + "）";
+    await copyText(text);
+    button.textContent = "已复制";
+    setTimeout(() => { button.textContent = label; }, 2000);
+  }
+
+  /** On each card: 复制规范引用 and a 选入导出 tick box; the bar's wording: all shown results, or the N ticked. */
   function refresh() {
     const bar = $("export-results");
     for (const card of cards()) {
       if (card.querySelector(".pick")) continue;
+      const cite = document.createElement("button");
+      cite.type = "button";
+      cite.className = "copy-formal";
+      cite.textContent = "复制规范引用";
+      cite.title = "复制法学引注手册格式的引用和 GB/T 7714—2015 参考文献条目";
+      cite.addEventListener("click", () => copyCitation(card, cite));
       const box = document.createElement("input");
       box.type = "checkbox";
       box.addEventListener("change", refresh);
@@ -81,6 +127,8 @@
       label.title = "勾选后，导出只含勾选的条款";
       label.append(box, "选入导出");
       const actions = card.querySelector(".actions") || card;
+      const copyButton = actions.querySelector(".copy");
+      if (copyButton) copyButton.after(cite); else actions.appendChild(cite);
       actions.appendChild(label);
     }
     const n = ticked().length;

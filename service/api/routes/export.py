@@ -1,5 +1,6 @@
 """GET /api/export: search results, chosen clauses or whole documents as CSV, XLSX, DOCX, Markdown,
-RIS, BibTeX or CSL-JSON, each clause with its citations (service/export)."""
+RIS, BibTeX or CSL-JSON, each clause with its citations (service/export); GET /api/citations: the
+citation formats of some clauses as JSON (what the page's 复制规范引用 copies)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from policykb.service.api.deps import run_limited, served
 from policykb.service.api.errors import ApiError
@@ -19,6 +21,24 @@ from policykb.service.filters import SearchFilters
 from policykb.service.reload import Loaded
 
 router = APIRouter(tags=["export"])
+
+
+class FormattedCitationOut(BaseModel):
+    """Every citation format of one clause (docs/api.md, *Citations and exports*)."""
+
+    id: str = Field(description="Clause id.")
+    legal: str = Field(description="法学引注手册, in text: 「《中华人民共和国公务员法》第十四条」.")
+    gbt7714_2015: str = Field(description="GB/T 7714—2015 entry of its document.")
+    gbt7714_2025: str = Field(description="GB/T 7714—2025 entry of its document.")
+    locator: str = Field(description="File and lines (pages, Word paragraphs) for a checker.")
+    version: str = Field(description="The quoted document text's version: 12 hex digits of its content hash.")
+    csl: dict = Field(description="The CSL-JSON item (type legislation).")
+
+
+class CitationsOut(BaseModel):
+    accessed: str = Field(description="The 引用日期 the entries carry, YYYY-MM-DD.")
+    citations: list[FormattedCitationOut]
+    generation: str
 FormatName = Literal["csv", "xlsx", "docx", "md", "ris", "bibtex", "csl-json"]
 
 
@@ -100,3 +120,40 @@ async def export(
     return Response(body, media_type=writer.media_type,
                     headers={"Content-Disposition": f'attachment; filename="{name}"',
                              "X-Policykb-Generation": loaded.generation})
+
+
+@router.get(
+    "/citations", response_model=CitationsOut,
+    responses={404: {"model": ErrorOut, "description": "A clause id is not in the index"},
+               422: {"model": ErrorOut, "description": "No id, too many, or a bad date"}},
+    summary="Citation formats of clauses",
+    description="For each clause id (repeatable, in order): its 法学引注手册 citation, its document's GB/T 7714—2015 "
+                "and —2025 entries, the CSL-JSON item, the locator and the version. Unknown metadata is left out.")
+async def citations(
+    request: Request,
+    loaded: Annotated[Loaded, Depends(served)],
+    id: Annotated[list[str], Query(description="Clause ids (repeatable).")] = [],
+    accessed: Annotated[str | None, Query(description="The 引用日期, YYYY-MM-DD (default today).")] = None,
+    online_type: Annotated[Literal["A", "EB"], Query(description="GB/T 7714—2015 type of an online entry.")] = "A",
+) -> dict:
+    import json
+
+    day = _accessed(accessed)
+    if not id:
+        raise ApiError(422, "invalid_request", "id: give at least one clause id (repeatable), as in search results.",
+                       [{"loc": ["query", "id"], "msg": "at least one id is required", "type": "missing"}])
+
+    def work() -> dict:
+        chosen = selection.from_clause_ids(loaded.catalog, id, day, online_type)
+        return {"accessed": day.isoformat(), "generation": loaded.generation, "citations": [
+            {"id": e.clause.clause_id, "legal": e.citations.legal, "gbt7714_2015": e.citations.gbt7714_2015,
+             "gbt7714_2025": e.citations.gbt7714_2025, "locator": e.citations.locator,
+             "version": e.clause.document.version, "csl": json.loads(e.citations.csl_json)}
+            for e in chosen.clauses]}
+
+    try:
+        return await run_limited(request, work)
+    except selection.NotInIndex as err:
+        raise ApiError(404, "not_found", str(err))
+    except selection.TooManyClauses as err:
+        raise ApiError(422, "invalid_request", str(err))
