@@ -8,6 +8,7 @@ One index of the bundled seeds, built with the tiny model.
 from __future__ import annotations
 
 import csv
+import re
 import io
 import json
 import shutil
@@ -260,3 +261,10 @@ def test_api_citations_gives_every_format_of_each_clause(client, chosen):
     assert client.get("/api/citations").status_code == 422
     missing = client.get("/api/citations", params={"id": "gone"})
     assert missing.status_code == 404 and "'gone'" in missing.json()["error"]["message"]
+
+
+def test_the_export_script_loads_nothing_from_outside_and_sets_text_only(client):
+    text = (REPO / "service" / "static" / "export.js").read_text(encoding="utf-8")
+    assert not re.search(r"https?://", text) and "innerHTML" not in text and "insertAdjacentHTML" not in text
+    assert client.get("/static/export.js").status_code == 200
+    assert '<script src="/static/export.js" defer></script>' in client.get("/").text

@@ -9,6 +9,7 @@ zotero-chinese 2025 styles write them). The 引用日期 is a parameter (the day
 A stated date is the (更新或修改日期) of an online entry and gives the year of one without a URL. A year
 only inferred from the 文号 or title is never written as a date: an entry without a URL shows it in
 square brackets, GB/T 7714's mark of an estimated year (「[2009]」); an online entry leaves it out.
+A document that states no title is named by its file, as everywhere else it is shown.
 """
 
 from __future__ import annotations

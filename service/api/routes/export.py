@@ -37,8 +37,10 @@ class FormattedCitationOut(BaseModel):
 
 class CitationsOut(BaseModel):
     accessed: str = Field(description="The 引用日期 the entries carry, YYYY-MM-DD.")
-    citations: list[FormattedCitationOut]
-    generation: str
+    citations: list[FormattedCitationOut] = Field(description="One per clause id, in the order given.")
+    generation: str = Field(description="The index generation that answered.")
+
+
 FormatName = Literal["csv", "xlsx", "docx", "md", "ris", "bibtex", "csl-json"]
 
 
