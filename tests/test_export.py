@@ -2,7 +2,8 @@
 quotations and complete citations; the XLSX and CSV read back with the same rows; the RIS, BibTeX
 and CSL-JSON bundles parse; /api/export and `policykb export` make them, and say what is wrong.
 
-One index of the bundled seeds, built with the tiny model.
+One index of two bundled seeds (002, 003: the 2009 plan is quoted, 003 is a second document),
+built with the tiny model.
 """
 
 from __future__ import annotations
@@ -38,8 +39,11 @@ def index_dir(tmp_path_factory, tiny_model_path) -> Path:
     from policykb.index.build import build_index
     from policykb.ingest.pipeline import ingest_paths
 
+    corpus = tmp_path_factory.mktemp("corpus")
+    for name in ("002_e058e02591a1b2b6.txt", "003_4324baae79f107ff.txt"):
+        shutil.copy(REPO / "corpus" / name, corpus / name)
     index_dir = tmp_path_factory.mktemp("index")
-    build_index(ingest_paths([REPO / "corpus"]), index_dir, model=tiny_model_path, progress=None)
+    build_index(ingest_paths([corpus]), index_dir, model=tiny_model_path, progress=None)
     return index_dir
 
 
