@@ -89,6 +89,12 @@ def test_the_docx_handout_quotes_each_clause_with_its_citation_and_lists_the_ref
     assert references == [f"[{n}] {first.citations.gbt7714_2015}" for n, first in chosen.references()]
     fonts = handout.styles["Normal"].element.rPr.find(qn("w:rFonts"))
     assert fonts.get(qn("w:eastAsia")) == "宋体"  # Word and WPS have it; without it they fall back to a Latin font
+    assert handout.styles["Title"].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "黑体"
+    # a theme font would win over the named one in Word: none is left where the handout names fonts
+    defaults = handout.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    for rpr in (defaults, *(handout.styles[n].element.rPr for n in ("Normal", "Title", "Heading 1"))):
+        assert not [a for a in rpr.find(qn("w:rFonts")).attrib if "Theme" in a or "cstheme" in a]
+    assert defaults.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftoppm") is None,

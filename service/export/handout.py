@@ -16,19 +16,40 @@ from policykb.service.export.xml_text import xml_safe
 BODY_FONT, HEADING_FONT, LATIN_FONT = "宋体", "黑体", "Times New Roman"
 
 
-def _set_fonts(run_or_style, east_asian: str, latin: str = LATIN_FONT) -> None:
-    """Latin and East Asian fonts: python-docx's `font.name` sets only the Latin ones."""
+THEME_FONTS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+
+
+def _set_rfonts(rpr, east_asian: str, latin: str) -> None:
+    """Name the fonts in an rPr and drop its theme fonts: Word takes a theme font over a named one."""
     from docx.oxml.ns import qn
 
-    run_or_style.font.name = latin
-    element = run_or_style.element
-    rpr = element.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = rpr.makeelement(qn("w:rFonts"), {})
-        rpr.append(fonts)
+        rpr.insert(0, fonts)
+    for attribute in THEME_FONTS:
+        fonts.attrib.pop(qn(attribute), None)
     for attribute, value in (("w:ascii", latin), ("w:hAnsi", latin), ("w:eastAsia", east_asian)):
         fonts.set(qn(attribute), value)
+
+
+def _set_fonts(style, east_asian: str, latin: str = LATIN_FONT) -> None:
+    """Latin and East Asian fonts of a style: python-docx's `font.name` sets only the Latin ones."""
+    style.font.name = latin
+    _set_rfonts(style.element.get_or_add_rPr(), east_asian, latin)
+
+
+def _chinese_defaults(document) -> None:
+    """The document's default run properties: 宋体, and Chinese as the East Asian language."""
+    from docx.oxml.ns import qn
+
+    rpr = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _set_rfonts(rpr, BODY_FONT, LATIN_FONT)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = rpr.makeelement(qn("w:lang"), {})
+        rpr.append(lang)
+    lang.set(qn("w:eastAsia"), "zh-CN")
 
 
 def docx_bytes(selection: Selection) -> bytes:
@@ -37,6 +58,7 @@ def docx_bytes(selection: Selection) -> bytes:
     from docx.shared import Cm, Pt, RGBColor
 
     document = Document()
+    _chinese_defaults(document)
     styles = document.styles
     _set_fonts(styles["Normal"], BODY_FONT)
     styles["Normal"].font.size = Pt(11)
