@@ -81,6 +81,7 @@ class Selection:
 
 
 def citations_of(clause: CitedClause, accessed: Date, online_type: OnlineType = "A") -> ClauseCitations:
+    """Every format of `clause`, its GB/T 7714 entries and bundles dated `accessed`."""
     doc = clause.document
     return ClauseCitations(
         legal=legal_style.clause_citation(clause), gbt7714_2015=gbt7714.gbt7714_2015(doc, accessed, online_type),
@@ -94,7 +95,9 @@ def _selection(title: str, query: str | None, pairs, accessed: Date, online_type
     documents: dict[str, CitedDocument] = {}
     items = []
     for rank, (doc, clause) in enumerate(pairs, 1):
-        record = documents.setdefault(doc.id, cited_document(doc))
+        if doc.id not in documents:
+            documents[doc.id] = cited_document(doc)
+        record = documents[doc.id]
         cited = cited_clause(doc, clause, record)
         items.append(ExportedClause(cited, citations_of(cited, accessed, online_type), rank))
     return Selection(title, query, items, accessed, online_type)

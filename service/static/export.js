@@ -85,7 +85,8 @@
     }
   }
 
-  /** 「《…》第一部分（二）1.」 and, on the next line, the GB/T 7714—2015 entry of its document. */
+  /** 「《…》第一部分（二）1.」 and, on the next line, the GB/T 7714—2015 entry of its document.
+      `card` is a result card or the reader's marked clause: anything with data-clause-id. */
   async function copyCitation(card, button) {
     const label = button.dataset.label || (button.dataset.label = button.textContent);
     let body;
@@ -108,17 +109,34 @@
     setTimeout(() => { button.textContent = label; }, 2000);
   }
 
+  function formalButton(holder) {
+    const cite = document.createElement("button");
+    cite.type = "button";
+    cite.className = "copy-formal";
+    cite.textContent = "复制规范引用";
+    cite.title = "复制法学引注手册格式的引用和 GB/T 7714—2015 参考文献条目";
+    cite.addEventListener("click", () => copyCitation(holder, cite));
+    return cite;
+  }
+
+  /** In the reader, 复制规范引用 joins the marked clause's 复制引用 and 复制链接 (app.js puts them after it). */
+  function refreshReader() {
+    const actions = $("clause-actions");
+    if (!actions || actions.querySelector(".copy-formal")) return;
+    const target = actions.previousElementSibling;
+    if (!target || !target.id.startsWith("c-")) return;
+    const holder = { dataset: { clauseId: target.id.slice(2) } };
+    const copyButton = actions.querySelector(".copy");
+    const cite = formalButton(holder);
+    if (copyButton) copyButton.after(cite); else actions.appendChild(cite);
+  }
+
   /** On each card: 复制规范引用 and a 选入导出 tick box; the bar's wording: all shown results, or the N ticked. */
   function refresh() {
     const bar = $("export-results");
     for (const card of cards()) {
       if (card.querySelector(".pick")) continue;
-      const cite = document.createElement("button");
-      cite.type = "button";
-      cite.className = "copy-formal";
-      cite.textContent = "复制规范引用";
-      cite.title = "复制法学引注手册格式的引用和 GB/T 7714—2015 参考文献条目";
-      cite.addEventListener("click", () => copyCitation(card, cite));
+      const cite = formalButton(card);
       const box = document.createElement("input");
       box.type = "checkbox";
       box.addEventListener("change", refresh);
@@ -143,6 +161,7 @@
       }
     }
     new MutationObserver(refresh).observe($("results"), { childList: true });
+    new MutationObserver(refreshReader).observe($("document"), { childList: true, subtree: true });
     refresh();
   });
 })();
