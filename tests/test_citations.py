@@ -109,6 +109,39 @@ EDITION_2025 = {
 }
 
 
+# The clause in the middle of each sample document's numbered clauses (articles and items, see
+# _middle_clause), cited in text: its label within its section path, as read from each document.
+LAW_CLAUSES = {
+    "govcn_admin_enforcement_three_systems_opinion_2018.txt":
+        "《国务院办公厅关于全面推行行政执法公示制度执法全过程记录制度重大执法决定法制审核制度的指导意见》第四部分（十二）",
+    "govcn_coal_mine_gas_explosion_report_2004.txt": "《国务院办公厅关于山西、安徽省四起特大煤矿瓦斯爆炸事故调查处理情况的通报》第三部分",
+    "govcn_double_random_supervision_opinion_2019.txt": "《国务院关于在市场监管领域全面推行部门联合“双随机、一公开”监管的意见》第三部分（六）",
+    "govcn_employment_promotion_opinion_2018.txt": "《国务院关于做好当前和今后一个时期促进就业工作的若干意见》第三部分（八）",
+    "govcn_gov_new_media_opinion_2018_zh-tw.txt": "《國務院辦公廳關於推進政務新媒體健康有序發展的意見》第三部分（二）",
+    "govcn_research_autonomy_notice_2018.gb18030.txt":
+        "《国务院办公厅关于抓好赋予科研机构和人员更大自主权有关文件贯彻落实工作的通知》第四部分（二）",
+    "govcn_tertiary_hospital_performance_opinion_2019.txt": "《国务院办公厅关于加强三级公立医院绩效考核工作的意见》第三部分（三）",
+    "govcn_vocational_education_reform_plan_2019.txt": "《国家职业教育改革实施方案》第三部分（十一）",
+    "govcn_xiongan_master_plan_approval_2018.txt": "《国务院关于河北雄安新区总体规划（2018—2035年）的批复》第八部分",
+    "govcn_zero_waste_city_pilot_plan_2018.txt": "《“无废城市”建设试点工作方案》第二部分（五）",
+    "lrb_civil_servant_law_2018.md": "《中华人民共和国公务员法》第五十七条",  # its chapter is left out
+    "lrb_civil_servant_disciplinary_regs_2007.md": "《行政机关公务员处分条例》第二十八条",
+    "lrb_archives_law_implementing_regs_2024.md": "《中华人民共和国档案法实施条例》第二十七条",
+    "lrb_higher_education_mgmt_duties_1986.md": "《高等教育管理职责暂行规定》第二部分（七）",  # written 「(七)」
+    "lrb_petition_work_regs_2022.md": "《信访工作条例》第二十六条",
+    "lrb_ningbo_vocational_skills_training_regs_2016_zh-tw.md": "《寧波市職業技能培訓條例》第十九條",
+    "lrb_seal_management_rules_1999_zh-tw.big5.txt": "《國務院關於國家行政機關和企業事業單位社會團體印章管理的規定》第十四部分",
+    "lrb_safety_production_license_regs_2014.md": "《安全生产许可证条例》第十三条",
+    "lrb_patriotic_education_law_2023.md": "《中华人民共和国爱国主义教育法》第二十一条",
+    "lrb_henan_vocational_training_regs_2017.md": "《河南省职业培训条例》第二十二条",
+}
+
+
+def _middle_clause(doc):
+    numbered = [c for c in doc.clauses if c.label and c.kind in ("article", "item")]
+    return numbered[len(numbered) // 2]
+
+
 def _documents(folder: Path, files) -> dict:
     run = ingest_paths([folder / name for name in sorted({f for f, _ in files})], near_duplicates=False)
     return {(d.file, d.index_in_file): d for d in run.documents}
@@ -175,6 +208,13 @@ def test_clause_citations_name_the_clause_by_its_label_and_section_path(seeds):
     assert legal_style.clause_citation(cited_clause(plan, engineering)) == "《2009—2013年全国党员教育培训工作规划》第三部分第2段"
     preamble = plan.clauses[0]
     assert legal_style.clause_citation(cited_clause(plan, preamble)) == "《2009—2013年全国党员教育培训工作规划》"
+
+
+@needs_laws
+def test_a_clause_of_each_of_the_twenty_documents_is_cited_by_its_pinpoint(laws):
+    assert set(LAW_CLAUSES) == {f for f, _ in LAW_SAMPLE}
+    for (file, _), doc in ((k, laws[k]) for k in LAW_SAMPLE):
+        assert legal_style.clause_citation(cited_clause(doc, _middle_clause(doc))) == LAW_CLAUSES[file], file
 
 
 @needs_laws

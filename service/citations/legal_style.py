@@ -5,6 +5,7 @@ a clause adds its pinpoint, read from its section path and label: 「一、…�
 「（三）…」 stays （三）, 「1．…」 is 1., chapters and articles keep their own names. An article
 is cited by its number alone (articles are numbered through a law, so its chapter is left
 out); a paragraph inside an article is its 款. Book-title marks inside a title become 〈〉.
+Traditional characters (第十九條) are read as their simplified forms and cited as written.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import re
 
 from policykb.service.citations.record import CitedClause, CitedDocument
 
-CN = "[一二三四五六七八九十百千零〇两]+"
-NAMED = re.compile(rf"^第(?:{CN}|\d+)[编章节条款项]")  # 第一章, 第十四条: cited as written
+CN = "[一二三四五六七八九十百千零〇两兩]+"
+NAMED = re.compile(rf"^第(?:{CN}|\d+)[编章节条款项編節條項]")  # 第一章, 第十四条 (第十九條): cited as written
 PART = re.compile(rf"^({CN})[、．.]")  # 一、总体要求 -> 第一部分
 ITEM = re.compile(rf"^[（(]({CN}|\d+)[)）]")  # （三）… -> （三）
 POINT = re.compile(r"^([0-9０-９]+)[.．、]")  # 1．… -> 1.
-ARTICLE = re.compile(rf"^第(?:{CN}|\d+)条")
+ARTICLE = re.compile(rf"^第(?:{CN}|\d+)[条條]")
 PARAGRAPH = re.compile(r"^第(\d+)段$")
 DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 NUMERALS = "零一二三四五六七八九"
