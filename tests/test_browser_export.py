@@ -144,3 +144,21 @@ def test_the_reader_offers_复制规范引用_for_the_marked_clause(browser, ser
     button.click()
     wait_for(browser, lambda d: button.get_attribute("data-copied"), "nothing was copied")
     assert button.get_attribute("data-copied").startswith(f"{PLAN}第一部分（二）1.\n中共中央办公厅. ")
+
+
+def test_the_eb_ol_setting_reaches_the_export_and_is_kept(browser, servers, downloads):
+    from selenium.webdriver.support.ui import Select
+
+    api, _ = servers
+    open_page(browser, api, "#q=" + quote("中央组织部关于加强和改进基层干部教育培训工作的意见") + "&mode=lexical")
+    cards = results_done(browser)
+    card = next(c for c in cards if "《中央组织部关于加强和改进基层干部教育培训工作的意见（2011年）》" in c.text)
+    card.find_element(By.CSS_SELECTOR, ".pick input").click()
+    Select(browser.find_element(By.CSS_SELECTOR, "#export-results .export-online")).select_by_value("EB")
+    export_button(browser, "export-results", "Markdown").click()
+    text = downloaded(downloads, ".md").read_text(encoding="utf-8")
+    assert "（2011年）[EB/OL]. (2011-11-14)[" in text  # the seed with a URL
+    browser.refresh()
+    wait_for(browser, lambda d: d.execute_script("return document.readyState") == "complete", "page did not reload")
+    assert browser.find_element(By.CSS_SELECTOR, "#export-results .export-online").get_attribute("value") == "EB"
+    browser.execute_script("localStorage.removeItem('policykb-online-type')")

@@ -14,12 +14,15 @@
     return key ? { Authorization: "Bearer " + key } : {};
   }
 
+  /** GB/T 7714—2015 type of an online entry: A ([A/OL]) or EB ([EB/OL]); one choice for every bar, kept. */
+  function onlineType() { return localStorage.getItem("policykb-online-type") === "EB" ? "EB" : "A"; }
+
   function cards() { return Array.from($("results").querySelectorAll("li.card[data-clause-id]")); }
   function ticked() { return cards().filter((c) => c.querySelector(".pick input:checked")); }
 
   /** The /api/export query for a bar: the ticked or shown results with the question, or the open document. */
   function exportParams(bar, format) {
-    const params = new URLSearchParams({ format: format });
+    const params = new URLSearchParams({ format: format, online_type: onlineType() });
     if (bar.dataset.export === "document") {
       const doc = new URLSearchParams(location.hash.slice(1)).get("doc");
       if (!doc) return null;
@@ -91,7 +94,8 @@
     const label = button.dataset.label || (button.dataset.label = button.textContent);
     let body;
     try {
-      const response = await fetch("/api/citations?" + new URLSearchParams({ id: card.dataset.clauseId }), { headers: headers() });
+      const response = await fetch("/api/citations?" + new URLSearchParams({ id: card.dataset.clauseId, online_type: onlineType() }),
+        { headers: headers() });
       body = await response.json();
       if (!response.ok) throw new Error((body.error && body.error.message) || String(response.status));
     } catch (error) {
@@ -155,6 +159,14 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
+    const choices = document.querySelectorAll(".export-online");
+    for (const choice of choices) {
+      choice.value = onlineType();
+      choice.addEventListener("change", () => {
+        localStorage.setItem("policykb-online-type", choice.value);
+        for (const other of choices) other.value = choice.value;
+      });
+    }
     for (const bar of document.querySelectorAll(".export-bar")) {
       for (const button of bar.querySelectorAll("button[data-format]")) {
         button.addEventListener("click", () => download(bar, button));
