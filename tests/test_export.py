@@ -276,5 +276,8 @@ def test_api_citations_gives_every_format_of_each_clause(client, chosen):
 def test_the_export_script_loads_nothing_from_outside_and_sets_text_only(client):
     text = (REPO / "service" / "static" / "export.js").read_text(encoding="utf-8")
     assert not re.search(r"https?://", text) and "innerHTML" not in text and "insertAdjacentHTML" not in text
-    assert client.get("/static/export.js").status_code == 200
-    assert '<script src="/static/export.js" defer></script>' in client.get("/").text
+    styles = (REPO / "service" / "static" / "export.css").read_text(encoding="utf-8")
+    assert not re.search(r"https?://|@import|@font-face", styles)
+    page = client.get("/").text
+    for name in ("export.js", "export.css"):
+        assert client.get(f"/static/{name}").status_code == 200 and f'"/static/{name}"' in page
