@@ -74,7 +74,7 @@ def embedding_texts(documents: list[Document], unit: str = EMBEDDING_UNIT
                 texts.append(prefix + window)
                 owners.append((row, i))
             if unit == "windows+context" and (context := _context(doc, clause)):
-                texts.append(context + "\n" + clause.search_text)
+                texts.append(context + "\n" + clause.search_text[:CLAUSE_TEXT_MAX_CHARS])
                 owners.append((row, None))
             row += 1
     return texts, owners
