@@ -163,7 +163,7 @@ def changing_server(tmp_path, tiny_model_path):
     (corpus / "plan.txt").write_text(BEFORE, encoding="utf-8")
     build(corpus, index, tiny_model_path)
     port = free_port()
-    app = create_app(Settings(index=index, request_timeout=300, reload_check_seconds=0))
+    app = create_app(Settings(index=index, request_timeout=300, reload_check_seconds=0, admin_key="admin-secret"))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -193,7 +193,8 @@ def test_an_old_link_after_the_file_changed_shows_the_cited_text_and_says_it_cha
 
     (corpus / "plan.txt").write_text(AFTER, encoding="utf-8")
     build(corpus, index, tiny_model_path)
-    request = urllib.request.Request(f"{api}/api/admin/reload", method="POST")
+    request = urllib.request.Request(f"{api}/api/admin/reload", method="POST",
+                                     headers={"Authorization": "Bearer admin-secret"})
     with urllib.request.urlopen(request, timeout=WAIT) as response:
         assert json.loads(response.read())["switched"]
 

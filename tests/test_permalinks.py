@@ -30,6 +30,9 @@ BEFORE = """关于加强干部培训的办法
 AFTER = BEFORE.replace("累计不少于90学时", "累计不少于110学时")
 
 
+ADMIN_KEY = "admin-secret"  # POST /api/admin/reload needs POLICYKB_ADMIN_KEY
+
+
 def build(corpus: Path, index_dir: Path, model: str) -> None:
     from policykb.index.build import build_index
     from policykb.ingest.pipeline import ingest_paths
@@ -45,7 +48,7 @@ def clause_starting(client, text: str) -> tuple[dict, dict]:
 
 
 def reloaded(client) -> str:
-    response = client.post("/api/admin/reload")
+    response = client.post("/api/admin/reload", headers={"Authorization": f"Bearer {ADMIN_KEY}"})
     assert response.status_code == 200, response.text
     return response.json()["generation"]
 
@@ -61,7 +64,7 @@ def plan(tmp_path):
 def test_an_old_link_to_a_changed_clause_shows_the_text_it_cited_and_says_it_changed(plan, tiny_model_path):
     corpus, index_dir = plan
     build(corpus, index_dir, tiny_model_path)
-    with TestClient(create_app(Settings(index=index_dir, request_timeout=300, reload_check_seconds=0))) as client:
+    with TestClient(create_app(Settings(index=index_dir, request_timeout=300, reload_check_seconds=0, admin_key=ADMIN_KEY))) as client:
         doc, clause = clause_starting(client, "第一条")
         old_version = doc["version"]
         assert len(old_version) == 12
@@ -93,7 +96,7 @@ def test_an_old_link_to_a_changed_clause_shows_the_text_it_cited_and_says_it_cha
 def test_the_old_text_survives_later_builds_and_the_removal_of_every_older_generation(plan, tiny_model_path):
     corpus, index_dir = plan
     build(corpus, index_dir, tiny_model_path)
-    with TestClient(create_app(Settings(index=index_dir, request_timeout=300, reload_check_seconds=0))) as client:
+    with TestClient(create_app(Settings(index=index_dir, request_timeout=300, reload_check_seconds=0, admin_key=ADMIN_KEY))) as client:
         doc, clause = clause_starting(client, "第一条")
     old_version = doc["version"]
     (corpus / "plan.txt").write_text(AFTER, encoding="utf-8")
@@ -105,7 +108,7 @@ def test_the_old_text_survives_later_builds_and_the_removal_of_every_older_gener
     for folder in (index_dir / "generations").iterdir():  # only the serving generation is left
         if folder.name != current:
             shutil.rmtree(folder)
-    with TestClient(create_app(Settings(index=index_dir, request_timeout=300, reload_check_seconds=0))) as client:
+    with TestClient(create_app(Settings(index=index_dir, request_timeout=300, reload_check_seconds=0, admin_key=ADMIN_KEY))) as client:
         check = client.get(f"/api/clauses/{clause['id']}", params={"version": old_version}).json()["version"]
         assert check["status"] == "changed" and "90学时" in check["cited"]["text"]
 
@@ -113,7 +116,7 @@ def test_the_old_text_survives_later_builds_and_the_removal_of_every_older_gener
 def test_a_removed_clause_answers_404_with_its_cited_text_and_an_unknown_version_says_so(plan, tiny_model_path):
     corpus, index_dir = plan
     build(corpus, index_dir, tiny_model_path)
-    with TestClient(create_app(Settings(index=index_dir, request_timeout=300, reload_check_seconds=0))) as client:
+    with TestClient(create_app(Settings(index=index_dir, request_timeout=300, reload_check_seconds=0, admin_key=ADMIN_KEY))) as client:
         doc, clause = clause_starting(client, "第二条")
         (corpus / "plan.txt").write_text(BEFORE.replace("第二条 培训经费列入年度预算。\n\n", ""), encoding="utf-8")
         build(corpus, index_dir, tiny_model_path)
