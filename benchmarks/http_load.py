@@ -57,8 +57,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(index: str, threads: int | None = None, ready_timeout: float = 900):
-    """A `policykb serve` process on 127.0.0.1 serving `index`; yields (base_url, psutil.Process)."""
+def server(index: str, threads: int | None = None, ready_timeout: float = 900, env: dict[str, str] | None = None,
+           log_path: Path | None = None):
+    """A `policykb serve` process on 127.0.0.1 serving `index`; yields (base_url, psutil.Process).
+
+    `env`: extra environment variables (POLICYKB_* settings); `log_path`: where the server's
+    output goes and stays (default: a temporary file, removed).
+    """
     import httpx
     import psutil
 
@@ -66,8 +71,10 @@ def server(index: str, threads: int | None = None, ready_timeout: float = 900):
     cmd = [sys.executable, "-m", "policykb.service.cli", "serve", "--index", index, "--host", HOST, "--port", str(port)]
     if threads:
         cmd += ["--threads", str(threads)]
-    log = tempfile.NamedTemporaryFile("w+", prefix="policykb-serve-", suffix=".log", delete=False)
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=os.environ | {"PYTHONPATH": str(REPO)})
+    log = open(log_path, "w+") if log_path else \
+        tempfile.NamedTemporaryFile("w+", prefix="policykb-serve-", suffix=".log", delete=False)
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                            env=os.environ | {"PYTHONPATH": str(REPO)} | (env or {}))
     base = f"http://{HOST}:{port}"
     try:
         deadline = time.monotonic() + ready_timeout
@@ -91,7 +98,8 @@ def server(index: str, threads: int | None = None, ready_timeout: float = 900):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-        os.unlink(log.name)
+        if not log_path:
+            os.unlink(log.name)
 
 
 def search_paths(queries: list[str], mode: str) -> list[str]:
