@@ -7,7 +7,8 @@ random delay of up to --stagger s, so they overlap at different points of their
 builds). Every run must exit 0, and the index must then hold exactly the clauses
 (file, clause id and text) of one ingest of all K folders, and load with its
 checksums verified. Rounds alternate between an empty index and one that already
-holds the first folder's files (so the runs update, not create). Every round's index
+holds the first folder's files in an older version (one of them has an extra line), so
+the runs update, not create, and every run builds. Every round's index
 starts with the reference build's embedding cache, so the runs spend their time on
 reading, merging, writing and switching (where they can collide), not on the embedder.
 
@@ -26,6 +27,9 @@ from pathlib import Path
 from benchmarks.common import print_table, write_result
 from benchmarks.reliability.harness import Watched, copy_files, ingest_command, run_ingest, small_corpus_files, \
     with_warm_cache
+
+
+OLDER_LINE = "\n附：本文件自印发之日起施行。\n"  # what the older copy of a file has in addition
 
 
 @dataclass
@@ -67,8 +71,11 @@ def run_round(k: int, n: int, root: Path, reference: Path, model: str | None, rn
     index = with_warm_cache(root / f"k{k}-round{n}" / "index", reference)
     expected = clause_set(reference)
     start = "existing" if n % 2 else "empty"
-    if start == "existing":  # the index already holds the first folder's files
-        run_ingest([folders[0]], index, model)
+    if start == "existing":  # the index already holds the first folder's files, one of them older
+        older = copy_files(sorted(folders[0].iterdir()), index.parent / "older")
+        first = sorted(older.iterdir())[0]
+        first.write_text(first.read_text(encoding="utf-8") + OLDER_LINE, encoding="utf-8")
+        run_ingest([older], index, model)
     started = time.perf_counter()
     runs = []
     delays = sorted((rng.uniform(0, stagger), i) for i in range(k))
@@ -88,8 +95,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ingests", default="2,4", help="simultaneous ingests per round, comma-separated")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per number of ingests (default 3)")
-    parser.add_argument("--stagger", type=float, default=2.0,
-                        help="each ingest starts after a random delay of up to this many seconds (default 2)")
+    parser.add_argument("--stagger", type=float, default=0.5,
+                        help="each ingest starts after a random delay of up to this many seconds (default 0.5)")
     parser.add_argument("--model", default=None, help="embedder (default: policykb's default)")
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--workdir", type=Path, help="scratch folder (default: a temporary one, removed)")
