@@ -187,6 +187,9 @@ def build_index(run, index_dir: str | Path, model: str | None = None, prune: boo
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)  # never leave a half-written generation behind
             raise
+        # A line of its own: the build is complete, and an operator (or the crash suite,
+        # benchmarks/reliability/crash.py, which kills on it) can tell the switch from the build.
+        say(f"switching {gen.CURRENT} to generation {folder.name}")
         gen.switch_current(index_dir, folder)
         gen.collect_garbage(index_dir, say=say)
 
