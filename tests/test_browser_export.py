@@ -115,13 +115,13 @@ def test_the_reader_view_exports_the_open_document(browser, servers, downloads, 
     browser.save_screenshot(str(ARTIFACTS / "export-document.png"))
 
 
-def test_复制规范引用_copies_the_legal_citation_and_the_gbt7714_entry(browser, servers):
+def test_there_is_one_复制引用_and_it_copies_the_legal_citation_and_the_gbt7714_entry(browser, servers):
     api, _ = servers
     open_page(browser, api, "#q=" + quote("坚持把增强党性作为第一任务") + "&mode=lexical")
     card = next(c for c in results_done(browser)
                 if c.find_element(By.CSS_SELECTOR, ".text").text.startswith("１．坚持把增强党性作为第一任务"))
-    button = card.find_element(By.CSS_SELECTOR, "button.copy-formal")
-    assert button.text == "复制规范引用"
+    assert [b.text for b in card.find_elements(By.CSS_SELECTOR, ".actions button")] == ["复制引用"]
+    button = card.find_element(By.CSS_SELECTOR, "button.copy")
     button.click()
     wait_for(browser, lambda d: button.get_attribute("data-copied"), "nothing was copied")
     assert button.get_attribute("data-copied") == (
@@ -130,17 +130,17 @@ def test_复制规范引用_copies_the_legal_citation_and_the_gbt7714_entry(brow
     assert "002_e058e02591a1b2b6.txt 第15行" in button.get_attribute("title")  # the locator, for a checker
 
 
-def test_the_reader_offers_复制规范引用_for_the_marked_clause(browser, servers):
+def test_the_reader_offers_复制引用_and_复制链接_for_the_marked_clause(browser, servers):
     api, _ = servers
     open_page(browser, api, "#q=" + quote("坚持把增强党性作为第一任务") + "&mode=lexical")
     card = next(c for c in results_done(browser)
                 if c.find_element(By.CSS_SELECTOR, ".text").text.startswith("１．坚持把增强党性作为第一任务"))
     card.find_element(By.CSS_SELECTOR, "a.open").click()
-    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#clause-actions .copy-formal"),
-             "no 复制规范引用 at the marked clause")
-    button = browser.find_element(By.CSS_SELECTOR, "#clause-actions .copy-formal")
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#clause-actions .copy"),
+             "no 复制引用 at the marked clause")
     assert [b.text for b in browser.find_elements(By.CSS_SELECTOR, "#clause-actions button")] == \
-        ["复制引用", "复制规范引用", "复制链接"]
+        ["复制引用", "复制链接"]
+    button = browser.find_element(By.CSS_SELECTOR, "#clause-actions .copy")
     button.click()
     wait_for(browser, lambda d: button.get_attribute("data-copied"), "nothing was copied")
     assert button.get_attribute("data-copied").startswith(f"{PLAN}第一部分（二）1.\n中共中央办公厅. ")
