@@ -13,8 +13,11 @@ them counts against precision.
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from policykb.ingest.pipeline import ingest_file
 from policykb.ingest.references import Reference, find_references, resolve_references
@@ -79,3 +82,51 @@ def test_a_previous_paragraph_is_the_one_before_the_paragraph_it_is_written_in()
     article_33 = next(c for c in regulation.clauses if c.label == "第三十三条")
     (ref,) = [r for r in find_references(regulation) if r.clause_id == article_33.id]
     assert isinstance(ref, Reference) and ref.text == "前款" and ref.paragraph == 2
+
+
+# ---- through the index and the API ---------------------------------------------------------
+
+def _build(folder: Path, index_dir: Path, model: str) -> None:
+    from policykb.index.build import build_index
+    from policykb.ingest.pipeline import ingest_paths
+
+    build_index(ingest_paths([folder]), index_dir, model=model, progress=None)
+
+
+def _clause_id(client, title_part: str, label: str) -> str:
+    docs = client.get("/api/documents", params={"limit": 100}).json()["documents"]
+    doc_id = next(d["id"] for d in docs if title_part in (d["title"] or ""))
+    clauses = client.get(f"/api/documents/{doc_id}").json()["clauses"]
+    return next(c["id"] for c in clauses if c["label"] == label)
+
+
+@pytest.mark.slow  # builds a real index twice (tiny model)
+def test_the_api_links_a_clause_to_what_it_cites_and_back_once_the_cited_law_is_indexed(tmp_path, tiny_model_path):
+    from fastapi.testclient import TestClient
+
+    from policykb.service.api.main import create_app
+    from policykb.service.config import Settings
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    shutil.copy(LAWS / "archives_law_implementing_regs_2024.md", corpus)
+    _build(corpus, index, tiny_model_path)
+    with TestClient(create_app(Settings(index=index))) as client:
+        article_40 = _clause_id(client, "实施条例", "第四十条")
+        refs = client.get(f"/api/clauses/{article_40}").json()["references"]
+    to_law = next(r for r in refs if r["target_document"])
+    assert to_law["text"] == "《档案法》第十五条第二款" and to_law["target"] is None  # the law is not indexed yet
+    own = next(r for r in refs if r["text"] == "本条例第二十条第二款")
+    assert own["target"]["label"] == "第二十条" and own["paragraph"] == 2
+
+    # the law arrives in a later build; the regulation is not read again, yet its reference now resolves
+    shutil.copy(LAWS / "archives_law_2020.md", corpus)
+    _build(corpus, index, tiny_model_path)
+    with TestClient(create_app(Settings(index=index))) as client:
+        answer = client.get(f"/api/clauses/{article_40}").json()
+        to_law = next(r for r in answer["references"] if r["target_document"])
+        assert to_law["target"]["label"] == "第十五条" and to_law["target"]["title"] == "中华人民共和国档案法"
+        cited = client.get(f"/api/clauses/{to_law['target']['clause_id']}").json()["cited_by"]
+    assert {(c["source"]["label"], c["text"], c["paragraph"]) for c in cited} == {("第四十条", "《档案法》第十五条第二款", 2)}
+    text = answer["clause"]["text"]
+    assert text[to_law["span_start"]:to_law["span_end"]] == to_law["text"]
