@@ -121,6 +121,8 @@ def _clause_references(clause: Clause, known: dict[str, str]) -> list[Reference]
         if des is None and top is None and para is None and item is None:
             continue
         joined = last is not None and _JOIN.match(text[last_end:start] or "x") is not None
+        if des is None and not joined and clause.kind != "article":
+            continue  # outside a law's articles a bare 「第一项」 counts things (「第一项任务」), it cites nothing
         is_range = joined and text[last_end:start] == "至"
         para_n = cn_to_int(para) if para else None
         item_n = cn_to_int(item) if item else None

@@ -130,3 +130,41 @@ def test_the_api_links_a_clause_to_what_it_cites_and_back_once_the_cited_law_is_
     assert {(c["source"]["label"], c["text"], c["paragraph"]) for c in cited} == {("第四十条", "《档案法》第十五条第二款", 2)}
     text = answer["clause"]["text"]
     assert text[to_law["span_start"]:to_law["span_end"]] == to_law["text"]
+
+
+def _plan_clause(text: str, kind: str = "paragraph"):
+    from policykb.ingest.model import Clause, Document, DocumentMeta
+
+    clause = Clause("c1", "d1", 0, kind, "第1段", None, [], text, text, 1, 1)
+    return Document("d1", "plan.txt", 0, "txt", "utf-8", DocumentMeta(), 1, 1, 1, clauses=[clause])
+
+
+def test_words_that_merely_contain_本条_or_count_items_are_not_references():
+    for text in ("申请人应当符合下列基本条件：", "加强本条线业务培训。", "第一项任务是完善培训制度。"):
+        assert find_references(_plan_clause(text)) == [], text
+    # inside a law's article the same 「第一项」 does cite an item of it
+    (ref,) = find_references(_plan_clause("第一项所列单位之外的其他单位", kind="article"))
+    assert (ref.kind, ref.item) == ("this_article", 1)
+
+
+def test_a_store_written_before_references_were_kept_answers_with_none(tmp_path):
+    import sqlite3
+
+    from policykb.index.store import StoreReader, write_store
+
+    documents = _documents([LAWS / "archives_law_2020.md"])
+    write_store(tmp_path / "store.sqlite", documents, {}, [], references=resolve_references(documents))
+    article_25 = next(c.id for c in documents[0].clauses if c.label == "第二十五条")
+    article_22 = next(c.id for c in documents[0].clauses if c.label == "第二十二条")
+    reader = StoreReader(tmp_path / "store.sqlite")
+    assert [r.text for r in reader.references_from(article_25)] == ["本法第二十二条"]
+    assert {r.clause_id for r in reader.references_to(article_22)} == {article_25, next(
+        c.id for c in documents[0].clauses if c.label == "第四十九条"), article_22}  # 第二十二条's own 前款
+    reader.close()
+    con = sqlite3.connect(tmp_path / "store.sqlite")
+    con.execute("DROP TABLE clause_references")
+    con.commit()
+    con.close()
+    reader = StoreReader(tmp_path / "store.sqlite")
+    assert reader.references_from(article_25) == [] and reader.references_to(article_22) == []
+    reader.close()
