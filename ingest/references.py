@@ -8,7 +8,8 @@ document that was read again too: no link outlives its target.
 
 A reference names a document (本法/本条例/… = this one, 《…》 = another, by title, short
 title or the 「（以下简称《…》）」 alias this document gives it), an article-level label
-(第X条, or 第X编/章/节, 第X部分) and perhaps a 款 and a 项. Clauses of a law are whole
+(第X条, or 第X编/章/节, 第X部分: a plan's top-level 「三、」 when it has no 「第X部分」 headings)
+and perhaps a 款 and a 项. Clauses of a law are whole
 articles (their 款 are lines, their 项 lines that open with （一）), so a 款 or 项 resolves
 to the article's clause and keeps its number in `paragraph` / `item`. Whatever cannot be
 pinned to exactly one clause stays unresolved (`resolved_clause_id` None), never a guess.
@@ -208,12 +209,22 @@ def _title_keys(title: str) -> set[str]:
     return keys
 
 
+_PART = re.compile(r"^([一二三四五六七八九十]+)、$")
+
+
 def _doc_labels(document: Document) -> dict[tuple, list[Clause]]:
+    """Article-level label key -> the clauses carrying it. A plan without 「第X部分」 headings has
+    its top-level 「三、」 headings stand for its 部分 (「本规划第三部分」 is its 「三、」)."""
     labels: dict[tuple, list[Clause]] = {}
     for c in document.clauses:
         key = _label_key(c.label)
         if key is not None and c.kind in ("article", "heading"):
             labels.setdefault(key, []).append(c)
+    if not any(unit == "部分" for unit, _, _ in labels):
+        for c in document.clauses:
+            m = _PART.match(c.label or "")
+            if m and c.kind == "heading" and c.depth == 0:
+                labels.setdefault(("部分", cn_to_int(m.group(1)), ""), []).append(c)
     return labels
 
 

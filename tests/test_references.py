@@ -168,3 +168,14 @@ def test_a_store_written_before_references_were_kept_answers_with_none(tmp_path)
     reader = StoreReader(tmp_path / "store.sqlite")
     assert reader.references_from(article_25) == [] and reader.references_to(article_22) == []
     reader.close()
+
+
+def test_a_plan_citing_its_third_part_links_its_top_level_三_heading(tmp_path):
+    plan = tmp_path / "plan.txt"
+    seed = (REPO / "corpus" / "002_e058e02591a1b2b6.txt").read_text(encoding="utf-8")
+    plan.write_text(seed + "\n各地要按照本规划第三部分的要求，抓好重点工程。\n", encoding="utf-8")
+    (document,) = _documents([plan])
+    (ref,) = resolve_references([document])
+    assert (ref.text, ref.target_label) == ("本规划第三部分", "第三部分")
+    target = next(c for c in document.clauses if c.id == ref.resolved_clause_id)
+    assert (target.label, target.heading) == ("三、", "重点工程")
