@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
+from policykb.ingest.metadata import simplified
 from policykb.ingest.model import Clause, Document
 from policykb.ingest.numbering.marker import cn_to_int
 
@@ -37,6 +39,18 @@ _JOIN = re.compile(r"^(?:、|，|,|和|或者|或|及|以及|与|至)$")
 _ALIAS = re.compile(r"《(?P<full>[^《》]{2,60})》[（(]以下简称[“\"「《]?(?P<short>[^”\"」》）)]{1,30})[”\"」》]?[）)]")
 _ITEM_LINE = re.compile(r"^[\s\u3000]*[（(][一二三四五六七八九十]+[）)]")
 _STATE_PREFIX = "中华人民共和国"
+# A traditional-script text (「本條例第十二條」) is read in its simplified form when that keeps every
+# character in place, so spans still index the text as written.
+_TRADITIONAL = re.compile(r"[條項編節規劃辦細則準綱計兩簡稱決]")
+_UNITS_SIMPLIFIED = str.maketrans("條編節", "条编节")
+
+
+def _scannable(text: str) -> str:
+    if _TRADITIONAL.search(text):
+        simple = simplified(text)
+        if len(simple) == len(text):
+            return simple
+    return text
 
 
 @dataclass(frozen=True)
@@ -67,8 +81,8 @@ def aliases(document: Document) -> dict[str, str]:
     """Short names the document defines: 「《中华人民共和国档案法》（以下简称《档案法》）」→ {档案法: …}."""
     found: dict[str, str] = {}
     for clause in document.clauses:
-        for m in _ALIAS.finditer(clause.text):
-            found[m.group("short")] = m.group("full")
+        for m in _ALIAS.finditer(_scannable(clause.text)):
+            found[m.group("short")] = clause.text[m.start("full"):m.end("full")]
     return found
 
 
@@ -102,16 +116,17 @@ def find_references(document: Document) -> list[Reference]:
 
 
 def _clause_references(clause: Clause, known: dict[str, str]) -> list[Reference]:
-    text = clause.text
+    written = clause.text
+    text = _scannable(written)
     refs: list[Reference] = []
     last: Reference | None = None  # the reference a 「、第N条」 continues
     last_end = -1
     for m in _REF.finditer(text):
         if m.end() == m.start():
             continue
-        start = m.start()
-        if start == 0 and clause.label and text.startswith(clause.label) and m.group("des") is None \
-                and m.group("top") and _label(m.group("top"), m.group("unit"), m.group("sub")) == clause.label:
+        start, as_written = m.start(), written[m.start():m.end()]
+        if start == 0 and m.group("des") is None and m.group("top") and clause.label \
+                and _label_key(_label(m.group("top"), m.group("unit"), m.group("sub"))) == _label_key(clause.label):
             continue  # the clause's own number
         des, title = m.group("des"), m.group("title")
         top, para, item = m.group("top"), m.group("para"), m.group("item")
@@ -130,7 +145,7 @@ def _clause_references(clause: Clause, known: dict[str, str]) -> list[Reference]
         if top is not None:
             label = _label(top, m.group("unit"), m.group("sub"))
             if title is not None:
-                document = known.get(title, title)
+                document = known.get(title, written[m.start("title"):m.end("title")])
             elif des is not None:
                 document = None
             elif joined:
@@ -138,25 +153,25 @@ def _clause_references(clause: Clause, known: dict[str, str]) -> list[Reference]
             else:
                 document = None  # a bare 第X条 in a law is one of its own
             kind = "range" if is_range else "article"
-            ref = Reference(clause.id, start, m.end(), m.group(0), kind, document, label, para_n, item_n)
+            ref = Reference(clause.id, start, m.end(), as_written, kind, document, label, para_n, item_n)
             if is_range and last is not None and last.target_label:
                 refs.extend(_range_between(last, ref))
         elif des in ("前款",) or m.group("prev"):
             here = _paragraph_at(text, start)
-            ref = Reference(clause.id, start, m.end(), m.group(0), "previous_paragraph", None, None,
+            ref = Reference(clause.id, start, m.end(), as_written, "previous_paragraph", None, None,
                             (here - 1) if des == "前款" and here > 1 else None, item_n)
         elif des is None and para is not None and joined and last is not None and last.target_label:
             # 「第四十条第一款和第二款」: the 款 of the article just named
-            ref = replace(last, span_start=start, span_end=m.end(), text=m.group(0), paragraph=para_n, item=item_n)
+            ref = replace(last, span_start=start, span_end=m.end(), text=as_written, paragraph=para_n, item=item_n)
         elif des in ("本条", "本款") or (des is None and para is not None):
             if des == "本款":
                 para_n = para_n or _paragraph_at(text, start)
-            ref = Reference(clause.id, start, m.end(), m.group(0), "this_article", None, None, para_n, item_n)
+            ref = Reference(clause.id, start, m.end(), as_written, "this_article", None, None, para_n, item_n)
         else:  # a bare 第N项: of the 款 or article the reference before it named
             if joined and last is not None:
-                ref = replace(last, span_start=start, span_end=m.end(), text=m.group(0), item=item_n)
+                ref = replace(last, span_start=start, span_end=m.end(), text=as_written, item=item_n)
             else:
-                ref = Reference(clause.id, start, m.end(), m.group(0), "this_article", None, None,
+                ref = Reference(clause.id, start, m.end(), as_written, "this_article", None, None,
                                 _paragraph_at(text, start), item_n)
         refs.append(ref)
         last, last_end = ref, m.end()
@@ -193,20 +208,22 @@ def _label_key(label: str | None) -> tuple[str, int | None, str] | None:
     """(unit, number, 之N) of an article-level label, so 「第15条」 and 「第十五条」 are one."""
     if not label:
         return None
-    m = re.match(rf"^第({_N})(条|编|分编|章|节|部分)(之[一二三四五六七八九十]+)?$", label.strip())
+    m = re.match(rf"^第({_N})(条|编|分编|章|节|部分)(之[一二三四五六七八九十]+)?$",
+                 label.strip().translate(_UNITS_SIMPLIFIED))
     if not m:
         return None
     return m.group(2), cn_to_int(m.group(1)), m.group(3) or ""
 
 
-def _title_keys(title: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def _title_keys(title: str) -> frozenset[str]:
     """A title and its short form: 「中华人民共和国档案法」 is also 「档案法」."""
-    t = re.sub(r"[\s\u3000]", "", title)
+    t = re.sub(r"[\s\u3000]", "", simplified(title))
     t = re.sub(r"[（(]\d{4}年[^）)]*[）)]$", "", t)  # 「（2018年修正）」
     keys = {t}
     if t.startswith(_STATE_PREFIX) and len(t) > len(_STATE_PREFIX):
         keys.add(t[len(_STATE_PREFIX):])
-    return keys
+    return frozenset(keys)
 
 
 _PART = re.compile(r"^([一二三四五六七八九十]+)、$")

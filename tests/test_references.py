@@ -179,3 +179,23 @@ def test_a_plan_citing_its_third_part_links_its_top_level_三_heading(tmp_path):
     assert (ref.text, ref.target_label) == ("本规划第三部分", "第三部分")
     target = next(c for c in document.clauses if c.id == ref.resolved_clause_id)
     assert (target.label, target.heading) == ("三、", "重点工程")
+
+
+def test_a_law_and_its_regulation_in_traditional_script_link_as_in_simplified(tmp_path):
+    from policykb.ingest.normalize import to_traditional
+
+    paths = []
+    for name in ("archives_law_2020.md", "archives_law_implementing_regs_2024.md"):
+        path = tmp_path / name
+        path.write_text(to_traditional((LAWS / name).read_text(encoding="utf-8")), encoding="utf-8")
+        paths.append(path)
+    documents = _documents(paths)
+    assert "本條例第二十條第二款" in next(c.text for c in documents[1].clauses if c.label == "第四十條")
+    simple = _documents([LAWS / "archives_law_2020.md", LAWS / "archives_law_implementing_regs_2024.md"])
+    labels = lambda docs: {c.id: c.label for d in docs for c in d.clauses}  # noqa: E731
+    def links(docs):
+        where = labels(docs)
+        return Counter((r.kind, r.paragraph, r.item, where[r.clause_id].translate(str.maketrans("條", "条")),
+                       (where.get(r.resolved_clause_id) or "").translate(str.maketrans("條", "条")))
+                      for r in resolve_references(docs))
+    assert links(documents) == links(simple)
