@@ -8,11 +8,11 @@ document that was read again too: no link outlives its target.
 
 A reference names a document (本法/本条例/… = this one, 《…》 = another, by title, short
 title or the 「（以下简称《…》）」 alias this document gives it), an article-level label
-(第X条, or 第X编/章/节, 第X部分: a plan's top-level 「三、」 when it has no 「第X部分」 headings)
-and perhaps a 款 and a 项. Clauses of a law are whole
-articles (their 款 are lines, their 项 lines that open with （一）), so a 款 or 项 resolves
-to the article's clause and keeps its number in `paragraph` / `item`. Whatever cannot be
-pinned to exactly one clause stays unresolved (`resolved_clause_id` None), never a guess.
+(第X条, or 第X编/章/节, 第X部分: a plan's top-level 「三、」 when it has no 「第X部分」
+headings) and perhaps a 款 and a 项. Clauses of a law are whole articles (their 款 are
+lines, their 项 lines that open with （一）), so a 款 or 项 resolves to the article's clause
+and keeps its number in `paragraph` / `item`. Whatever cannot be pinned to exactly one
+clause stays unresolved (`resolved_clause_id` None), never a guess.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class Reference:
     """One reference in a clause's text.
 
     `span_start`/`span_end` index `text` within the citing clause's text. `target_document`
-    is the cited document's name as the text writes it, after aliases («档案法» →
+    is the cited document's name as the text writes it, after aliases (「《档案法》」 →
     「中华人民共和国档案法」), or None for the citing document itself. `target_label` is the
     article-level label cited (「第十五条」, 「第三章」), None for 款/项 of the same article.
     `kind`: "article" (第X条/章/…), "range" (one article of 第X条至第Y条), "this_article"
