@@ -30,6 +30,7 @@ from policykb.index.lexical import LexicalIndex
 from policykb.index.lock import DEFAULT_LOCK_TIMEOUT, index_write_lock
 from policykb.index.manifest import Manifest, package_version, write_manifest
 from policykb.index.store import VectorRow, load_documents, load_fingerprints, write_store
+from policykb.ingest.references import resolve_references
 from policykb.index.units import EMBEDDING_UNIT, embedding_texts
 from policykb.ingest.model import Document
 
@@ -164,7 +165,10 @@ def build_index(run, index_dir: str | Path, model: str | None = None, prune: boo
         say(f"writing generation {folder.name}")
         try:
             rows = [VectorRow(vid, row, pidx, sha) for vid, ((row, pidx), sha) in enumerate(zip(owners, hashes))]
-            write_store(folder / STORE, documents, sources, rows, _fingerprints(run, previous, documents))
+            # resolved over every document of the generation, so links into a re-read file are fresh
+            references = resolve_references(documents)
+            write_store(folder / STORE, documents, sources, rows, _fingerprints(run, previous, documents),
+                        references)
             # old versions of changed documents, so permalinks to them still show what they cited
             carry_history(folder / STORE, previous.path / STORE if previous is not None else None, folder.name)
             tokens = [c.tokens for d in documents for c in d.clauses]

@@ -10,6 +10,10 @@ Pages, paragraph numbers, OCR confidences and where a document's text came from
 (text_source, ocr_json, converter) were added in format 2 of the manifest; a store
 written before has none of those columns and still loads: the values are then None
 (the next ingest reads its PDFs and Word files again, since INGEST_VERSION changed).
+
+`clause_references` holds the cross-references of every clause (ingest/references.py),
+resolved when the generation is written; a store written before it has no such table,
+and then no clause has references or backlinks (the next build writes them).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 from typing import Iterable
 
 from policykb.ingest.model import Clause, Document, DocumentMeta, MetaField, OcrInfo, Passage
+from policykb.ingest.references import Reference
 
 SCHEMA = """
 CREATE TABLE documents (
@@ -44,6 +49,11 @@ CREATE TABLE vectors (
   text_sha256 TEXT NOT NULL);
 CREATE TABLE files (
   file TEXT PRIMARY KEY, fingerprint TEXT NOT NULL);
+CREATE TABLE clause_references (
+  clause_id TEXT NOT NULL, ordinal INTEGER NOT NULL, span_start INTEGER, span_end INTEGER, text TEXT,
+  kind TEXT, target_document TEXT, target_label TEXT, paragraph INTEGER, item INTEGER,
+  resolved_clause_id TEXT, PRIMARY KEY (clause_id, ordinal));
+CREATE INDEX references_target ON clause_references(resolved_clause_id);
 CREATE INDEX clauses_document ON clauses(document_id);
 CREATE INDEX clauses_group ON clauses(duplicate_group);
 """
@@ -60,8 +70,12 @@ class VectorRow:
 
 
 def write_store(path: Path, documents: list[Document], source_paths: dict[str, str],
-                vectors: list[VectorRow], fingerprints: dict[str, str] | None = None) -> None:
+                vectors: list[VectorRow], fingerprints: dict[str, str] | None = None,
+                references: list[Reference] | None = None) -> None:
     """Write a new store at `path` (which must not exist). Clause rows follow document order.
+
+    `references` are the resolved cross-references of the documents' clauses
+    (ingest.references.resolve_references over these same documents).
 
     `fingerprints` maps a file to what it was read from (see ingest.pipeline.fingerprint),
     so the next ingest can skip files that have not changed.
@@ -95,6 +109,13 @@ def write_store(path: Path, documents: list[Document], source_paths: dict[str, s
                      for p in c.passages])
                 row += 1
         con.executemany("INSERT INTO files VALUES (?,?)", sorted((fingerprints or {}).items()))
+        ordinals: dict[str, int] = {}
+        rows_out = []
+        for r in references or []:
+            ordinals[r.clause_id] = ordinals.get(r.clause_id, -1) + 1
+            rows_out.append((r.clause_id, ordinals[r.clause_id], r.span_start, r.span_end, r.text, r.kind,
+                             r.target_document, r.target_label, r.paragraph, r.item, r.resolved_clause_id))
+        con.executemany("INSERT INTO clause_references VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows_out)
         con.executemany("INSERT INTO vectors VALUES (?,?,?,?)",
                         [(v.vid, v.clause_row, v.passage_index, v.text_sha256) for v in vectors])
         con.commit()
@@ -334,6 +355,34 @@ class StoreReader:
         """The id of the document holding clause `clause_id`, or None."""
         r = self._con().execute("SELECT document_id FROM clauses WHERE id = ?", (clause_id,)).fetchone()
         return r[0] if r else None
+
+    def _references(self, where: str, clause_id: str) -> list[Reference]:
+        try:
+            rows = self._con().execute(
+                f"SELECT * FROM clause_references WHERE {where} = ? ORDER BY clause_id, ordinal", (clause_id,)).fetchall()
+        except sqlite3.OperationalError:  # a store written before references were kept
+            return []
+        return [Reference(r["clause_id"], r["span_start"], r["span_end"], r["text"], r["kind"], r["target_document"],
+                          r["target_label"], r["paragraph"], r["item"], r["resolved_clause_id"]) for r in rows]
+
+    def references_from(self, clause_id: str) -> list[Reference]:
+        """The cross-references written in clause `clause_id`, in reading order ([] if none or not kept)."""
+        return self._references("clause_id", clause_id)
+
+    def references_to(self, clause_id: str) -> list[Reference]:
+        """The cross-references elsewhere that resolve to clause `clause_id` (its backlinks)."""
+        return self._references("resolved_clause_id", clause_id)
+
+    def clause_labels(self, clause_ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+        """clause id -> (document id, label) for those of `clause_ids` the store holds."""
+        wanted = sorted(set(clause_ids))
+        out: dict[str, tuple[str, str | None]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            for r in self._con().execute(f"SELECT id, document_id, label FROM clauses WHERE id IN "
+                                         f"({','.join('?' * len(chunk))})", chunk):
+                out[r["id"]] = (r["document_id"], r["label"])
+        return out
 
     def group_members(self, group: str) -> list[tuple[str, str]]:
         """(document id, clause id) of every clause in a duplicate group, in row order."""

@@ -188,6 +188,45 @@ class VersionCheckOut(BaseModel):
                                                      "holds it and it is not the current version; else null.")
 
 
+class ClauseLinkOut(BaseModel):
+    """The clause at one end of a cross-reference."""
+
+    clause_id: str = Field(description="Clause id (GET /api/clauses/{id}).")
+    document_id: str = Field(description="Its document's id.")
+    label: str | None = Field(description="Its label (第十五条, 第三章), or null.")
+    title: str | None = Field(description="Its document's title, or null when the document states none.")
+
+
+class ReferenceOut(BaseModel):
+    """A cross-reference written in a clause (「本法第十五条第二款」, 「前款」, 「《档案法》第八条」)."""
+
+    span_start: int = Field(description="Where `text` starts in the citing clause's text as written "
+                                        "(script=original), in characters.")
+    span_end: int = Field(description="Where it ends (exclusive).")
+    text: str = Field(description="The reference as written.")
+    kind: str = Field(description="article (第X条/章/节), range (one article of 第X条至第Y条), this_article "
+                                  "(本条, 本款, a bare 第X款), previous_paragraph (前款, 前两款).")
+    target_document: str | None = Field(description="The cited document's name as written, its "
+                                                    "「以下简称」 alias spelt out; null for the citing document itself.")
+    target_label: str | None = Field(description="The article-level label cited (第十五条); null for 款/项 of the "
+                                                 "same article.")
+    paragraph: int | None = Field(description="The 款 cited (1-based), or null.")
+    item: int | None = Field(description="The 项 cited (1-based), or null.")
+    target: ClauseLinkOut | None = Field(description="The clause it resolves to; null when unresolved (the cited "
+                                                     "document is not in the index, or no single clause fits).")
+
+
+class CitedByOut(BaseModel):
+    """A reference elsewhere that resolves to this clause (a 被引用 backlink)."""
+
+    source: ClauseLinkOut = Field(description="The clause the reference is written in.")
+    span_start: int = Field(description="Where `text` starts in that clause's text as written.")
+    span_end: int = Field(description="Where it ends (exclusive).")
+    text: str = Field(description="The reference as written.")
+    paragraph: int | None = Field(description="The 款 of this clause it cites, or null.")
+    item: int | None = Field(description="The 项 it cites, or null.")
+
+
 class ClauseContextOut(BaseModel):
     """Answer to GET /api/clauses/{id}: the clause and what is around it."""
 
@@ -196,6 +235,10 @@ class ClauseContextOut(BaseModel):
     previous: ClauseOut | None = Field(description="The clause before it in the same document, or null at the start.")
     next: ClauseOut | None = Field(description="The clause after it in the same document, or null at the end.")
     duplicates: list[ClauseOut] = Field(description="Near-identical clauses in other documents (or elsewhere in this one).")
+    references: list[ReferenceOut] = Field(default_factory=list, description="Cross-references written in the "
+                                           "clause, in reading order, resolved or not.")
+    cited_by: list[CitedByOut] = Field(default_factory=list, description="References in other clauses (of any "
+                                       "document) that resolve to this one.")
     generation: str = Field(description="Index generation that answered.")
     version: VersionCheckOut | None = Field(default=None, description="With `?version=`: whether the clause changed "
                                                                       "since that document version; else null.")

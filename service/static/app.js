@@ -314,15 +314,14 @@
     const version = state.document && state.document.version;
     link.addEventListener("click", () => copy(location.origin + location.pathname +
       readerLink(clause.id, clause.document_id, version), link));
-    return el("div", { class: "actions clause-actions", id: "clause-actions" }, cite, link);
+    return el("div", { class: "actions clause-actions", id: "clause-actions", "data-clause-id": clause.id }, cite, link);
   }
 
   function markClause(clauseId) {
     const article = $("document");
     for (const old of article.querySelectorAll(".target")) { old.classList.remove("target"); old.removeAttribute("aria-current"); }
     for (const old of $("outline").querySelectorAll(".current")) old.classList.remove("current");
-    const bar = $("clause-actions");
-    if (bar) bar.remove();
+    for (const old of [$("clause-actions"), $("clause-references")]) if (old) old.remove();
     const d = state.document;
     const target = clauseId && document.getElementById("c-" + clauseId);
     const clause = target && state.clauses.get(clauseId);
@@ -332,6 +331,7 @@
     target.classList.add("target");
     target.setAttribute("aria-current", "true");
     if (clause) target.after(clauseActions(clause));
+    if (clause) showReferences(clause);
     target.scrollIntoView({ block: "center" });
     // the clause's own heading and every section it sits in
     const path = target.dataset.path;
@@ -339,6 +339,34 @@
       const p = entry.dataset.path;
       if (entry.dataset.clauseId === clauseId || path === p || path.startsWith(p + SEP)) entry.classList.add("current");
     }
+  }
+
+  /** 「第十五条第2款第3项」, 「《档案法》第八条」: where a reference points (its document named when it is another). */
+  function linkText(target, documentId, paragraph, item) {
+    const doc = target.document_id === documentId ? "" : "《" + (target.title || "另一文件") + "》";
+    return doc + (target.label || "条款") + (paragraph ? "第" + paragraph + "款" : "") + (item ? "第" + item + "项" : "");
+  }
+
+  /** Under the marked clause: what it cites (linked, or said to be unresolved) and what cites it (被引用). */
+  async function showReferences(clause) {
+    let data;
+    try {
+      data = await api("/api/clauses/" + encodeURIComponent(clause.id) + "?script=" + state.script);
+    } catch (error) {
+      return; // the clause is on the page already; its links are extra
+    }
+    const bar = $("clause-actions");
+    if (!bar || bar.dataset.clauseId !== clause.id || $("clause-references")) return; // another clause is marked now
+    const go = (t, paragraph, item) => el("a", { href: readerLink(t.clause_id, t.document_id) },
+      linkText(t, clause.document_id, paragraph, item));
+    const outgoing = data.references.map((r) => el("li", {}, "「" + r.text + "」 → ",
+      r.target ? go(r.target, r.paragraph, r.item)
+        : el("span", { class: "unresolved" }, "未解析" + (r.target_document ? "（《" + r.target_document + "》不在索引中或无法确定）" : ""))));
+    const incoming = data.cited_by.map((c) => el("li", {}, go(c.source), "：「" + c.text + "」"));
+    if (!outgoing.length && !incoming.length) return;
+    bar.after(el("aside", { id: "clause-references", class: "clause-references" },
+      outgoing.length ? [el("h3", {}, "本条引用"), el("ul", { class: "references" }, outgoing)] : null,
+      incoming.length ? [el("h3", {}, "被引用"), el("ul", { class: "cited-by" }, incoming)] : null));
   }
 
   async function showDocument(params) {

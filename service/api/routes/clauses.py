@@ -36,6 +36,36 @@ def clause_out(doc: Document, clause: Clause, script: str) -> dict:
             "char_confidence": confidence}
 
 
+def _links(loaded: Loaded, clause_ids: list[str], script: str) -> dict[str, dict]:
+    """clause id -> {clause_id, document_id, label, title} for the clauses the index holds."""
+    if not clause_ids:
+        return {}
+    titles = {d["id"]: d["title"] for d in loaded.catalog.summaries}
+    out = {}
+    for cid, (doc_id, label) in loaded.catalog.store.clause_labels(clause_ids).items():
+        title = titles.get(doc_id)
+        out[cid] = {"clause_id": cid, "document_id": doc_id, "label": convert(label, script) if label else None,
+                    "title": convert(title, script) if title else None}
+    return out
+
+
+def references_out(loaded: Loaded, clause_id: str, script: str) -> tuple[list[dict], list[dict]]:
+    """The clause's outgoing references and its backlinks, for the API (texts in `script`)."""
+    store = loaded.catalog.store
+    outgoing, incoming = store.references_from(clause_id), store.references_to(clause_id)
+    links = _links(loaded, [r.resolved_clause_id for r in outgoing if r.resolved_clause_id]
+                   + [r.clause_id for r in incoming], script)
+    refs = [{"span_start": r.span_start, "span_end": r.span_end, "text": convert(r.text, script), "kind": r.kind,
+             "target_document": convert(r.target_document, script) if r.target_document else None,
+             "target_label": convert(r.target_label, script) if r.target_label else None,
+             "paragraph": r.paragraph, "item": r.item,
+             "target": links.get(r.resolved_clause_id) if r.resolved_clause_id else None} for r in outgoing]
+    cited = [{"source": links[r.clause_id], "span_start": r.span_start, "span_end": r.span_end,
+              "text": convert(r.text, script), "paragraph": r.paragraph, "item": r.item}
+             for r in incoming if r.clause_id in links and r.clause_id != clause_id]
+    return refs, cited
+
+
 def version_out(check: VersionCheck, script: str) -> dict:
     """A permalink's version check for the API, the cited text in `script`."""
     cited = check.cited
@@ -81,7 +111,8 @@ async def clause(request: Request, loaded: Annotated[Loaded, Depends(served)],
                                              "can disappear when its document changes and is re-ingested."
                                              + (f" {check.message}" if check else ""), removed)
         doc = ctx.document
-        return {"clause": clause_out(doc, ctx.clause, script),
+        references, cited_by = references_out(loaded, ctx.clause.id, script)
+        return {"clause": clause_out(doc, ctx.clause, script), "references": references, "cited_by": cited_by,
                 "document": summary_for_display(document_summary(doc), script),
                 "previous": clause_out(doc, ctx.previous, script) if ctx.previous else None,
                 "next": clause_out(doc, ctx.next, script) if ctx.next else None,

@@ -1,0 +1,274 @@
+"""Cross-references inside clauses: 「本法第十五条第二款」, 「前款」, 「《档案法》第二十五条」.
+
+`find_references(document)` reads every clause of one document and returns what each
+cites, with its text span; `resolve_references(documents)` then points each at a clause
+id across the documents of one index generation. The index writes the whole store again
+for every generation (index/build.py), so resolving there re-resolves references *into* a
+document that was read again too: no link outlives its target.
+
+A reference names a document (本法/本条例/… = this one, 《…》 = another, by title, short
+title or the 「（以下简称《…》）」 alias this document gives it), an article-level label
+(第X条, or 第X编/章/节, 第X部分: a plan's top-level 「三、」 when it has no 「第X部分」
+headings) and perhaps a 款 and a 项. Clauses of a law are whole articles (their 款 are
+lines, their 项 lines that open with （一）), so a 款 or 项 resolves to the article's clause
+and keeps its number in `paragraph` / `item`. Whatever cannot be pinned to exactly one
+clause stays unresolved (`resolved_clause_id` None), never a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from policykb.ingest.metadata import simplified
+from policykb.ingest.model import Clause, Document
+from policykb.ingest.numbering.marker import cn_to_int
+
+_N = r"[零〇一二两三四五六七八九十百千\d０-９]+"
+# Designators of the document a reference is in: 「本法」「本条例」「本规划」…
+_THIS = r"本(?:法|条例|规划|办法|规定|细则|规则|意见|方案|决定|准则|纲要|计划|章程)"
+# One reference: designator?, then 第N条/章/… (第N款)? (第N项)?, or a bare 第N款 / 第N项.
+_REF = re.compile(
+    rf"(?=[本前《第])(?P<des>{_THIS}|《(?P<title>[^《》]{{2,60}})》|(?<![基资成根])本条(?!例|件|线)|(?<![资])本款|前款|前(?P<prev>[两二三四])款)?"
+    rf"(?:第(?P<top>{_N})(?P<unit>条|编|分编|章|节|部分)(?P<sub>之[一二三四五六七八九十]+)?)?"
+    rf"(?:第(?P<para>{_N})款)?"
+    rf"(?:第[（(]?(?P<item>{_N})[）)]?项)?")
+# What joins a reference to the one before it (「第十二条、第十六条」「第一项和第二项」).
+_JOIN = re.compile(r"^(?:、|，|,|和|或者|或|及|以及|与|至)$")
+_ALIAS = re.compile(r"《(?P<full>[^《》]{2,60})》[（(]以下简称[“\"「《]?(?P<short>[^”\"」》）)]{1,30})[”\"」》]?[）)]")
+_ITEM_LINE = re.compile(r"^[\s\u3000]*[（(][一二三四五六七八九十]+[）)]")
+_STATE_PREFIX = "中华人民共和国"
+# A traditional-script text (「本條例第十二條」) is read in its simplified form when that keeps every
+# character in place, so spans still index the text as written.
+_TRADITIONAL = re.compile(r"[條項編節規劃辦細則準綱計兩簡稱決]")
+_UNITS_SIMPLIFIED = str.maketrans("條編節", "条编节")
+
+
+def _scannable(text: str) -> str:
+    if _TRADITIONAL.search(text):
+        simple = simplified(text)
+        if len(simple) == len(text):
+            return simple
+    return text
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One reference in a clause's text.
+
+    `span_start`/`span_end` index `text` within the citing clause's text. `target_document`
+    is the cited document's name as the text writes it, after aliases (「《档案法》」 →
+    「中华人民共和国档案法」), or None for the citing document itself. `target_label` is the
+    article-level label cited (「第十五条」, 「第三章」), None for 款/项 of the same article.
+    `kind`: "article" (第X条/章/…), "range" (one article of 第X条至第Y条), "this_article"
+    (本条, 本款, or a bare 第X款), "previous_paragraph" (前款, 前两款).
+    """
+
+    clause_id: str
+    span_start: int
+    span_end: int
+    text: str
+    kind: str
+    target_document: str | None
+    target_label: str | None
+    paragraph: int | None = None
+    item: int | None = None
+    resolved_clause_id: str | None = None
+
+
+def aliases(document: Document) -> dict[str, str]:
+    """Short names the document defines: 「《中华人民共和国档案法》（以下简称《档案法》）」→ {档案法: …}."""
+    found: dict[str, str] = {}
+    for clause in document.clauses:
+        for m in _ALIAS.finditer(_scannable(clause.text)):
+            found[m.group("short")] = clause.text[m.start("full"):m.end("full")]
+    return found
+
+
+def _paragraph_at(text: str, pos: int) -> int:
+    """The 款 (1-based) that position `pos` of an article's text is in: its lines, 项 lines aside."""
+    number = 0
+    offset = 0
+    for line in text.split("\n"):
+        if line.strip() and not _ITEM_LINE.match(line):
+            number += 1
+        if pos < offset + len(line) + 1:
+            return max(number, 1)
+        offset += len(line) + 1
+    return max(number, 1)
+
+
+def _label(number_text: str, unit: str, sub: str | None) -> str:
+    return f"第{number_text}{unit}{sub or ''}"
+
+
+def find_references(document: Document) -> list[Reference]:
+    """Every reference in the document's clauses, in reading order, not yet resolved.
+
+    A clause's own number at its start (「第二十五条 属于…」) is not a reference.
+    """
+    known = aliases(document)
+    out: list[Reference] = []
+    for clause in document.clauses:
+        out.extend(_clause_references(clause, known))
+    return out
+
+
+def _clause_references(clause: Clause, known: dict[str, str]) -> list[Reference]:
+    written = clause.text
+    text = _scannable(written)
+    refs: list[Reference] = []
+    last: Reference | None = None  # the reference a 「、第N条」 continues
+    last_end = -1
+    for m in _REF.finditer(text):
+        if m.end() == m.start():
+            continue
+        start, as_written = m.start(), written[m.start():m.end()]
+        if start == 0 and m.group("des") is None and m.group("top") and clause.label \
+                and _label_key(_label(m.group("top"), m.group("unit"), m.group("sub"))) == _label_key(clause.label):
+            continue  # the clause's own number
+        des, title = m.group("des"), m.group("title")
+        top, para, item = m.group("top"), m.group("para"), m.group("item")
+        if des is not None and title is not None and top is None:
+            continue  # 《…》 named without an article: the document as a whole is not linked here
+        if des is not None and des.startswith("本") and des not in ("本条", "本款") and top is None:
+            continue  # 「制定本条例」「本法所称」: the document itself, not a clause
+        if des is None and top is None and para is None and item is None:
+            continue
+        joined = last is not None and _JOIN.match(text[last_end:start] or "x") is not None
+        if des is None and not joined and clause.kind != "article":
+            continue  # outside a law's articles a bare 「第一项」 counts things (「第一项任务」), it cites nothing
+        is_range = joined and text[last_end:start] == "至"
+        para_n = cn_to_int(para) if para else None
+        item_n = cn_to_int(item) if item else None
+        if top is not None:
+            label = _label(top, m.group("unit"), m.group("sub"))
+            if title is not None:
+                document = known.get(title, written[m.start("title"):m.end("title")])
+            elif des is not None:
+                document = None
+            elif joined:
+                document = last.target_document
+            else:
+                document = None  # a bare 第X条 in a law is one of its own
+            kind = "range" if is_range else "article"
+            ref = Reference(clause.id, start, m.end(), as_written, kind, document, label, para_n, item_n)
+            if is_range and last is not None and last.target_label:
+                refs.extend(_range_between(last, ref))
+        elif des in ("前款",) or m.group("prev"):
+            here = _paragraph_at(text, start)
+            ref = Reference(clause.id, start, m.end(), as_written, "previous_paragraph", None, None,
+                            (here - 1) if des == "前款" and here > 1 else None, item_n)
+        elif des is None and para is not None and joined and last is not None and last.target_label:
+            # 「第四十条第一款和第二款」: the 款 of the article just named
+            ref = replace(last, span_start=start, span_end=m.end(), text=as_written, paragraph=para_n, item=item_n)
+        elif des in ("本条", "本款") or (des is None and para is not None):
+            if des == "本款":
+                para_n = para_n or _paragraph_at(text, start)
+            ref = Reference(clause.id, start, m.end(), as_written, "this_article", None, None, para_n, item_n)
+        else:  # a bare 第N项: of the 款 or article the reference before it named
+            if joined and last is not None:
+                ref = replace(last, span_start=start, span_end=m.end(), text=as_written, item=item_n)
+            else:
+                ref = Reference(clause.id, start, m.end(), as_written, "this_article", None, None,
+                                _paragraph_at(text, start), item_n)
+        refs.append(ref)
+        last, last_end = ref, m.end()
+    return refs
+
+
+def _range_between(first: Reference, last: Reference) -> list[Reference]:
+    """The articles strictly between the two ends of 「第X条至第Y条」, each its own reference."""
+    a = cn_to_int(first.target_label[1:-1]) if first.target_label.endswith("条") else None
+    b = cn_to_int(last.target_label[1:-1]) if last.target_label.endswith("条") else None
+    if a is None or b is None or not 0 < b - a <= 200:
+        return []
+    span = (first.span_start, last.span_end)
+    return [Reference(first.clause_id, span[0], span[1], f"{first.text}至{last.text}", "range",
+                      last.target_document, f"第{_chinese(n)}条") for n in range(a + 1, b)]
+
+
+def _chinese(n: int) -> str:
+    """1..999 as written in article numbers: 17 → 「十七」, 105 → 「一百零五」."""
+    digits = "零一二三四五六七八九"
+    hundreds, rest = divmod(n, 100)
+    tens, ones = divmod(rest, 10)
+    out = f"{digits[hundreds]}百" if hundreds else ""
+    if tens:
+        out += (f"{digits[tens]}十" if (tens > 1 or hundreds) else "十")
+    elif hundreds and ones:
+        out += "零"
+    if ones:
+        out += digits[ones]
+    return out
+
+
+def _label_key(label: str | None) -> tuple[str, int | None, str] | None:
+    """(unit, number, 之N) of an article-level label, so 「第15条」 and 「第十五条」 are one."""
+    if not label:
+        return None
+    m = re.match(rf"^第({_N})(条|编|分编|章|节|部分)(之[一二三四五六七八九十]+)?$",
+                 label.strip().translate(_UNITS_SIMPLIFIED))
+    if not m:
+        return None
+    return m.group(2), cn_to_int(m.group(1)), m.group(3) or ""
+
+
+@lru_cache(maxsize=4096)
+def _title_keys(title: str) -> frozenset[str]:
+    """A title and its short form: 「中华人民共和国档案法」 is also 「档案法」."""
+    t = re.sub(r"[\s\u3000]", "", simplified(title))
+    t = re.sub(r"[（(]\d{4}年[^）)]*[）)]$", "", t)  # 「（2018年修正）」
+    keys = {t}
+    if t.startswith(_STATE_PREFIX) and len(t) > len(_STATE_PREFIX):
+        keys.add(t[len(_STATE_PREFIX):])
+    return frozenset(keys)
+
+
+_PART = re.compile(r"^([一二三四五六七八九十]+)、$")
+
+
+def _doc_labels(document: Document) -> dict[tuple, list[Clause]]:
+    """Article-level label key -> the clauses carrying it. A plan without 「第X部分」 headings has
+    its top-level 「三、」 headings stand for its 部分 (「本规划第三部分」 is its 「三、」)."""
+    labels: dict[tuple, list[Clause]] = {}
+    for c in document.clauses:
+        key = _label_key(c.label)
+        if key is not None and c.kind in ("article", "heading"):
+            labels.setdefault(key, []).append(c)
+    if not any(unit == "部分" for unit, _, _ in labels):
+        for c in document.clauses:
+            m = _PART.match(c.label or "")
+            if m and c.kind == "heading" and c.depth == 0:
+                labels.setdefault(("部分", cn_to_int(m.group(1)), ""), []).append(c)
+    return labels
+
+
+def resolve_references(documents: list[Document]) -> list[Reference]:
+    """Every reference in `documents`, each resolved to one clause id where exactly one fits."""
+    by_title: dict[str, list[Document]] = {}
+    for doc in documents:
+        if doc.title:
+            for key in _title_keys(doc.title):
+                by_title.setdefault(key, []).append(doc)
+    labels: dict[str, dict[tuple, list[Clause]]] = {}
+    out: list[Reference] = []
+    for doc in documents:
+        clause_of = {c.id: c for c in doc.clauses}
+        for ref in find_references(doc):
+            target: Document | None = doc
+            if ref.target_document is not None:
+                matches = {d.id: d for k in _title_keys(ref.target_document) for d in by_title.get(k, [])}
+                target = next(iter(matches.values())) if len(matches) == 1 else None
+            resolved = None
+            if target is not None and ref.target_label is None:
+                citing = clause_of[ref.clause_id]
+                resolved = citing.id if citing.kind == "article" else None
+            elif target is not None:
+                if target.id not in labels:
+                    labels[target.id] = _doc_labels(target)
+                found = labels[target.id].get(_label_key(ref.target_label), [])
+                resolved = found[0].id if len(found) == 1 else None
+            out.append(replace(ref, resolved_clause_id=resolved))
+    return out
