@@ -1,0 +1,32 @@
+"""The fuzz suite at CI size (benchmarks/reliability/fuzz.py; the full run is in
+docs/reliability-fuzz-api-browser.md), and the defects it found, each pinned by its own test."""
+
+from __future__ import annotations
+
+import pytest
+
+from policykb.ingest.pipeline import ingest_file
+
+
+@pytest.mark.slow
+def test_generated_and_mutated_files_in_every_format_ingest_without_crash_overrun_loss_or_silent_fffd(tmp_path):
+    from benchmarks.reliability import fuzz
+
+    # .doc/.wps/.odt/.png (LibreOffice, Tesseract: seconds a file) and the bombs run in the full suite only
+    result = fuzz.main(["--cases", "200", "--no-bombs", "--no-slow-formats", "--seed", "17",
+                        "--save-failures", str(tmp_path / "failing"), "--out", str(tmp_path / "fuzz.json")])
+    assert result["totals"]["cases"] >= 190
+    failing = [f"{r.origin} ({r.saved}): {r.outcome} {r.over_budget} {r.violations} {(r.reason or '')[:200]}"
+               for r in result["failures"]]
+    assert not failing, "\n".join(failing)
+
+
+def test_an_rtf_holding_a_character_past_u_ffff_keeps_it_instead_of_failing(tmp_path):
+    # Word writes 𠀋 (U+2000B) as the surrogate pair \u-10176?\u-9205?; the pair was passed on unjoined
+    # and the file failed with "could not ingest this file: UnicodeEncodeError"
+    path = tmp_path / "astral.rtf"
+    path.write_bytes(rb"{\rtf1\ansi\ansicpg936\deff0{\fonttbl{\f0 SimSun;}}\f0 "
+                     rb"\u31532?\u19968?\u26465? \u-10176?\u-9205?\u23383?\u30340?\u20889?\u27861?\par}")
+    result = ingest_file(path)
+    assert result.failure is None
+    assert result.documents[0].clauses[0].text == "第一条 𠀋字的写法"
