@@ -13,7 +13,7 @@ process under a time and memory budget (benchmarks/reliability/watchdog.py). Pro
 - no silent U+FFFD: a clause or title holds U+FFFD only if the input did or a warning says so;
 - nothing lost or doubled: every non-empty source line after the front matter is in
   exactly one clause, and each clause's text is its lines joined (as tests/test_ingest_seeds
-  checks for the seeds).
+  checks for the seeds); a bomb's own words (FuzzCase.must_keep) are in a clause if accepted.
 
     python -m benchmarks.reliability.fuzz --cases 10000 --out .policykb/bench/results/fuzz.json
 
@@ -76,6 +76,8 @@ def check_case(case) -> CaseResult:
     except Exception as exc:  # what the property is about: a reader bug, not a named failure
         return CaseResult("crash", unexpected_failure(case.name, exc))
     violations = fffd_violations(case, documents, source.warnings) + line_violations(source, documents)
+    if case.must_keep and not any(case.must_keep in c.text for d in documents for c in d.clauses):
+        violations.append(f"accepted, but no clause holds {case.must_keep!r}: text was lost")
     return CaseResult("accepted", None, len(documents), sum(len(d.clauses) for d in documents), violations)
 
 
@@ -231,7 +233,7 @@ def summarize(rows: list[Row]) -> tuple[list[dict], dict]:
             "crashes": sum(r.outcome not in ("accepted", "refused") for r in members),
             "over_budget": sum(bool(r.over_budget) for r in members),
             "fffd": sum(any("U+FFFD" in v for v in r.violations) for r in members),
-            "lines": sum(any("U+FFFD" not in v for v in r.violations) for r in members),
+            "lines": sum(any("U+FFFD" not in v for v in r.violations) for r in members),  # lost, doubled or altered
             "max_s": round(max(r.seconds for r in members), 2),
             "max_mb": round(max(r.peak_mb for r in members), 1)})
     totals = {key: sum(t[key] for t in table) for key in ("cases", "accepted", "refused", "crashes", "over_budget",

@@ -38,6 +38,7 @@ class FuzzCase:
     data: bytes
     origin: str  # "generated:docx", "mutated:plan_002.ofd", "bomb:docx-style-based-on-itself"
     literal_fffd: bool = False  # the input itself holds U+FFFD, so finding one in a clause is no loss
+    must_keep: str | None = None  # text a clause must hold if the file is accepted (a bomb's own words)
 
 
 # -- text ------------------------------------------------------------------------------------
@@ -502,13 +503,16 @@ def bomb_cases() -> list[FuzzCase]:
         FuzzCase("many-clauses.txt", "\n".join(f"{i}.第{i}项培训内容。" for i in range(1, 20_001)).encode(),
                  "bomb:20k-one-line-clauses"),
         FuzzCase("long-clause.txt", long_clause.encode("utf-8"), "bomb:5MB-one-line-clause"),
-        FuzzCase("mixed-encoding.txt", mixed, "bomb:utf8-and-gbk-lines-in-one-file"),
+        FuzzCase("mixed-encoding.txt", mixed, "bomb:utf8-and-gbk-lines-in-one-file", must_keep="以人为本"),
         FuzzCase("references.html", ("<html><body><h1>培训办法</h1><p>第一条 空字符&#0;与代理项&#xD800;&#xDFFF;"
-                                     "及越界&#x110000;。</p></body></html>").encode(), "bomb:html-nul-and-surrogate-references"),
+                                     "及越界&#x110000;。</p></body></html>").encode(), "bomb:html-nul-and-surrogate-references",
+                 must_keep="及越界"),
         FuzzCase("nested-300.html", ("<html><body>" + "<div>" * 300 + "<p>第一条 嵌套三百层。</p>" + "</div>" * 300
-                                     + "</body></html>").encode(), "bomb:html-nested-300-levels"),
+                                     + "</body></html>").encode(), "bomb:html-nested-300-levels",
+                 must_keep="嵌套三百层"),
         FuzzCase("nested-100k.html", ("<html><body>" + "<div>" * 100_000 + "<p>第一条 嵌套十万层。</p>"
-                                      + "</body></html>").encode(), "bomb:html-nested-100k-levels-unclosed"),
+                                      + "</body></html>").encode(), "bomb:html-nested-100k-levels-unclosed",
+                 must_keep="嵌套十万层"),
         FuzzCase("zip-bomb.zip", _zip_bomb(), "bomb:zip-member-unpacking-to-1GB"),
         FuzzCase("deep.zip", _nested_zip(6), "bomb:zip-nested-6-deep"),
     ]
