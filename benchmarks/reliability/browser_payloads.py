@@ -332,12 +332,13 @@ def main(argv: list[str] | None = None) -> dict:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--payloads", type=int, default=len(PAYLOADS), help="use the first N payloads")
+    parser.add_argument("--only", help="use these payloads (comma-separated indexes into PAYLOADS)")
     parser.add_argument("--model", help="embedding model (default: policykb's default)")
     parser.add_argument("--out", type=Path, help="JSON (default .policykb/bench/results/browser_payloads.json)")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    payloads = PAYLOADS[:args.payloads]
+    payloads = [PAYLOADS[int(i)] for i in args.only.split(",")] if args.only else PAYLOADS[:args.payloads]
     with tempfile.TemporaryDirectory(prefix="policykb-payloads-") as folder:
         checks = run(payloads, args.model, Path(folder))
     views = sorted({c.view for c in checks})
