@@ -30,3 +30,26 @@ def test_an_rtf_holding_a_character_past_u_ffff_keeps_it_instead_of_failing(tmp_
     result = ingest_file(path)
     assert result.failure is None
     assert result.documents[0].clauses[0].text == "第一条 𠀋字的写法"
+
+
+def test_a_zip_whose_directory_points_before_its_start_fails_by_name_and_the_run_goes_on(tmp_path):
+    import io
+    import struct
+    import zipfile
+
+    from policykb.ingest.pipeline import ingest_paths
+
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("附件1.txt", "第一条 本办法适用于全体干部。".encode())
+        archive.writestr("附件2.txt", "第二条 本办法自发布之日起施行。".encode())
+    data = bytearray(packed.getvalue())
+    end = data.rfind(b"PK\x05\x06")  # the central directory's recorded offset, 100 bytes too far:
+    struct.pack_into("<I", data, end + 16, struct.unpack_from("<I", data, end + 16)[0] + 100)
+    (tmp_path / "damaged.zip").write_bytes(bytes(data))  # the first member now lies at byte -100
+    (tmp_path / "good.txt").write_text("第一条 本办法适用于全体干部。\n", encoding="utf-8")
+
+    run = ingest_paths([tmp_path])  # raised "ValueError: negative seek value -100" and stopped the run
+    assert [d.file for d in run.documents] == ["good.txt"]
+    reasons = {f.file: f.reason for f in run.failures}
+    assert "damaged.zip!附件1.txt" in reasons and "the archive may be damaged" in reasons["damaged.zip!附件1.txt"]

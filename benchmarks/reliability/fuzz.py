@@ -242,6 +242,12 @@ def summarize(rows: list[Row]) -> tuple[list[dict], dict]:
     return table, totals
 
 
+def refusal_reasons(rows: list[Row], top: int = 25) -> list[tuple[str, int]]:
+    """The commonest reasons files were refused (file name cut off, numbers blanked), to show each is named."""
+    reasons = Counter(re.sub(r"\d+", "N", (r.reason or "").split(": ", 1)[-1])[:90] for r in rows if r.outcome == "refused")
+    return reasons.most_common(top)
+
+
 def main(argv: list[str] | None = None) -> dict:
     from benchmarks.common import print_table, write_result
 
@@ -272,7 +278,7 @@ def main(argv: list[str] | None = None) -> dict:
                   "budget": {"seconds": BUDGET_SECONDS, "seconds_per_mb": BUDGET_SECONDS_PER_MB,
                              "slow_extra_seconds": SLOW_EXTRA_SECONDS, "memory_mb": BUDGET_MB,
                              "memory_factor": BUDGET_MEMORY_FACTOR}}
-    path = write_result("fuzz", parameters, table, args.out, totals=totals,
+    path = write_result("fuzz", parameters, table, args.out, totals=totals, refusals=refusal_reasons(rows),
                         seconds=round(time.perf_counter() - started, 1), failures=[asdict(r) for r in failing])
     return {"path": str(path), "totals": totals, "table": table, "failures": failing}
 
