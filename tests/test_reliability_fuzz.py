@@ -53,3 +53,24 @@ def test_a_zip_whose_directory_points_before_its_start_fails_by_name_and_the_run
     assert [d.file for d in run.documents] == ["good.txt"]
     reasons = {f.file: f.reason for f in run.failures}
     assert "damaged.zip!附件1.txt" in reasons and "the archive may be damaged" in reasons["damaged.zip!附件1.txt"]
+
+
+def test_an_ofd_page_whose_xml_is_not_utf8_says_its_characters_were_replaced(tmp_path):
+    import io
+    import zipfile
+
+    from tests.test_office_formats import FIXTURES
+
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(FIXTURES / "plan_002.ofd") as source, zipfile.ZipFile(damaged, "w") as package:
+        for name in source.namelist():
+            data = source.read(name)
+            if name.endswith("Page_1/Content.xml"):
+                data = data.replace("规划".encode(), b"\xff", 1)  # one byte that is not UTF-8, on page 2
+            package.writestr(name, data)
+    path = tmp_path / "damaged.ofd"
+    path.write_bytes(damaged.getvalue())
+
+    result = ingest_file(path)  # the page was read as GB18030 with U+FFFD in every clause, and no word of it
+    assert any("\ufffd" in c.text for d in result.documents for c in d.clauses)
+    assert any("page(s) 2" in w and "could not be decoded" in w for w in result.warnings)
