@@ -109,7 +109,10 @@ def bench_index(pool: SentencePool, embedder, size: int, root: Path = BENCH_DIR,
 
     from benchmarks.make_corpus import prefill_cache, write_corpus
 
-    name = f"{size}-{_slug(embedder.model_id)}"
+    from policykb.index.units import EMBEDDING_UNIT
+
+    # the unit is in the name: an index of other vectors is another benchmark index
+    name = f"{size}-{_slug(embedder.model_id)}-{_slug(EMBEDDING_UNIT)}"
     corpus, index_dir = Path(root) / f"corpus-{name}", Path(root) / f"index-{name}"
     marker = index_dir / "bench.json"
     if marker.exists() and not rebuild:

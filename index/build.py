@@ -113,7 +113,7 @@ def _adapter_choice(query_adapter: str | None, index_dir: Path):
     from policykb.index.embedders.query_adapter import adapter_for_record, adapter_named
 
     if query_adapter == INHERIT:
-        current = gen.previous_generation(index_dir) if index_dir.exists() else None
+        current = gen.previous_generation(index_dir, reads=()) if index_dir.exists() else None
         return adapter_for_record(current.manifest.query_adapter) if current is not None else None
     return adapter_named(query_adapter) if query_adapter else None
 
@@ -146,7 +146,7 @@ def build_index(run, index_dir: str | Path, model: str | None = None, prune: boo
         embedder = load_embedder(model, query_adapter=_adapter_choice(query_adapter, Path(index_dir)))
     index_dir.mkdir(parents=True, exist_ok=True)
     with index_write_lock(index_dir, lock_timeout, say):  # read, merge, write and switch: one build at a time
-        previous = gen.previous_generation(index_dir)
+        previous = gen.previous_generation(index_dir, say=say, reads=(STORE,))  # never a damaged one
         report = BuildReport("", 0, 0, 0, 0, 0)
         documents, sources = _merge(run, previous, prune, report)
 

@@ -86,7 +86,9 @@ def open_generation(index_dir: Path | str, verify: bool = True) -> Generation:
     """The serving generation, with every file checked against its manifest.
 
     Raises IndexNotFound when there is no built index, IndexCorrupt naming the file
-    when a file is missing or its checksum differs.
+    when a file is missing or its checksum differs (or the manifest cannot be read);
+    the message names an intact older generation on disk, if there is one, and the
+    command that switches back to it.
     """
     index_dir = Path(index_dir)
     name = current_name(index_dir)
@@ -95,30 +97,119 @@ def open_generation(index_dir: Path | str, verify: bool = True) -> Generation:
             f"No index at {index_dir} (no {CURRENT} file). "
             f"Run `policykb ingest PATH... --index {index_dir}` to build one.")
     path = index_dir / GENERATIONS / name
-    if not (path / MANIFEST).is_file():
-        raise IndexCorrupt(
-            f"The index at {index_dir} points to generation {name}, but {path / MANIFEST} "
-            f"is missing. Rebuild with `policykb ingest PATH... --index {index_dir}`.")
-    manifest = read_manifest(path)
-    if verify:
-        for rel, expected in manifest.files.items():
-            file = path / rel
-            if not file.is_file():
-                raise IndexCorrupt(f"Index file {file} is missing (listed in {path / MANIFEST}). "
-                                   f"Rebuild with `policykb ingest PATH... --index {index_dir}`.")
-            if file_sha256(file) != expected:
-                raise IndexCorrupt(f"Index file {file} does not match its checksum in "
-                                   f"{path / MANIFEST}: it changed after the build. "
-                                   f"Rebuild with `policykb ingest PATH... --index {index_dir}`.")
+    manifest, problem = _checked(path, verify)
+    if problem is not None:
+        raise IndexCorrupt(f"The index at {index_dir} cannot be served: {problem}. "
+                           + repair_advice(index_dir, name))
     return Generation(path, manifest)
 
 
-def previous_generation(index_dir: Path) -> Generation | None:
-    """The serving generation if there is one that loads, else None (first build)."""
-    try:
-        return open_generation(index_dir, verify=False)
-    except IndexLoadError:
+def repair_advice(index_dir: Path, damaged: str) -> str:
+    """What to do about the damaged generation `damaged`: switch back to the newest intact
+    older one (named, with the command) if there is one, or rebuild from the source files."""
+    rebuild = (f"rebuild it from the source files with `policykb ingest PATH... --index {index_dir} --reparse` "
+               f"(the damaged generation is not read)")
+    good = newest_intact_generation(index_dir, exclude=damaged)
+    if good is None:
+        return f"No intact older generation is on disk: {rebuild}."
+    return (f"An intact older generation is on disk: {good.name} (built {good.manifest.build_time}, "
+            f"{describe_counts(good.manifest)}). Switch back to it with "
+            f"`policykb ingest --restore {good.name} --index {index_dir}`, or {rebuild}.")
+
+
+def describe_counts(manifest: Manifest) -> str:
+    """「2 documents, 73 clauses」 as the manifest records them."""
+    counts = manifest.counts
+    return ", ".join(f"{counts[key]} {key if counts[key] != 1 else key[:-1]}"
+                     for key in ("documents", "clauses") if key in counts) or "counts not recorded"
+
+
+def newest_intact_generation(index_dir: Path, exclude: str | None = None) -> Generation | None:
+    """The newest complete generation on disk (other than `exclude`) whose files all match its
+    manifest, or None. Older ones are checked only until one is found."""
+    root = Path(index_dir) / GENERATIONS
+    if not root.is_dir():
         return None
+    for path in sorted((p for p in root.iterdir() if p.is_dir() and p.name != exclude),
+                       key=lambda p: p.name, reverse=True):
+        if not (path / MANIFEST).is_file():
+            continue  # an unfinished build
+        manifest, problem = _checked(path, verify=True)
+        if problem is None:
+            return Generation(path, manifest)
+    return None
+
+
+def _checked(path: Path, verify: bool, only: tuple[str, ...] | None = None) -> tuple[Manifest | None, str | None]:
+    """(manifest, None) when generation `path` is whole, else (manifest or None, what is wrong).
+
+    With `verify` every file listed in the manifest (or only those in `only`) is checksummed."""
+    if not (path / MANIFEST).is_file():
+        return None, f"its generation {path.name} has no manifest ({path / MANIFEST} is missing)"
+    try:
+        manifest = read_manifest(path)
+    except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
+        return None, f"the manifest {path / MANIFEST} cannot be read ({exc})"
+    if not verify:
+        return manifest, None
+    for rel, expected in manifest.files.items():
+        if only is not None and rel not in only:
+            continue
+        file = path / rel
+        if not file.is_file():
+            return manifest, f"index file {file} is missing (listed in {path / MANIFEST})"
+        if file_sha256(file) != expected:
+            return manifest, (f"index file {file} does not match its checksum in {path / MANIFEST}: "
+                              f"it was damaged or changed after the build")
+    return manifest, None
+
+
+def previous_generation(index_dir: Path, say=None, reads: tuple[str, ...] | None = None) -> Generation | None:
+    """The generation a new build merges with: the serving one when the files a build
+    reads (`reads`, relative paths; None: all) match their checksums, else the newest intact older generation, else
+    None (first build, or nothing intact: the build holds only the files it reads).
+
+    `say` hears why a damaged serving generation was passed over and what that means.
+    """
+    index_dir = Path(index_dir)
+    name = current_name(index_dir)
+    if name is None:
+        return None
+    path = index_dir / GENERATIONS / name
+    manifest, problem = _checked(path, verify=True, only=reads)
+    if problem is None:
+        return Generation(path, manifest)
+    older = newest_intact_generation(index_dir, exclude=name)
+    if say:
+        if older is not None:
+            say(f"the serving generation {name} is damaged ({problem}), so it is not read: this build "
+                f"starts from {older.name}, the newest intact generation (built "
+                f"{older.manifest.build_time}); files indexed only in {name} and not named in this run "
+                f"must be ingested again")
+        else:
+            say(f"the serving generation {name} is damaged ({problem}) and no intact older generation is "
+                f"on disk, so nothing is read from it: the new generation holds only the files named in "
+                f"this run")
+    return older
+
+
+def restore_generation(index_dir: Path, name: str) -> Generation:
+    """Serve generation `name` again (CURRENT points at it) after checking all its files.
+
+    Raises IndexNotFound when there is no such generation and IndexCorrupt when it is
+    not whole; the caller holds the index's write lock."""
+    index_dir = Path(index_dir)
+    path = index_dir / GENERATIONS / name
+    if not name or "/" in name or not path.is_dir():
+        on_disk = sorted((p.name for p in (index_dir / GENERATIONS).glob("*") if (p / MANIFEST).is_file()),
+                         reverse=True) if (index_dir / GENERATIONS).is_dir() else []
+        raise IndexNotFound(f"No generation {name!r} in {index_dir / GENERATIONS}; the complete ones on disk "
+                            f"are: {', '.join(on_disk) or 'none'}.")
+    manifest, problem = _checked(path, verify=True)
+    if problem is not None:
+        raise IndexCorrupt(f"Generation {name} cannot be restored: {problem}. " + repair_advice(index_dir, name))
+    switch_current(index_dir, path)
+    return Generation(path, manifest)
 
 
 class GenerationLease:

@@ -5,11 +5,21 @@ vector per window — consecutive sentences cut at sentence ends by ingest's
 `cut_passages` — and search scores the clause by the best of its vectors, so a long
 clause is found by its best-matching sentences instead of being diluted by the rest.
 
+The default, "windows+context", adds one more vector per clause: its text preceded by the
+document title and section path (《民法典-合同编》 › 第二十章 保管合同 …). The plain vectors
+stay, so a clause is found by its own words as before, and the context vector also lets a
+question that names the topic (保管, 物业, 劳动合同) or the law reach an article that does
+not. Prefixing every vector instead ("context") makes every clause of a plan look alike and
+costs the seed set ~0.08 dense R@5; adding it costs the seed set at most 0.006 and gains
+STARD's lay questions 0.014 R@10 (docs/quality.md, "Context vectors").
+
 `EMBEDDING_UNIT` names the choice (figures in docs/quality.md):
 - "clause": the clause's search text; windows = the passages ingest cut (≤ 350 chars);
 - "context": the same, each text preceded by the document title and section path;
 - "windows": the clause's search text; windows of ≤ `WINDOW_CHARS` characters;
-- "context-windows": "windows", each text preceded by the document title and section path.
+- "context-windows": "windows", each text preceded by the document title and section path;
+- "windows+context": "windows", plus one more vector per clause of its text preceded by the
+  document title and section path (the plain vectors stay, so context can only add a match).
 A vector row's `passage_index` is the window's number within its clause.
 """
 
@@ -17,8 +27,8 @@ from __future__ import annotations
 
 from policykb.ingest.model import Clause, Document
 
-EMBEDDING_UNIT = "windows"
-UNITS = ("clause", "context", "windows", "context-windows")
+EMBEDDING_UNIT = "windows+context"
+UNITS = ("clause", "context", "windows", "context-windows", "windows+context")
 WINDOW_CHARS = 150
 
 
@@ -28,7 +38,7 @@ def _context(doc: Document, clause: Clause) -> str:
 
 
 def _windows(clause: Clause, unit: str) -> list[str]:
-    if unit in ("windows", "context-windows"):
+    if unit in ("windows", "context-windows", "windows+context"):
         from policykb.ingest.passages import cut_passages
 
         pieces = cut_passages(clause, max_chars=WINDOW_CHARS)
@@ -54,5 +64,8 @@ def embedding_texts(documents: list[Document], unit: str = EMBEDDING_UNIT
             for i, window in enumerate(_windows(clause, unit)):
                 texts.append(prefix + window)
                 owners.append((row, i))
+            if unit == "windows+context" and (context := _context(doc, clause)):
+                texts.append(context + "\n" + clause.search_text)
+                owners.append((row, None))
             row += 1
     return texts, owners

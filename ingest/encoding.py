@@ -1,11 +1,15 @@
 """Detect the encoding of a text file and decode it without losing a character.
 
-`decode_bytes(data, path)` returns `(text, encoding)` where encoding is one of
+`decode_text(data, path)` returns a `DecodedText`: the text, its encoding, one of
 "utf-8", "utf-8-sig", "utf-16-le", "utf-16-be", "gb18030" (also GBK/GB2312 files,
-which GB18030 contains) or "big5" (Big5 and its Windows form cp950).
+which GB18030 contains) or "big5" (Big5 and its Windows form cp950), and warnings
+about damage the text carries (see ingest.mojibake): lines in another encoding than
+the rest (each decoded in its own, strictly), mojibake saved into the file, U+FFFD.
+`decode_bytes(data, path)` is the same without the warnings.
 
 Decoding is always strict: a file that does not decode cleanly is refused with a
 DecodeError that says which encodings were tried, where they failed, and what to do.
+A file with no text (empty, a byte-order mark only, whitespace only) is refused too.
 
 Why not a generic detector: short GB texts are misjudged by them, and Big5 bytes
 usually decode as GB18030 *without an error* (as nonsense). So the legacy Chinese
@@ -28,6 +32,8 @@ LEGACY_CANDIDATES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("gb18030", ("gb18030",)),
     ("big5", ("big5", "cp950")),
 )
+LEGACY_NAMES = frozenset(name for name, _ in LEGACY_CANDIDATES)
+BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # Below this share of common characters a legacy decoding is taken for nonsense.
 MIN_PLAUSIBILITY = 0.6
 # Characters judged for plausibility: enough to decide, cheap on a 10 MB file.
@@ -68,14 +74,55 @@ class Attempt:
         return f"{self.encoding}: invalid bytes at {where}"
 
 
-def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
-    """Decode `data` (the content of `path`) strictly; return (text, encoding name).
+@dataclass(frozen=True)
+class DecodedText:
+    """A decoded file: its text, the encoding name, and warnings (each starting with the path)."""
 
-    Raises IngestError for an empty file and DecodeError for binary data or bytes that
-    no supported encoding decodes into plausible text.
+    text: str
+    encoding: str
+    warnings: tuple[str, ...] = ()
+
+
+def decode_text(data: bytes, path: str) -> DecodedText:
+    """Decode `data` (the content of `path`) strictly, with warnings about damaged text.
+
+    Raises IngestError for a file with no text and DecodeError for binary data or bytes
+    that no supported encoding (nor a line-by-line mix of UTF-8 and one legacy encoding)
+    decodes into plausible text.
     """
+    from policykb.ingest import mojibake
+
     if not data:
         raise IngestError(f"{path}: file is empty; nothing to ingest")
+    try:
+        text, encoding = _decode_whole(data, path)
+        refused = None
+    except DecodeError as err:
+        text, encoding, refused = "", "", err
+    mixed = None
+    if refused is not None or encoding in LEGACY_NAMES:  # UTF-8 lines in a legacy file decode as nonsense
+        mixed = mojibake.decode_mixed_lines(data)
+        if mixed is None and refused is not None:
+            raise refused
+    if mixed is not None:
+        text, encoding = _checked_text(mixed.text, data, path), mixed.encoding
+    if not text.replace("\ufeff", "").strip():
+        bom_only = data.startswith(BOMS) and not text.replace("\ufeff", "")
+        what = "only a byte-order mark" if bom_only else "only whitespace"
+        raise IngestError(f"{path}: has no text (it holds {what}); nothing to ingest")
+    warnings = [f"{path}: {mixed.describe()}"] if mixed is not None else []
+    warnings += [f"{path}: {w}" for w in mojibake.damage(text)]
+    return DecodedText(text, encoding, tuple(warnings))
+
+
+def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
+    """`decode_text` as (text, encoding name), without its warnings."""
+    decoded = decode_text(data, path)
+    return decoded.text, decoded.encoding
+
+
+def _decode_whole(data: bytes, path: str) -> tuple[str, str]:
+    """Decode all of `data` in one encoding, or raise DecodeError."""
     by_bom = _decode_by_bom(data, path)
     if by_bom is not None:
         return _checked_text(by_bom[0], data, path), by_bom[1]

@@ -36,6 +36,17 @@ class Settings:
     api_key: str | None = _setting(
         None, "When set, every /api/* request needs `Authorization: Bearer <key>`; /healthz, /readyz, the page "
               "and its static files stay open. Default: unset (no key).")
+    admin_key: str | None = _setting(
+        None, "When set, POST /api/admin/reload needs `Authorization: Bearer <admin key>` (this key, not the API "
+              "key). Default: unset, and the admin route is off (403); the index is still picked up on requests "
+              "(POLICYKB_RELOAD_CHECK_SECONDS) and on SIGHUP.")
+    rate_limit: float = _setting(
+        3000.0, "Requests a minute each client address may make (per server process); a client may send this "
+                "many at once, then as many as the rate refills. Over it: 429 `rate_limited` with Retry-After. "
+                "0 turns the limit off (load benchmarks do).")
+    max_body_bytes: int = _setting(
+        65536, "Largest request body accepted, in bytes; a larger one is answered 413 `too_large`. No route "
+               "reads a body today, so this only stops clients from sending big ones. 0: no limit.")
     workers: int = _setting(1, "Server processes (uvicorn workers). Each loads the index into its own memory.")
     threads: int = _setting(2, "Searches run at the same time in one process; more requests wait their turn "
                                "(and time out with 503 if the wait is longer than the request timeout).")
@@ -69,6 +80,9 @@ class Settings:
             raise SettingsError(f"{PREFIX}WORKERS, {PREFIX}THREADS and {PREFIX}EMBED_THREADS must be at least 1 "
                                 f"(got workers={self.workers}, threads={self.threads}, "
                                 f"embed_threads={self.embed_threads}).")
+        if self.rate_limit < 0 or self.max_body_bytes < 0:
+            raise SettingsError(f"{PREFIX}RATE_LIMIT and {PREFIX}MAX_BODY_BYTES must not be negative "
+                                f"(got rate_limit={self.rate_limit:g}, max_body_bytes={self.max_body_bytes}).")
         if self.request_timeout <= 0:
             raise SettingsError(f"{PREFIX}REQUEST_TIMEOUT must be a positive number of seconds "
                                 f"(got {self.request_timeout}).")
@@ -91,9 +105,9 @@ def _parse(name: str, raw: str):
             return Path(raw)
         if name == "cors_origins":
             return tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
-        if name == "api_key":
+        if name in ("api_key", "admin_key"):
             return raw
-        if name in ("workers", "threads", "embed_threads"):
+        if name in ("workers", "threads", "embed_threads", "max_body_bytes"):
             return int(raw)
         return float(raw)
     except ValueError:

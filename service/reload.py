@@ -16,7 +16,8 @@ A new generation is picked up when one of these happens:
 3. **SIGHUP** to the server process (one worker): same as 2, in the background.
 
 A generation that fails to load (corrupt, model missing) is not switched to; the
-old one keeps serving and `/readyz` reports the error.
+old one keeps serving and `/readyz` reports the error. It is not loaded again until
+CURRENT or its manifest changes, or `RETRY_FAILED_SECONDS` have passed.
 
 The served generation is leased (`index.generation.GenerationLease`, held by its
 KnowledgeBase), so no build's cleanup deletes it while it is served. Should its files
@@ -35,11 +36,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from policykb.index.generation import CURRENT, IndexLoadError, current_name, open_generation
+from policykb.index.generation import CURRENT, GENERATIONS, IndexLoadError, current_name, open_generation
+from policykb.index.manifest import MANIFEST, file_sha256
 from policykb.service.catalog import Catalog
 
 log = logging.getLogger("policykb.reload")
 WARM_QUERY = "党员教育培训"
+# A generation that failed to load is tried again after this long even if nothing changed
+# (the cause may have been outside it: memory, a model folder); before that, only once it changes.
+RETRY_FAILED_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -76,12 +81,27 @@ def load_generation(index_dir: Path, previous: Loaded | None = None, warm: bool 
     return Loaded(kb, catalog, generation.name, time.time())
 
 
+class UnchangedSinceFailure(IndexLoadError):
+    """CURRENT's generation failed to load and has not changed since, so it was not loaded again."""
+
+
 def _pointer_state(index_dir: Path) -> tuple | None:
     try:
         st = (index_dir / CURRENT).stat()
     except OSError:
         return None
     return st.st_mtime_ns, st.st_size, st.st_ino, current_name(index_dir)
+
+
+def _generation_state(index_dir: Path, pointer: tuple | None) -> tuple:
+    """What a load of CURRENT's generation depends on: the pointer (it names the generation) and
+    the checksum of that generation's manifest (None when it has none)."""
+    name = pointer[3] if pointer else None
+    try:
+        manifest = file_sha256(index_dir / GENERATIONS / name / MANIFEST) if name else None
+    except OSError:
+        manifest = None
+    return pointer, manifest
 
 
 class IndexHolder:
@@ -101,6 +121,7 @@ class IndexHolder:
         self.last_error: str | None = None
         self.loading_since: float | None = None
         self._lost_retry: tuple | None = None  # CURRENT's state when a lost generation was last replaced
+        self._failed: tuple | None = None  # (_generation_state, monotonic time) of the last failed load
 
     @property
     def loaded(self) -> Loaded | None:
@@ -156,11 +177,20 @@ class IndexHolder:
                     and current.files_present():
                 self._pointer = pointer
                 return current
+            state = _generation_state(self.index_dir, pointer)
+            if self._failed is not None and self._failed[0] == state \
+                    and time.monotonic() - self._failed[1] < RETRY_FAILED_SECONDS:
+                # a full checksummed load of the same broken generation would fail the same way
+                raise UnchangedSinceFailure(
+                    f"{self.last_error} (Not loaded again: it has not changed since it failed. A new build, which "
+                    f"changes CURRENT, is loaded at once; this one is tried again {RETRY_FAILED_SECONDS / 60:g} "
+                    "minutes after it failed, or when the server restarts.)")
             self.loading_since = time.time()
             try:
                 loaded = self._loader(self.index_dir, current, self.warm)
             except Exception as exc:
                 self._pointer = pointer  # do not retry a broken generation on every request
+                self._failed = (state, time.monotonic())
                 self.last_error = str(exc) if isinstance(exc, IndexLoadError) else f"{type(exc).__name__}: {exc}"
                 log.error("index reload failed, still serving %s: %s",
                           current.generation if current and current.files_present() else "nothing",
@@ -171,6 +201,7 @@ class IndexHolder:
             self._pointer = pointer
             self._loaded = loaded  # the switch: one reference assignment
             self.last_error = None
+            self._failed = None
             if current is None:
                 log.info("serving index generation %s of %s", loaded.generation, self.index_dir)
             else:

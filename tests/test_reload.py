@@ -25,6 +25,7 @@ NEW_DOCUMENT = """《城建档案馆经费投入办法》
 第一条 城建档案馆每年经费投入不少于一百学时培训。
 """
 NEW_PHRASE = "城建档案馆每年经费投入"
+ADMIN = {"Authorization": "Bearer admin-secret"}  # POST /api/admin/reload needs POLICYKB_ADMIN_KEY
 
 pytestmark = pytest.mark.slow  # builds real index generations (tiny model)
 
@@ -90,16 +91,16 @@ def test_queries_keep_succeeding_while_the_index_is_rebuilt_and_switched(corpus,
 def test_admin_reload_switches_at_once_and_says_from_what_to_what(corpus, tmp_path, tiny_model_path):
     index_dir = tmp_path / "index"
     first = build(corpus, index_dir, tiny_model_path)
-    app = create_app(Settings(index=index_dir, reload_check_seconds=0, request_timeout=300))
+    app = create_app(Settings(index=index_dir, reload_check_seconds=0, request_timeout=300, admin_key="admin-secret"))
     with TestClient(app) as client:
         assert not found_new_document(client)
         (corpus / "new.txt").write_text(NEW_DOCUMENT, encoding="utf-8")
         second = build(corpus, index_dir, tiny_model_path)
         assert client.get("/readyz").json()["generation"] == first  # no polling: still the old one
-        body = client.post("/api/admin/reload").json()
+        body = client.post("/api/admin/reload", headers=ADMIN).json()
         assert body == {"generation": second, "previous": first, "switched": True}
         assert found_new_document(client)
-        assert client.post("/api/admin/reload").json()["switched"] is False
+        assert client.post("/api/admin/reload", headers=ADMIN).json()["switched"] is False
 
 
 def test_sighup_makes_the_server_load_the_new_generation(corpus, tmp_path, tiny_model_path):
@@ -125,11 +126,11 @@ def test_sighup_makes_the_server_load_the_new_generation(corpus, tmp_path, tiny_
 def test_a_generation_that_fails_to_load_is_not_switched_to_and_readyz_says_why(corpus, tmp_path, tiny_model_path):
     index_dir = tmp_path / "index"
     first = build(corpus, index_dir, tiny_model_path)
-    app = create_app(Settings(index=index_dir, reload_check_seconds=0, request_timeout=300))
+    app = create_app(Settings(index=index_dir, reload_check_seconds=0, request_timeout=300, admin_key="admin-secret"))
     with TestClient(app) as client:
         assert client.get("/api/search", params={"q": "党员"}).status_code == 200
         (index_dir / "CURRENT").write_text("no-such-generation\n", encoding="utf-8")
-        error = client.post("/api/admin/reload").json()["error"]
+        error = client.post("/api/admin/reload", headers=ADMIN).json()["error"]
         assert error["code"] == "unavailable" and first in error["message"]
         ready = client.get("/readyz").json()
         assert ready["generation"] == first and "no-such-generation" in ready["last_error"]

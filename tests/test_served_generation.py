@@ -53,10 +53,10 @@ class Server:
     def __init__(self, port: int, log: Path) -> None:
         self.port, self.log = port, log
 
-    def request(self, method: str, path: str) -> tuple[int, dict]:
+    def request(self, method: str, path: str, headers: dict | None = None) -> tuple[int, dict]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         try:
-            conn.request(method, path)
+            conn.request(method, path, headers=headers or {})
             response = conn.getresponse()
             return response.status, json.loads(response.read() or b"null")
         finally:
@@ -106,7 +106,7 @@ def test_an_idle_server_keeps_its_generation_through_two_builds_and_answers(corp
     leases the second build's cleanup deleted it: searches got 500 while /readyz said ready."""
     index_dir = tmp_path / "index"
     first = build(corpus, index_dir, tiny_model_path)
-    with serving(index_dir, tmp_path, reload_check_seconds="0") as server:
+    with serving(index_dir, tmp_path, reload_check_seconds="0", admin_key="admin-secret") as server:
         assert server.wait_ready()["generation"] == first
         add_notice(corpus, 1)
         build(corpus, index_dir, tiny_model_path)
@@ -120,7 +120,7 @@ def test_an_idle_server_keeps_its_generation_through_two_builds_and_answers(corp
         assert generation_on_disk(index_dir, first), "cleanup deleted the generation the server serves"
 
         # once the server has moved on, the next build's cleanup removes the old generation
-        status, body = server.request("POST", "/api/admin/reload")
+        status, body = server.request("POST", "/api/admin/reload", {"Authorization": "Bearer admin-secret"})
         assert (status, body["generation"]) == (200, third), body
         add_notice(corpus, 3)
         build(corpus, index_dir, tiny_model_path)

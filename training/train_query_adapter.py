@@ -91,7 +91,9 @@ def corpus_vectors(corpus: str, index: str | None):
     if run.failures:
         raise SystemExit(f"{len(run.failures)} corpus files failed: {run.failures[0]}")
     documents = run.documents
-    texts, owners = embedding_texts(documents)
+    # the passages stard-lay-query-v1 was trained against: clause + 150-char windows, without the
+    # context vectors the index has had since (they are extra candidates, not what the softmax needs)
+    texts, owners = embedding_texts(documents, "windows")
     embedder = load_embedder(None, query_adapter=None)
     cache_path = Path(index) / CACHE if index else Path(os.environ.get("TMPDIR", "/tmp")) / "policykb-train-cache.sqlite"
     cache = EmbeddingCache(cache_path, embedder.model_id, embedder.dim)

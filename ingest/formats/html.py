@@ -12,6 +12,11 @@ class or id names navigation, footers, sharing bars and the like, and link lists
 
 Bytes are decoded by ingest.encoding's detection (strict); a declared <meta> charset
 breaks a tie between GB18030 and Big5, and one that contradicts the bytes gives a warning.
+Numeric character references that name no character (`&#0;`, surrogates such as
+`&#xD800;`, beyond U+10FFFF) or a control character are dropped with a warning naming
+them, rather than becoming U+FFFD or control characters in clause text. Elements nested
+up to 2048 deep are read (lxml's huge_tree); a page nested deeper is refused, since the
+parser stops there and the rest of its text would be lost.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from policykb.ingest.encoding import MIN_PLAUSIBILITY, decode_bytes, plausibility
+from policykb.ingest.encoding import MIN_PLAUSIBILITY, decode_text, plausibility
 from policykb.ingest.errors import DecodeError, IngestError
 from policykb.ingest.model import SourceText
 
@@ -34,6 +39,10 @@ DECLARED_CHARSETS: dict[str, tuple[str, tuple[str, ...]]] = {
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _WHITESPACE = re.compile(r"[ \t\n\r\f]+")  # HTML whitespace; U+3000 and NBSP are text
+_NUMERIC_REFERENCE = re.compile(r"&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));?")
+# Controls a character reference may name in text: tab, LF, FF, CR.
+TEXT_CONTROLS = frozenset((0x09, 0x0A, 0x0C, 0x0D))
+REFERENCES_NAMED = 5  # a warning quotes at most this many bad references
 
 BOILERPLATE_TAGS = frozenset({"nav", "aside", "form", "button", "select", "textarea", "noscript",
                               "template", "svg", "canvas", "dialog", "menu"})
@@ -61,10 +70,18 @@ def read(path: Path, data: bytes) -> SourceText:
     warnings: list[str] = []
     text, encoding = _decode(data, path, warnings)
     text = _XML_DECL.sub("", text, count=1)  # lxml refuses str input with an encoding declaration
+    text = _drop_bad_references(text, path, warnings)
+    parser = lxml.html.HTMLParser(huge_tree=True)  # else libxml2 silently stops 256 elements deep
     try:
-        root = lxml.html.document_fromstring(text)
+        root = lxml.html.document_fromstring(text, parser=parser)
     except (ParserError, ValueError) as err:
         raise IngestError(f"{path}: cannot be parsed as HTML ({err})") from None
+    for error in parser.error_log:
+        if "Excessive depth" in error.message:
+            raise IngestError(
+                f"{path}: elements are nested deeper than the HTML parser reads ({error.message.split(',')[0]}, "
+                f"at line {error.line} of the page), so its text from there on would be lost; the page was "
+                f"refused. Open it in a browser and save it again, or save its text as .txt, and ingest that")
     _drop_boilerplate(root)
     body = root.find("body")
     lines, levels = _extract_lines(body if body is not None else root)
@@ -86,9 +103,11 @@ def _decode(data: bytes, path: Path, warnings: list[str]) -> tuple[str, str]:
     declared = match.group(1).decode("ascii").lower() if match else None
     family = DECLARED_CHARSETS.get(declared or "")
     try:
-        text, found = decode_bytes(data, str(path))
+        decoded = decode_text(data, str(path))
     except DecodeError as err:
         raise DecodeError(f"{err} (the page declares charset {declared})" if declared else str(err)) from None
+    text, found = decoded.text, decoded.encoding
+    warnings.extend(decoded.warnings)
     if declared is None or found.startswith(family[0] if family else declared.replace("_", "-")):
         return text, found
     if family and found in ("gb18030", "big5") and family[0] in ("gb18030", "big5"):
@@ -99,6 +118,31 @@ def _decode(data: bytes, path: Path, warnings: list[str]) -> tuple[str, str]:
         warnings.append(f"{path}: the page declares charset {declared} but its bytes are {found}; "
                         f"decoded as {found}")
     return text, found
+
+
+def _drop_bad_references(text: str, path: Path, warnings: list[str]) -> str:
+    """`text` without numeric character references to no character or to a control character
+    (a parser turns them into U+FFFD or controls); a warning names the ones dropped and their lines."""
+    dropped: list[tuple[str, int]] = []
+
+    def check(match: re.Match) -> str:
+        hex_digits, digits = match.groups()
+        code = int(hex_digits, 16) if hex_digits else int(digits)
+        if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF and (code >= 0x20 or code in TEXT_CONTROLS) \
+                and code != 0x7F and (code & 0xFFFE) != 0xFFFE:
+            return match.group(0)
+        line = text.count("\n", 0, match.start()) + 1 if len(dropped) < REFERENCES_NAMED else 0
+        dropped.append((match.group(0), line))
+        return ""
+
+    cleaned = _NUMERIC_REFERENCE.sub(check, text)
+    if dropped:
+        shown = ", ".join(f"{ref} (line {line})" for ref, line in dropped[:REFERENCES_NAMED])
+        more = f" and {len(dropped) - REFERENCES_NAMED} more" if len(dropped) > REFERENCES_NAMED else ""
+        warnings.append(f"{path}: dropped {len(dropped)} character reference(s) that name no character or a "
+                        f"control character: {shown}{more}; the text around them is kept. Check the page's "
+                        f"source if a character is missing there")
+    return cleaned
 
 
 def _strict(data: bytes, codecs: tuple[str, ...]) -> str | None:
@@ -193,28 +237,47 @@ def _extract_lines(root) -> tuple[list[str], dict[int, int]]:
     return out.lines, out.levels
 
 
-def _walk(el, out: _Lines, outer_level: int | None) -> None:
+def _walk(root, out: _Lines, outer_level: int | None) -> None:
+    """Lines of `root`'s text in document order. Iterative (a stack, not recursion), since a
+    page may nest elements 2048 deep, past Python's recursion limit."""
+    # Work items: ("open", element, enclosing heading level), ("close", element, its level),
+    # ("break", None, level) for a <br>, ("text", tail, None) for the text after a child.
+    stack: list[tuple[str, object, int | None]] = [("open", root, outer_level)]
+    while stack:
+        action, item, level = stack.pop()
+        if action == "text":
+            out.add(item)
+        elif action == "break":
+            out.end_line(level)
+        elif action == "close":
+            if item.tag.lower() in BLOCK_TAGS:
+                out.end_line(level)
+        else:
+            stack.extend(reversed(_open(item, out, level)))
+
+
+def _open(el, out: _Lines, outer_level: int | None) -> list[tuple[str, object, int | None]]:
+    """Emit what comes before `el`'s children; return the work items for its children, in order."""
     tag = el.tag.lower() if isinstance(el.tag, str) else ""
     level = HEADINGS.get(tag, outer_level)
     if tag == "pre":
         out.end_line(outer_level)
         for line in el.text_content().splitlines():
             out.add_raw_line(line, level)
-        return
-    block = tag in BLOCK_TAGS
-    if block:
+        return []
+    if tag in BLOCK_TAGS:
         out.end_line(outer_level)  # text before this block belongs to the enclosing element
     elif tag in ("td", "th") and el.getprevious() is not None:
         out.add(" ")
     out.add(el.text)
+    items: list[tuple[str, object, int | None]] = []
     for child in el:
         if isinstance(child.tag, str):
             if child.tag.lower() == "br":
-                out.end_line(level)
-                out.add(child.tail)
-                continue
-            _walk(child, out, level)
-        out.add(child.tail)
-    if block:
-        out.end_line(level)
-
+                items.append(("break", None, level))
+            else:
+                items.append(("open", child, level))
+        items.append(("text", child.tail, None))
+    if isinstance(el.tag, str):
+        items.append(("close", el, level))
+    return items

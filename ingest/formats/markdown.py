@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from policykb.ingest.encoding import decode_bytes
+from policykb.ingest.encoding import decode_text
 from policykb.ingest.formats.txt import split_lines
 from policykb.ingest.model import SourceText
 
@@ -38,9 +38,11 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 def read(path: Path, data: bytes) -> SourceText:
-    text, encoding = decode_bytes(data, str(path))
+    decoded = decode_text(data, str(path))
+    text, encoding = decoded.text, decoded.encoding
     lines = split_lines(text)
-    source = SourceText(path=str(path), format="md", lines=lines, encoding=encoding)
+    source = SourceText(path=str(path), format="md", lines=lines, encoding=encoding,
+                        warnings=list(decoded.warnings))
     read_front_matter(source, path)
     source.heading_levels = _headings(lines, source.body_start)
     return source

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from policykb.ingest.encoding import decode_bytes
+from policykb.ingest.encoding import decode_text
 from policykb.ingest.model import SourceText
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -22,8 +22,10 @@ def split_lines(text: str) -> list[str]:
 
 def read(path: Path, data: bytes) -> SourceText:
     """Decode `data` (see ingest.encoding) and split it into the file's lines."""
-    text, encoding = decode_bytes(data, str(path))
-    source = SourceText(path=str(path), format="txt", lines=split_lines(text), encoding=encoding)
+    decoded = decode_text(data, str(path))
+    text, encoding = decoded.text, decoded.encoding
+    source = SourceText(path=str(path), format="txt", lines=split_lines(text), encoding=encoding,
+                        warnings=list(decoded.warnings))
     # Policy texts saved as .txt often open with YAML front matter too (seed 000 does).
     from policykb.ingest.formats.markdown import read_front_matter
 

@@ -26,18 +26,41 @@ def holder_of(request: Request) -> IndexHolder:
     return request.app.state.holder
 
 
+def _bearer_matches(request: Request, key: str) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), key.encode())
+
+
 async def require_api_key(request: Request) -> None:
     """When an API key is configured, /api/* needs `Authorization: Bearer <key>`."""
     # async although it awaits nothing: FastAPI would run a plain function on a worker
     # thread, a thread hop per request that competes with the searches for the GIL.
     key = settings_of(request).api_key
-    if not key:
-        return
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), key.encode()):
+    if key and not _bearer_matches(request, key):
         raise ApiError(401, "unauthorized",
                        "This API needs a key: send the header `Authorization: Bearer <key>` "
                        "(the key is set on the server with POLICYKB_API_KEY).",
+                       headers={"WWW-Authenticate": "Bearer"})
+
+
+ADMIN_OFF = ("The admin routes are off on this server. To turn them on, start it with POLICYKB_ADMIN_KEY=<a secret> "
+             "and send `Authorization: Bearer <that secret>`. Without it the server still switches to a new "
+             "index generation by itself (POLICYKB_RELOAD_CHECK_SECONDS) and on SIGHUP.")
+
+
+async def require_admin_key(request: Request) -> None:
+    """/api/admin/* needs `Authorization: Bearer <admin key>`; with no admin key set they are off (403).
+
+    A bearer header cannot be sent by a cross-origin form or `text/plain` POST without a CORS
+    preflight, so another site's page cannot trigger an admin action either.
+    """
+    key = settings_of(request).admin_key
+    if not key:
+        raise ApiError(403, "forbidden", ADMIN_OFF)
+    if not _bearer_matches(request, key):
+        raise ApiError(401, "unauthorized",
+                       "The admin routes need the admin key: send the header `Authorization: Bearer <admin key>` "
+                       "(set on the server with POLICYKB_ADMIN_KEY; the API key does not open them).",
                        headers={"WWW-Authenticate": "Bearer"})
 
 

@@ -20,7 +20,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 log = logging.getLogger("policykb.api")
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-         405: "method_not_allowed", 422: "invalid_request", 503: "unavailable", 504: "timeout"}
+         405: "method_not_allowed", 413: "too_large", 422: "invalid_request", 429: "rate_limited",
+         503: "unavailable", 504: "timeout"}
 
 
 class ApiError(Exception):
@@ -70,6 +71,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 404:
             message = f"Nothing at {request.url.path}. The API is under /api (see /docs)."
+            if request.url.path.endswith("/") and request.url.path != "/":
+                message += " Its URLs do not end with a slash."
         elif exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path}."
         else:

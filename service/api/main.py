@@ -21,8 +21,10 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from policykb.service.api.deps import require_api_key
+from policykb.service.api.deps import require_admin_key, require_api_key
 from policykb.service.api.errors import install_error_handlers
+from policykb.service.api.limits import RequestLimits
+from policykb.service.api.methods import HeadAsGet
 from policykb.service.api.routes import clauses, documents, health, search
 from policykb.service.api.schemas import ErrorOut
 from policykb.service.config import Settings
@@ -34,11 +36,15 @@ log = logging.getLogger("policykb.api")
 # this keeps text from the corpus or the query from ever running as script.
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "connect-src 'self'; base-uri 'none'; form-action 'self'; object-src 'none'")
+PAGE_HEADERS = {"Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff"}
 
 DESCRIPTION = """Clause-level search over Chinese policy texts, with citations a person can check.
 
 Every error answers `{"error": {"code", "message", "detail"}}`. When the server has an API key
 (POLICYKB_API_KEY), `/api/*` needs `Authorization: Bearer <key>`; `/healthz` and `/readyz` stay open.
+`/api/admin/*` needs `Authorization: Bearer <admin key>` (POLICYKB_ADMIN_KEY) and is off (403) without one.
+Every GET route answers HEAD too. Over POLICYKB_RATE_LIMIT requests a minute from one address: 429 with
+Retry-After; a body over POLICYKB_MAX_BODY_BYTES: 413.
 """
 
 
@@ -78,13 +84,22 @@ def _docs_routes(app: FastAPI) -> None:
                                    swagger_favicon_url="/docs-assets/favicon.png")
 
 
+class PageFiles(StaticFiles):
+    """The page's static files, with the same CSP and nosniff headers as `/` (so /static/index.html
+    is no way around them)."""
+
+    def file_response(self, *args, **kwargs):
+        response = super().file_response(*args, **kwargs)
+        response.headers.update(PAGE_HEADERS)
+        return response
+
+
 def _page_routes(app: FastAPI) -> None:
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", PageFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:
-        return FileResponse(STATIC / "index.html", headers={"Content-Security-Policy": PAGE_CSP,
-                                                            "X-Content-Type-Options": "nosniff"})
+        return FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
 
 
 def create_app(settings: Settings | None = None, holder: IndexHolder | None = None) -> FastAPI:
@@ -96,8 +111,10 @@ def create_app(settings: Settings | None = None, holder: IndexHolder | None = No
     settings = settings or Settings.from_env()
     holder = holder or IndexHolder(settings.index, check_seconds=settings.reload_check_seconds,
                                    loader=partial(load_generation, embed_threads=settings.embed_threads))
+    # redirect_slashes off: Starlette builds that redirect's Location from the Host header
+    # (`/api/documents/%2e%2e%2f` → `http://<any host>/api/documents/..`); a JSON 404 says more.
     app = FastAPI(title="policykb", version="0.1.0", description=DESCRIPTION, docs_url=None, redoc_url=None,
-                  lifespan=_lifespan(settings, holder))
+                  lifespan=_lifespan(settings, holder), redirect_slashes=False)
     app.state.settings = settings
     app.state.holder = holder
     install_error_handlers(app)
@@ -106,11 +123,15 @@ def create_app(settings: Settings | None = None, holder: IndexHolder | None = No
                     responses={401: {"model": ErrorOut, "description": "API key missing or wrong"}})
     for module in (search, clauses, documents):
         api.include_router(module.router)
-    api.include_router(health.admin)
     app.include_router(api)
+    app.include_router(health.admin, prefix="/api", dependencies=[Depends(require_admin_key)],
+                       responses={401: {"model": ErrorOut, "description": "Admin key missing or wrong"},
+                                  403: {"model": ErrorOut, "description": "Admin routes are off (no POLICYKB_ADMIN_KEY)"}})
     app.include_router(health.router)
     _docs_routes(app)
     _page_routes(app)
+    app.add_middleware(RequestLimits, per_minute=settings.rate_limit, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadAsGet)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=["GET", "POST"], allow_headers=["Authorization"],

@@ -21,35 +21,63 @@ _RAW_URL = re.compile(rb"(?:^|\n)[A-Z]+ [^\r\n]*[\x80-\xff]")
 NON_ASCII_URL = ("The request URL has characters that are not ASCII (such as Chinese written as is); a URL must "
                  "carry them percent-encoded. With curl: curl -G 'http://HOST:PORT/api/search' "
                  "--data-urlencode 'q=新党员集中培训'. Browsers and HTTP libraries encode them themselves.")
+TOO_LONG = ("The request's URL (or its headers) is too long for this server to read ({size} KB or more; keep it "
+            "under {limit} KB). The API needs short URLs: q has at most 256 characters; send "
+            "fewer filter values (document, issuer, doc_type) at a time.")
 MALFORMED = ("The server could not read this request as HTTP/1.1 (a malformed request line or header). "
              "Send the URL with its query percent-encoded (curl -G URL --data-urlencode 'q=…'), "
              "or use a browser or an HTTP library.")
 
 
-def error_body(head: bytes) -> bytes:
-    """The JSON error for a request that begins (or whose last chunk is) `head`."""
-    message = NON_ASCII_URL if _RAW_URL.search(head[:8192]) else MALFORMED
+# How much of a request's line and headers uvicorn's parsers surely read: h11 refuses a head
+# still incomplete after max_incomplete_event_size (uvicorn's default); httptools parses a
+# URL of at most 65535 bytes (its URL parser's lengths are 16-bit), and its headers have no such limit.
+H11_HEAD_LIMIT = 16 * 1024
+HTTPTOOLS_HEAD_LIMIT = 65535
+
+
+def error_body(head: bytes, head_size: int = 0, limit: int = 0) -> bytes:
+    """The JSON error for a request that begins (or whose last chunk is) `head`, whose line and
+    headers had reached `head_size` bytes (the parser reads up to `limit`)."""
+    if limit and head_size >= limit:
+        message = TOO_LONG.format(size=head_size // 1024, limit=-(-limit // 1024))
+    elif _RAW_URL.search(head[:8192]):
+        message = NON_ASCII_URL
+    else:
+        message = MALFORMED
     return json.dumps({"error": {"code": "bad_request", "message": message, "detail": None}},
                       ensure_ascii=False).encode("utf-8")
 
 
 class _KeepsLastChunk:
-    """Remembers the last chunk received, so a parser-level 400 can say what was wrong with it."""
+    """Remembers the last chunk received and the size of the request head it belongs to, so a
+    parser-level 400 can say what was wrong with the request."""
 
     _head = b""
+    _pending = 0  # bytes since the last end of headers seen
+    _head_size = 0  # the longest request line and headers the last chunk belongs to
+    head_limit = 0
 
     def data_received(self, data: bytes) -> None:
+        heads = data.split(b"\r\n\r\n")  # the pieces between ends of headers (pipelined requests)
+        self._head_size = max([self._pending + len(heads[0]), *(len(h) for h in heads[1:])])
+        self._pending = self._pending + len(data) if len(heads) == 1 else len(heads[-1])
         self._head = data
         super().data_received(data)
+
+    def _error_body(self) -> bytes:
+        return error_body(self._head, self._head_size, self.head_limit)
 
 
 class JsonErrorH11Protocol(_KeepsLastChunk, H11Protocol):
     """uvicorn's h11 protocol whose parser-level 400 is JSON in the one error shape."""
 
+    head_limit = H11_HEAD_LIMIT
+
     def send_400_response(self, msg: str) -> None:
         import h11
 
-        body = error_body(self._head)
+        body = self._error_body()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                    (b"connection", b"close")]
         self.transport.write(self.conn.send(h11.Response(status_code=400, headers=headers, reason=b"Bad Request")))
@@ -67,8 +95,10 @@ else:
     class JsonErrorHttpToolsProtocol(_KeepsLastChunk, HttpToolsProtocol):
         """uvicorn's httptools protocol whose parser-level 400 is JSON in the one error shape."""
 
+        head_limit = HTTPTOOLS_HEAD_LIMIT
+
         def send_400_response(self, msg: str) -> None:
-            body = error_body(self._head)
+            body = self._error_body()
             content = [STATUS_LINE[400]]
             for name, value in self.server_state.default_headers:
                 content.extend([name, b": ", value, b"\r\n"])

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field, field_validator
 
 
 class CitationOut(BaseModel):
@@ -169,7 +171,8 @@ class DocumentSummaryOut(BaseModel):
     year_source: YearSourceOut | None = Field(description="Where `year` came from, or null.")
     doc_type: str | None = Field(description="Document type (规划, 意见 …), or null.")
     status: str | None = Field(description="Status as stated (生效, 废止 …), or null.")
-    source_url: str | None = Field(description="Link the document gives for itself, or null.")
+    source_url: str | None = Field(description="Link the document gives for itself (http or https only), or null. "
+                                                "A link of any other scheme (javascript:, data:, file: …) is null.")
     file: str = Field(description="Source file, relative to the ingest root (a file may hold several documents).")
     format: str = Field(description="Source format: txt, md, html, docx, doc, wps, odt, rtf, pdf, ofd, png, jpg, tif, bmp.")
     line_start: int = Field(description="First line of the document in its file.")
@@ -179,6 +182,14 @@ class DocumentSummaryOut(BaseModel):
     ocr: "OcrOut | None" = Field(default=None, description="How its OCR'd pages were read, or null when none were.")
     converter: str | None = Field(default=None, description="Program that converted the file before reading (e.g. 「LibreOffice 7.4.7.2」 for .doc/.wps), or null.")
     page_count: int | None = Field(default=None, description="Pages of the file (PDF, OFD, images), else null.")
+
+    @field_validator("source_url", mode="before")
+    @classmethod
+    def _web_links_only(cls, value):
+        # a document's text can say anything; only a web link is safe to hand to a client as a link
+        if isinstance(value, str) and urlsplit(value.strip()).scheme.lower() in ("http", "https"):
+            return value
+        return None
 
 
 class OcrOut(BaseModel):
@@ -242,7 +253,8 @@ class ReadyOut(BaseModel):
     """Answer to GET /readyz."""
 
     ready: bool = Field(description="True when an index is loaded and searches are answered.")
-    index: str = Field(description="Index directory served.")
+    index: str = Field(description="Index directory served; only its name when the server has an API key "
+                                   "(/readyz is open, so it does not show where files are).")
     generation: str | None = Field(description="Index generation being served, or null before the first load.")
     model: str | None = Field(description="Embedding model that built (and queries) the index.")
     counts: dict[str, int] | None = Field(description="Documents, clauses, vectors … in the served generation.")

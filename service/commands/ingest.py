@@ -20,8 +20,10 @@ def register(subparsers) -> None:
                     "and not named here are kept; unchanged clauses are not embedded again. A file that cannot be "
                     "read is reported with its reason and the run goes on; the exit status is 1 if any file failed. "
                     "One build runs at a time per index: an ingest started while another is building the same "
-                    "index waits for it, then adds its files on top (exit status 3 if the wait runs out).")
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to ingest")
+                    "index waits for it, then adds its files on top (exit status 3 if the wait runs out). A damaged "
+                    "serving generation is never read: the build starts from the newest intact one, and "
+                    "--restore GENERATION switches back to an intact older generation without building.")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to ingest")
     parser.add_argument("--index", metavar="DIR",
                         help=f"index directory to build or update (default: {DEFAULT_INDEX_HELP})")
     parser.add_argument("--model", default=None, metavar="PATH_OR_NAME",
@@ -36,6 +38,10 @@ def register(subparsers) -> None:
     parser.add_argument("--prune", action="store_true", help="drop documents whose source file no longer exists")
     parser.add_argument("--reparse", action="store_true",
                         help="parse every file again, even those unchanged since the index was built")
+    parser.add_argument("--restore", metavar="GENERATION",
+                        help="serve the older generation GENERATION (a folder name under DIR/generations/, as "
+                             "named by the error about a damaged index) again, after checking its files; "
+                             "nothing is read or built")
     parser.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                         help="processes that parse files (default: every available core when there are at least "
                              "8 files and 2 MB to parse, else 1: a worker takes about half a second to start)")
@@ -65,7 +71,7 @@ def indexed_fingerprints(index_dir: str) -> dict[str, str]:
     from policykb.index.generation import previous_generation
     from policykb.index.store import load_fingerprints
 
-    generation = previous_generation(Path(index_dir))
+    generation = previous_generation(Path(index_dir), reads=(STORE,))  # never a damaged one
     return load_fingerprints(generation.path / STORE) if generation is not None else {}
 
 
@@ -73,6 +79,12 @@ def run(args: argparse.Namespace) -> int:
     from policykb.ingest.pipeline import ingest_paths
 
     args.index = str(args.index or default_index())
+    if args.restore is not None:
+        return _restore(args)
+    if not args.paths:
+        print("error: name the files or folders to ingest (policykb ingest PATH... --index DIR), "
+              "or --restore GENERATION to serve an older generation again", file=sys.stderr)
+        return 2
     started = time.perf_counter()
     indexed = {} if args.reparse else indexed_fingerprints(args.index)
     ingest_run = ingest_paths(args.paths, max_bytes=int(args.max_file_mb * 1024 * 1024), indexed=indexed,
@@ -126,20 +138,51 @@ def run(args: argparse.Namespace) -> int:
     return 1 if ingest_run.failures else 0
 
 
+def _restore(args: argparse.Namespace) -> int:
+    """`--restore GENERATION`: point the index at an intact older generation (under the write lock)."""
+    from pathlib import Path
+
+    from policykb.index.generation import IndexLoadError, describe_counts, restore_generation
+    from policykb.index.lock import IndexBusy, index_write_lock
+
+    if args.paths:
+        print("error: --restore switches generations and reads no files; run it without PATH arguments",
+              file=sys.stderr)
+        return 2
+    try:
+        with index_write_lock(Path(args.index), args.lock_timeout,
+                              lambda msg: print(msg, file=sys.stderr, flush=True)):
+            generation = restore_generation(Path(args.index), args.restore)
+    except IndexLoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except IndexBusy as exc:
+        print(f"error: {exc} To wait longer, pass --lock-timeout SECONDS.", file=sys.stderr)
+        return 3
+    print(f"index {args.index} now serves generation {generation.name} (built {generation.manifest.build_time}, "
+          f"{describe_counts(generation.manifest)}); a running server switches to it as after an ingest")
+    return 0
+
+
 def _reads_as_asked(args) -> bool:
-    """Whether the index already reads questions as this run asks: the bundled lexicon, and the
-    query adapter named by --query-adapter (if given). If not, unchanged files still get a new
-    generation (nothing is re-embedded) so its manifest records what questions are read with."""
+    """Whether the index already reads questions as this run asks: the bundled lexicon, the
+    vectors this policykb embeds (index.units.EMBEDDING_UNIT), and the query adapter named by
+    --query-adapter (if given). If not, unchanged files still get a new
+    generation (only texts missing from the embedding cache are embedded) so its manifest records
+    what it was built with."""
     from pathlib import Path
 
     from policykb.index.generation import IndexLoadError, open_generation
+    from policykb.index.units import EMBEDDING_UNIT
     from policykb.ingest.lexicon import lexicon_record
 
-    try:
-        manifest = open_generation(Path(args.index), verify=False).manifest
+    try:  # checksums verified: a damaged generation is rebuilt, never reported up to date
+        manifest = open_generation(Path(args.index), verify=True).manifest
     except IndexLoadError:  # no loadable index: build
         return False
     if manifest.lexicon != lexicon_record():
+        return False
+    if manifest.embedding_unit != EMBEDDING_UNIT:  # built before the context vectors: add them
         return False
     if args.query_adapter is None:
         return True

@@ -40,7 +40,11 @@ def checked_query(q: str) -> str:
 async def search(
     request: Request,
     loaded: Annotated[Loaded, Depends(served)],
-    q: Annotated[str, Query(description="The question or terms; 1–256 characters after trimming.")],
+    # the length is declared for the schema and checked by checked_query, after trimming, with
+    # its own message (so 「  …256 characters…  」 is still accepted)
+    q: Annotated[str, Query(description="The question or terms; 1–256 characters after trimming (at least one "
+                                        "that is not a space).",
+                            json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY, "pattern": r"\S"})],
     k: Annotated[int, Query(ge=1, le=100, description="Number of results, 1–100.")] = 10,
     mode: Annotated[Literal["hybrid", "dense", "lexical"],
                     Query(description="hybrid (BM25 + embeddings, fused), dense (embeddings) or lexical (BM25).")] = "hybrid",
