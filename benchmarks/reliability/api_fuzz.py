@@ -72,8 +72,8 @@ class Server:
     """`with Server(index_dir) as base_url:` the policykb app served by uvicorn on 127.0.0.1."""
 
     def __init__(self, index_dir: Path, api_key: str | None = None, port: int | None = None,
-                 cors_origins: tuple[str, ...] = (), wait: float = 300) -> None:
-        self.index_dir, self.api_key, self.wait = index_dir, api_key, wait
+                 cors_origins: tuple[str, ...] = (), wait: float = 300, admin_key: str | None = None) -> None:
+        self.index_dir, self.api_key, self.admin_key, self.wait = index_dir, api_key, admin_key, wait
         self.port, self.cors_origins = port or free_port(), cors_origins
 
     def __enter__(self) -> str:
@@ -83,8 +83,8 @@ class Server:
         from policykb.service.config import Settings
 
         port = self.port
-        app = create_app(Settings(index=self.index_dir, api_key=self.api_key, cors_origins=self.cors_origins,
-                                  request_timeout=60))
+        app = create_app(Settings(index=self.index_dir, api_key=self.api_key, admin_key=self.admin_key,
+                                  cors_origins=self.cors_origins, request_timeout=60))
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
@@ -156,7 +156,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--model", help="embedding model for the corpus index (default: policykb's default)")
     parser.add_argument("--index", type=Path, help="serve this index instead of building one of corpus/")
-    parser.add_argument("--api-key", help="run the server with this API key (and send it)")
+    parser.add_argument("--api-key", help="run the server with this API key, as its admin key too (and send it), so "
+                                          "the API and POST /api/admin/reload are tested behind their keys")
     parser.add_argument("--max-time", type=int, help="stop schemathesis after this many seconds")
     parser.add_argument("--out", type=Path, help="JSON results (default .policykb/bench/results/api_fuzz.json)")
     args = parser.parse_args(argv)
@@ -168,7 +169,7 @@ def main(argv: list[str] | None = None) -> dict:
             index_dir = Path(folder) / "index"
             build_corpus_index(index_dir, args.model)
         report = Path(folder) / "schemathesis.json"
-        with Server(index_dir, args.api_key) as base_url:
+        with Server(index_dir, args.api_key, admin_key=args.api_key) as base_url:
             done = run_schemathesis(base_url, args.max_examples, args.seed, report, args.api_key, args.max_time)
         if not report.exists():
             raise SystemExit(f"schemathesis wrote no report (exit code {done.returncode}):\n{done.stdout[-3000:]}"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import html
 import http.server
+import re
 import tempfile
 import threading
 import time
@@ -111,6 +112,8 @@ const roots = arguments[0].map((s) => s === "#kb" ? document.querySelector("#kb"
   .filter(Boolean);
 const bad = new Set(["script", "iframe", "object", "embed", "svg", "math", "base", "meta", "link", "style", "form",
   "video", "audio", "source", "marquee", "frame", "frameset", "textarea", "x", "body", "noscript", "img"]);
+// attributes a browser follows as a URL (an <option value="javascript:…"> is only text)
+const urls = new Set(["href", "src", "action", "formaction", "xlink:href", "data", "poster", "background", "srcset"]);
 const found = [];
 for (const root of roots) {
   for (const e of root.querySelectorAll("*")) {
@@ -119,7 +122,7 @@ for (const root of roots) {
       found.push("<" + tag + ">");
     for (const a of e.attributes) {
       const value = a.value.replace(/[\\s\\x00-\\x1f]/g, "").toLowerCase();
-      if (a.name.startsWith("on") || value.startsWith("javascript:") || (a.name === "srcdoc"))
+      if (a.name.startsWith("on") || a.name === "srcdoc" || (urls.has(a.name) && value.startsWith("javascript:")))
         found.push(tag + "[" + a.name + "=" + a.value.slice(0, 40) + "]");
     }
   }
@@ -173,6 +176,9 @@ class Browser:
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     "--window-size=1200,900", f"--user-data-dir={profile}"):
             options.add_argument(arg)
+        # exports download: into the profile, never a prompt
+        options.add_experimental_option("prefs", {"download.default_directory": str(profile / "downloads"),
+                                                  "download.prompt_for_download": False})
         self.driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
         self.driver.set_page_load_timeout(WAIT)
         self.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": HOOK})
@@ -272,6 +278,7 @@ def check_payloads(api: str, host_page: str, payloads: list[str], browser: Brows
             options[1].click()
             search_done(browser)
             record(f"filtered:{selector}", -1, None)
+    checks.extend(check_later_views(api, payloads, by_payload, browser))
     # the embeddable box on another origin's page (no CSP there: only escaping stops a payload)
     browser.open(host_page)
     browser.wait(lambda d: d.execute_script("return !!document.querySelector('#kb')?.shadowRoot"), "box did not mount")
@@ -285,6 +292,66 @@ def check_payloads(api: str, host_page: str, payloads: list[str], browser: Brows
         shown = browser.driver.execute_script("return document.querySelector('#kb').shadowRoot.textContent")
         # the box shows its 3 best (hybrid): the payload's text is checked when its clause is among them
         record("embed", i, payload in shown if f"标记{i}号：" in shown else None, roots=["#kb"])
+    return checks
+
+
+def check_later_views(api: str, payloads: list[str], by_payload: dict[int, str], browser: Browser) -> list[ViewCheck]:
+    """The views a page may have besides search and reader: the document list (#/documents) with
+    its facets, the export bars and the citation copy button. A view the page lacks is skipped."""
+    from selenium.webdriver.common.by import By
+
+    checks: list[ViewCheck] = []
+    roots = ["#documents-view", "#results", "#document", "#outline", "#status", "#filters", "#export-results",
+             "#export-document"]
+
+    def record(view: str, i: int, shown: bool | None) -> None:
+        checks.append(ViewCheck(view, i, browser.ran(), browser.markup(roots), shown))
+
+    def present(selector: str) -> bool:
+        return bool(browser.driver.execute_script(f"return !!document.querySelector({selector!r})"))
+
+    browser.open(f"{api}/#/documents")
+    if present("#documents-view"):
+        listed = ""
+        for _ in range(20):  # every page of the list
+            browser.wait(lambda d: d.execute_script("return document.querySelector('#document-list').dataset.state")
+                         in ("done", "error"), "document list did not load")
+            listed += browser.text("#document-list") + browser.text("#facets")
+            record("documents", -1, None)
+            following = browser.driver.find_elements(By.CSS_SELECTOR, "#list-pager a[rel=next]")
+            if not following:
+                break
+            browser.driver.execute_script("document.querySelector('#document-list').dataset.state = 'paging'")
+            following[0].click()
+        for i, payload in enumerate(payloads):
+            shown = f"关于{payload}的培训办法{i}" in listed if re.search(f"的培训办法{i}(?!\\d)", listed) else None
+            checks.append(ViewCheck("documents:list", i, [], [], shown))
+        facets = browser.driver.find_elements(By.CSS_SELECTOR, "#facets a")
+        for link in facets[:6]:  # a facet of a payload's issuer or type filters the list by it
+            browser.driver.execute_script("document.querySelector('#document-list').dataset.state = 'paging'")
+            browser.driver.execute_script("arguments[0].click()", link)
+            browser.wait(lambda d: d.execute_script("return document.querySelector('#document-list').dataset.state")
+                         in ("done", "error"), "filtered document list did not load")
+            record("documents:facet", -1, None)
+    browser.open(f"{api}/#q={quote('培训管理')}&mode=lexical")
+    search_done(browser)
+    for button in browser.driver.find_elements(By.CSS_SELECTOR, "#export-results button[data-format]")[:7]:
+        browser.driver.execute_script("arguments[0].click()", button)  # a download: the page must stay inert
+        time.sleep(0.5)
+        record(f"export:results:{button.get_attribute('data-format')}", -1, None)
+    for button in browser.driver.find_elements(By.CSS_SELECTOR, "#results .card button")[:6]:
+        label = button.text  # 复制引用, 复制规范引用 (/api/citations); it reads 已复制 once clicked
+        browser.driver.execute_script("arguments[0].click()", button)
+        time.sleep(0.5)
+        record(f"card-button:{label}", -1, None)
+    for i in list(by_payload)[:10]:
+        browser.open(f"{api}/#doc={by_payload[i]}")
+        buttons = browser.driver.find_elements(By.CSS_SELECTOR, "#export-document button[data-format]")
+        for button in buttons[:7]:
+            browser.driver.execute_script("arguments[0].click()", button)
+            time.sleep(0.3)
+        if buttons:
+            record("export:document", i, None)
     return checks
 
 
