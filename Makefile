@@ -7,7 +7,7 @@ INDEX  ?= .policykb/index
 # without it pip would pull a multi-GB CUDA build.
 WHEELS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
-.PHONY: setup run index serve eval eval-stard bench test test-fast clean
+.PHONY: setup run index serve eval eval-stard bench reliability test test-fast clean
 
 setup: $(VENV)/.installed
 
@@ -65,6 +65,16 @@ bench: setup
 	$(BIN)/python -m benchmarks.synonyms_cost --size 100k --out $(RESULTS)/synonyms_cost.json
 	$(BIN)/python -m benchmarks.report $(RESULTS)
 	$(BIN)/python -m benchmarks.targets $(RESULTS)
+
+## the reliability guarantees at full size (docs/reliability.md): 50 builds SIGKILLed (the switch included),
+## 2 and 4 simultaneous ingests, 16 clients through 10 generation switches; CI runs them small
+## (tests/test_reliability_suites.py). ~25 min on 2 cores shared with other work.
+RELIABILITY ?= .policykb/bench/reliability
+reliability: setup
+	$(BIN)/python -m benchmarks.reliability.crash --n 50 --out $(RELIABILITY)/reliability_crash.json
+	$(BIN)/python -m benchmarks.reliability.concurrency --ingests 2,4 --rounds 3 --out $(RELIABILITY)/reliability_concurrency.json
+	$(BIN)/python -m benchmarks.reliability.reload_load --clients 16 --seconds 60 --switches 10 \
+	  --out $(RELIABILITY)/reliability_reload_load.json
 
 test: setup
 	$(BIN)/pytest -q -rs

@@ -57,8 +57,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(index: str, threads: int | None = None, ready_timeout: float = 900):
-    """A `policykb serve` process on 127.0.0.1 serving `index`; yields (base_url, psutil.Process)."""
+def server(index: str, threads: int | None = None, ready_timeout: float = 900, env: dict[str, str] | None = None,
+           log_path: Path | None = None):
+    """A `policykb serve` process on 127.0.0.1 serving `index`; yields (base_url, psutil.Process).
+
+    `env`: extra environment variables (POLICYKB_* settings); `log_path`: where the server's
+    output goes and stays (default: a temporary file, removed).
+    """
     import httpx
     import psutil
 
@@ -66,10 +71,11 @@ def server(index: str, threads: int | None = None, ready_timeout: float = 900):
     cmd = [sys.executable, "-m", "policykb.service.cli", "serve", "--index", index, "--host", HOST, "--port", str(port)]
     if threads:
         cmd += ["--threads", str(threads)]
-    log = tempfile.NamedTemporaryFile("w+", prefix="policykb-serve-", suffix=".log", delete=False)
-    # rate limit off: wrk sends thousands of requests a second from one address on purpose
-    env = os.environ | {"PYTHONPATH": str(REPO), "POLICYKB_RATE_LIMIT": "0"}
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
+    log = open(log_path, "w+") if log_path else \
+        tempfile.NamedTemporaryFile("w+", prefix="policykb-serve-", suffix=".log", delete=False)
+    # rate limit off: wrk (and the reliability suites) send thousands of requests from one address on purpose
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                            env=os.environ | {"PYTHONPATH": str(REPO), "POLICYKB_RATE_LIMIT": "0"} | (env or {}))
     base = f"http://{HOST}:{port}"
     try:
         deadline = time.monotonic() + ready_timeout
@@ -93,7 +99,8 @@ def server(index: str, threads: int | None = None, ready_timeout: float = 900):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-        os.unlink(log.name)
+        if not log_path:
+            os.unlink(log.name)
 
 
 def search_paths(queries: list[str], mode: str) -> list[str]:

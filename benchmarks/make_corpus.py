@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
@@ -88,6 +89,13 @@ def clause_texts(pool: SentencePool, n: int, seed: int = 20240611) -> list[str]:
     return ["".join(pool.texts[r] for r in rows) for rows in draw_clauses(n, len(pool.texts), seed)]
 
 
+def title_of(sentence: str) -> str:
+    """A title ingest reads as one (…管理办法): the sentence's first phrase, as real titles name a topic,
+    so each clause has the title and context vector a real document gives it (index/units.py)."""
+    phrase = re.split(r"[，。；！？,;!?：:、“”\s]", sentence.strip())[0][:24]
+    return f"{phrase or '工作'}管理办法"
+
+
 def write_corpus(pool: SentencePool, n: int, folder: Path, seed: int = 20240611) -> Path:
     """Write n synthetic clauses as .txt files of CLAUSES_PER_FILE clauses under `folder` (replaced)."""
     if folder.exists():
@@ -96,7 +104,7 @@ def write_corpus(pool: SentencePool, n: int, folder: Path, seed: int = 20240611)
     rng = np.random.default_rng(seed + 1)
     texts = clause_texts(pool, n, seed)
     for f, start in enumerate(range(0, n, CLAUSES_PER_FILE)):
-        title = pool.texts[int(rng.integers(0, len(pool.texts)))].rstrip("。；！？;!?")
+        title = title_of(pool.texts[int(rng.integers(0, len(pool.texts)))])
         body = [f"第{chinese_number(i + 1)}条 {t}" for i, t in enumerate(texts[start:start + CLAUSES_PER_FILE])]
         sub = folder / f"{f // 1000:03d}"
         sub.mkdir(exist_ok=True)

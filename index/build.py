@@ -25,6 +25,7 @@ import numpy as np
 
 from policykb.index import generation as gen
 from policykb.index.embed_cache import EmbeddingCache, embed_cached
+from policykb.index.history import carry_history
 from policykb.index.lexical import LexicalIndex
 from policykb.index.lock import DEFAULT_LOCK_TIMEOUT, index_write_lock
 from policykb.index.manifest import Manifest, package_version, write_manifest
@@ -164,6 +165,8 @@ def build_index(run, index_dir: str | Path, model: str | None = None, prune: boo
         try:
             rows = [VectorRow(vid, row, pidx, sha) for vid, ((row, pidx), sha) in enumerate(zip(owners, hashes))]
             write_store(folder / STORE, documents, sources, rows, _fingerprints(run, previous, documents))
+            # old versions of changed documents, so permalinks to them still show what they cited
+            carry_history(folder / STORE, previous.path / STORE if previous is not None else None, folder.name)
             tokens = [c.tokens for d in documents for c in d.clauses]
             lexical = LexicalIndex.build(tokens)
             (folder / LEXICAL).mkdir()
@@ -184,6 +187,9 @@ def build_index(run, index_dir: str | Path, model: str | None = None, prune: boo
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)  # never leave a half-written generation behind
             raise
+        # A line of its own: the build is complete, and an operator (or the crash suite,
+        # benchmarks/reliability/crash.py, which kills on it) can tell the switch from the build.
+        say(f"switching {gen.CURRENT} to generation {folder.name}")
         gen.switch_current(index_dir, folder)
         gen.collect_garbage(index_dir, say=say)
 

@@ -2,7 +2,8 @@
 
 `CURRENT` holds the name of the serving generation. It is replaced atomically
 (temp file + os.replace) only after a generation's manifest is written, so a build
-that dies at any point leaves the previous generation serving.
+that dies at any point leaves the previous generation serving; the temp file of a build
+killed between the two is removed by the next build's cleanup.
 
 A process that loads a generation (a server, `policykb search`, a notebook) holds a
 `GenerationLease` on it: a shared `flock` on `<generation>/LEASE`. Cleanup takes that
@@ -265,9 +266,10 @@ class GenerationLease:
 def collect_garbage(index_dir: Path, keep: int = KEEP, building: Path | None = None,
                     say=None) -> list[str]:
     """Delete all but the newest `keep` complete generations (always keeping CURRENT),
-    and unfinished ones left by killed builds, but never one that a live process has
+    and unfinished ones and CURRENT temp files left by killed builds, but never one that a live process has
     leased (it is removed by a later build once no process holds it). Returns the names
     removed; `say` hears about the generations kept because they are in use."""
+    _remove_stale_pointers(index_dir)
     root = index_dir / GENERATIONS
     if not root.is_dir():
         return []
@@ -286,6 +288,26 @@ def collect_garbage(index_dir: Path, keep: int = KEEP, building: Path | None = N
         elif say:
             say(f"kept generation {p.name}: a running process (a server?) still has it loaded")
     return removed
+
+
+def _remove_stale_pointers(index_dir: Path) -> None:
+    """Remove CURRENT.<pid>.tmp files of builds killed inside `switch_current` (their process is gone)."""
+    for tmp in index_dir.glob(f"{CURRENT}.*.tmp"):
+        pid = tmp.name[len(CURRENT) + 1:-len(".tmp")]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
 
 
 def _remove_unless_leased(folder: Path) -> bool:
@@ -310,12 +332,4 @@ def _build_running(folder: Path) -> bool:
     if (folder / MANIFEST).is_file():
         return False
     pid = folder.name.rsplit("-", 1)[-1]
-    if not pid.isdigit() or int(pid) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, owned by someone else
-        return True
-    return True
+    return pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid))

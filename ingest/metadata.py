@@ -10,7 +10,7 @@ itself plus the metadata-only lines right after it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from policykb.ingest.dates import find_dates, iso_from_front_matter
@@ -75,6 +75,10 @@ class Header:
 
 
 FRONT_MATTER_DATE_KEYS = ("publication_date", "date", "issued")  # the first valid one is the date
+# Longest value kept per field, in characters: several times the longest real one (a joint
+# notice of a dozen departments, a long 关于印发《…》的通知 title). A longer value is cut there.
+FIELD_MAX_CHARS = {"title": 300, "issuer": 300, "doc_number": 100, "date": 40, "doc_type": 40, "status": 40,
+                   "source_url": 2000, "year": 40}
 
 
 def doc_type_of(title: str) -> str | None:
@@ -262,8 +266,29 @@ def read_header(lines: list[HeaderLine], front_matter: dict[str, Any] | None = N
     warnings.extend(_bad_front_matter_dates(front_matter, fm_lines, meta.date))
     if meta.date is None:
         meta.year = infer_year(meta)
+    warnings.extend(cap_fields(meta))
     header_end = window[header_last].line if header_last >= 0 else 0
     return Header(meta=meta, header_end=header_end, warnings=warnings)
+
+
+def cap_fields(meta: DocumentMeta) -> list[str]:
+    """Cut every value longer than FIELD_MAX_CHARS to that length (ending in …); a warning for each.
+
+    Every search response that shows a document carries its metadata, so one runaway value
+    (a whole paragraph taken for the title, a front matter value millions of characters
+    long) would make every one of them huge.
+    """
+    warnings = []
+    for name, limit in FIELD_MAX_CHARS.items():
+        found = getattr(meta, name)
+        if found is None or len(found.value) <= limit:
+            continue
+        where = f"line {found.line}" if found.line else found.source.replace("_", " ")
+        warnings.append(f"the {name} ({where}) is {len(found.value):,} characters long, more than the "
+                        f"{limit:,} any real {name} needs; only its first {limit - 1:,} are kept. Check that "
+                        f"line (or the front matter) of the file")
+        setattr(meta, name, replace(found, value=found.value[:limit - 1] + "…"))
+    return warnings
 
 
 def _bad_front_matter_dates(front_matter: dict[str, Any], fm_lines: list[tuple[int, str]],

@@ -64,6 +64,7 @@ def cut_passages(clause: Clause, max_chars: int = 350) -> list[Passage]:
     if len(text) <= max_chars:
         return []
     passages: list[Passage] = []
+    counted, newlines = 0, 0  # "\n" in text[:counted]: counted on as passages go, not from 0 for each
     for s, e in _pack(_pieces(text, max_chars), max_chars):
         chunk = text[s:e]
         lead = len(chunk) - len(chunk.lstrip())
@@ -72,12 +73,16 @@ def cut_passages(clause: Clause, max_chars: int = 350) -> list[Passage]:
             continue
         start = s + lead
         end = start + len(body)
+        newlines += text.count("\n", counted, start)
+        line_start = clause.line_start + newlines
+        newlines += text.count("\n", start, end - 1)
+        counted = end - 1
         passages.append(Passage(
             clause_id=clause.id,
             index=len(passages),
             text=body,
             search_text=search_form(body),
-            line_start=clause.line_start + text.count("\n", 0, start),
-            line_end=clause.line_start + text.count("\n", 0, end - 1),
+            line_start=line_start,
+            line_end=clause.line_start + newlines,
         ))
     return passages

@@ -33,6 +33,12 @@ _DICT_FILE = "policy_dict.txt"
 _STOPWORDS_FILE = "stopwords.txt"
 _HMM = True  # lets jieba keep names it does not know (地名、人名) as one token
 _EXPANDED_MAX = 200_000  # distinct words remembered per segmenter (~50 MB at most)
+# The longest word of jieba's own dictionary (侵华日军南京大屠杀遇难同胞纪念馆), which rjieba ships
+# too: no sub-word is longer than this or the longest policy-dictionary word.
+_ENGINE_LONGEST_WORD = 16
+# A word longer than this is a run of letters or digits with no break (or a garbled line),
+# not a compound of dictionary words: it is kept whole and not searched for sub-words.
+SUB_WORD_SCAN_MAX = 256
 # Python jieba's split of a non-Chinese run it has no word for (jieba.finalseg.re_skip).
 _JIEBA_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
 
@@ -60,6 +66,12 @@ def policy_dictionary() -> list[tuple[str, int, str | None]]:
     return entries
 
 
+@lru_cache(maxsize=1)
+def longest_dictionary_word() -> int:
+    """Characters in the longest word of the segmenter's dictionaries (jieba's and the policy one)."""
+    return max([_ENGINE_LONGEST_WORD] + [len(word) for word, _, _ in policy_dictionary()])
+
+
 def stopwords() -> frozenset[str]:
     return frozenset(w.strip() for w in _data_text(_STOPWORDS_FILE).splitlines() if w.strip())
 
@@ -80,6 +92,7 @@ class Segmenter:
 
     engine: Engine
     stopwords: frozenset[str] = field(default_factory=frozenset)
+    longest_word: int = field(default_factory=longest_dictionary_word)  # no sub-word is longer
     # word -> its tokens; words repeat so much that this saves most dictionary look-ups
     _expanded: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -141,12 +154,17 @@ class Segmenter:
         return tuple(out)
 
     def _sub_words(self, word: str) -> list[str]:
-        """Dictionary words strictly inside `word`, shortest first, left to right."""
+        """Dictionary words strictly inside `word`, shortest first, left to right.
+
+        Only lengths up to the longest dictionary word are looked up, so the cost is linear
+        in the word's length (trying every length was cubic: 8,000 letters in a row took
+        24 s); a word longer than SUB_WORD_SCAN_MAX is not searched at all.
+        """
         n = len(word)
-        if n < 3:
+        if n < 3 or n > SUB_WORD_SCAN_MAX:
             return []
         has_word = self.engine.has_word
-        return [word[i:i + size] for size in range(2, n) for i in range(n - size + 1)
+        return [word[i:i + size] for size in range(2, min(n, self.longest_word + 1)) for i in range(n - size + 1)
                 if has_word(word[i:i + size])]
 
 

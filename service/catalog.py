@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from policykb.index.build import STORE
+from policykb.index.history import version_of
 from policykb.index.store import StoreReader
 from policykb.ingest.model import Clause, Document
 from policykb.ingest.outline import outline
@@ -43,7 +44,8 @@ def document_summary(doc: Document) -> dict:
             "doc_type": m.value("doc_type"), "status": m.value("status"), "source_url": m.value("source_url"),
             "file": doc.file, "format": doc.format, "line_start": doc.line_start, "line_end": doc.line_end,
             "clause_count": len(doc.clauses), "text_source": doc.text_source,
-            "ocr": doc.ocr.as_dict() if doc.ocr else None, "converter": doc.converter, "page_count": doc.page_count}
+            "ocr": doc.ocr.as_dict() if doc.ocr else None, "converter": doc.converter, "page_count": doc.page_count,
+            "version": version_of(doc.content_hash)}
 
 
 def _summary_from_row(row: dict, clause_count: int) -> dict:
@@ -54,7 +56,8 @@ def _summary_from_row(row: dict, clause_count: int) -> dict:
                                       "doc_type", "status", "source_url", "file", "format", "line_start",
                                       "line_end", "converter", "page_count")
             } | {"clause_count": clause_count, "text_source": row.get("text_source") or "text",
-                 "ocr": json.loads(row["ocr_json"]) if row.get("ocr_json") else None}
+                 "ocr": json.loads(row["ocr_json"]) if row.get("ocr_json") else None,
+                 "version": version_of(row.get("content_hash"))}
 
 
 @dataclass(frozen=True)
@@ -68,27 +71,43 @@ class ClauseContext:
     duplicates: list[tuple[Document, Clause]]
 
 
-def _facet(values) -> list[dict]:
-    counts = Counter(values)
-    known = sorted((v for v in counts if v is not None), key=lambda v: (-counts[v], str(v)))
-    rows = [{"value": v, "count": counts[v]} for v in known]
-    if None in counts:
-        rows.append({"value": None, "count": counts[None]})
+def _facet(values: Counter) -> list[dict]:
+    known = sorted((v for v in values if v is not None), key=lambda v: (-values[v], str(v)))
+    rows = [{"value": v, "count": values[v]} for v in known]
+    if None in values:
+        rows.append({"value": None, "count": values[None]})
     return rows
 
 
-def _text_facet(values) -> list[dict]:
+def _text_facet(values: Counter) -> list[dict]:
     """Counts per value, one row for all the ways of writing it (国务院 and 國務院 are one issuer).
 
     The row's value is the form most documents write (the filters match every form).
     """
     written: dict[str | None, Counter] = {}
-    for value in values:
-        key = facet_key(value) if value else None
-        written.setdefault(key, Counter())[value] += 1
+    for value, count in values.items():
+        written.setdefault(facet_key(value) if value else None, Counter())[value] += count
     rows = [{"value": forms.most_common(1)[0][0] if key is not None else None, "count": sum(forms.values())}
             for key, forms in written.items()]
     return sorted(rows, key=lambda r: (r["value"] is None, -r["count"], str(r["value"])))
+
+
+def facet_counts(rows: list[dict], weights: list[int] | None = None) -> dict[str, list[dict]]:
+    """Counts of `rows` (document summaries or rows) per issuer, type, year and status, each row counting
+    its weight (default 1; a search passes the number of its matches in that document): most first (years
+    newest first), one row per value whatever its script, and a last row with value None counting those
+    that do not state it."""
+    weights = weights if weights is not None else [1] * len(rows)
+
+    def counted(name: str) -> Counter:
+        out: Counter = Counter()
+        for row, weight in zip(rows, weights):
+            out[row[name]] += weight
+        return out
+
+    return {"issuers": _text_facet(counted("issuer")), "doc_types": _text_facet(counted("doc_type")),
+            "years": sorted(_facet(counted("year")), key=lambda f: (f["value"] is None, -(f["value"] or 0))),
+            "statuses": _text_facet(counted("status"))}
 
 
 class Catalog:
@@ -101,10 +120,7 @@ class Catalog:
         counts = store.clause_counts()
         self.summaries = [_summary_from_row(row, counts.get(row["id"], 0)) for row in store.documents()]
         self._ids = {s["id"] for s in self.summaries}
-        self.facets = {"issuers": _text_facet(s["issuer"] for s in self.summaries),
-                       "doc_types": _text_facet(s["doc_type"] for s in self.summaries),
-                       "years": sorted(_facet(s["year"] for s in self.summaries),
-                                       key=lambda r: (r["value"] is None, -(r["value"] or 0)))}
+        self.facets = facet_counts(self.summaries)
         self._cache: OrderedDict[str, Document] = OrderedDict()
         self._lock = threading.Lock()
 

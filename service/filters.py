@@ -1,4 +1,4 @@
-"""Search filters: by document, issuer, document type and year range.
+"""Search filters: by document, issuer, document type, status and year range.
 
 Issuer and type match in either script and with any bracket or width (国务院 = 國務院,
 規定 = 规定): both sides are compared in the search form (ingest/normalize.py). A
@@ -10,11 +10,12 @@ documents with neither, and `FilterReport` counts them so the page can say so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
 
+@lru_cache(maxsize=4096)  # a corpus has few distinct issuers, types and statuses; each search counts them
 def facet_key(text: str | None) -> str:
     """The form issuers and types are compared in: script, width and brackets folded."""
     from policykb.ingest.normalize import search_form
@@ -33,12 +34,14 @@ class SearchFilters:
     document_ids: list[str] = field(default_factory=list)
     issuers: list[str] = field(default_factory=list)
     doc_types: list[str] = field(default_factory=list)
+    # The status as stated (现行有效, 废止 …), either script; whole values, since 有效 is inside 部分有效.
+    statuses: list[str] = field(default_factory=list)
     year_from: int | None = None
     year_to: int | None = None
 
     @property
     def active(self) -> bool:
-        return bool(self.document_ids or self.issuers or self.doc_types or self.by_year)
+        return bool(self.document_ids or self.issuers or self.doc_types or self.statuses or self.by_year)
 
     @property
     def by_year(self) -> bool:
@@ -59,13 +62,19 @@ class SearchFilters:
     def _type_keys(self) -> list[str]:
         return [k for k in map(facet_key, self.doc_types) if k]
 
+    @cached_property
+    def _status_keys(self) -> list[str]:
+        return [k for k in map(facet_key, self.statuses) if k]
+
     def allows_except_year(self, doc: dict) -> bool:
-        """Whether a document row passes the document, issuer and type filters."""
+        """Whether a document row passes the document, issuer, type and status filters."""
         if self.document_ids and doc["id"] not in self.document_ids:
             return False
         if self.issuers and not any(k in _key(doc, "issuer") for k in self._issuer_keys):
             return False
         if self.doc_types and not any(k in _key(doc, "doc_type") for k in self._type_keys):
+            return False
+        if self.statuses and _key(doc, "status") not in self._status_keys:
             return False
         return True
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,8 @@ from policykb.index.lexical import LexicalIndex
 from policykb.index.manifest import MANIFEST
 from policykb.index.store import ClauseRecord, StoreReader
 from policykb.service import agreement, fusion, query_understanding
+from policykb.service.browse import date_key
+from policykb.service.catalog import facet_counts
 from policykb.service.confidence import NO_ANSWER_THRESHOLD, Evidence, confidence, query_words
 from policykb.service.filters import SearchFilters, allowed_rows, filter_report
 from policykb.service.highlight import QueryMarks
@@ -30,6 +33,7 @@ from policykb.service.synonyms import thesaurus
 
 log = logging.getLogger("policykb.search")
 MODES = ("hybrid", "dense", "lexical")
+SORTS = ("relevance", "date")
 CANDIDATES = 100  # per retriever; fusion looks at no more than this many from each
 # A lay expression that this many clauses use as a token is the corpus's own term, searched as itself
 # (ingest/lexicon.py); fewer is a stray use (STARD's 88 laws: 辞退 in 2 clauses, 公务员法 alone: 10).
@@ -117,6 +121,7 @@ class KnowledgeBase:
         self.documents = {d["id"]: d for d in self.store.documents()}
         doc_ids, kinds, groups = self.store.clause_columns()
         doc_index = {doc_id: i for i, doc_id in enumerate(self.documents)}
+        self.clause_doc_ids = list(self.documents)  # position in clause_doc -> document id
         self.clause_doc = np.fromiter((doc_index[d] for d in doc_ids), dtype=np.int32, count=len(doc_ids))
         self.kind_names = sorted(set(kinds))
         codes = {k: i for i, k in enumerate(self.kind_names)}
@@ -229,19 +234,29 @@ class KnowledgeBase:
         return cilin + legal
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid",
-               filters: SearchFilters | None = None) -> SearchResponse:
-        """The k best clauses for `query`, near-duplicates collapsed, with citations."""
+               filters: SearchFilters | None = None, offset: int = 0, sort: str = "relevance") -> SearchResponse:
+        """The k best clauses for `query`, near-duplicates collapsed, with citations.
+
+        The matches (every clause a retriever found, near-duplicates collapsed) are ordered by
+        relevance, or with `sort="date"` by their document's date, newest first (ties by relevance);
+        `offset` skips that many of them. The response counts them (`matches`) and their documents'
+        issuers, types, years and statuses (`facets`).
+        """
         from policykb.ingest.normalize import search_form
         from policykb.ingest.tokens import words
 
         if mode not in MODES:
             raise ValueError(f"Unknown search mode {mode!r}; use one of: {', '.join(MODES)}.")
+        if sort not in SORTS:
+            raise ValueError(f"Unknown sort {sort!r}; use one of: {', '.join(SORTS)}.")
+        if offset < 0:
+            raise ValueError(f"offset must be 0 or more, not {offset}.")
         form = search_form(query.strip())
         cut = words(form) if form else []
         tokens = [t for _, word_tokens in cut for t in word_tokens]
         report = filter_report(filters, self.documents)
         if not form or k <= 0:
-            return SearchResponse(query, [], True, 0.0, mode, filters=report)
+            return SearchResponse(query, [], True, 0.0, mode, filters=report, offset=offset, sort=sort)
         mask = allowed_rows(filters, self.documents, self.clause_doc)
         synonyms: list[str] = []
         lexical: dict[int, float] = {}
@@ -265,11 +280,24 @@ class KnowledgeBase:
         # so asking for 3 results or 50 does not change whether the corpus answers.
         marked = tokens + synonyms
         marks = QueryMarks(marked, weights=self.lexical.idf(marked), question=form)
-        results = self._collapse(order, fused, max(k, CONFIDENCE_DEPTH), evidence, marks)
-        top = max((r.confidence for r in results[:CONFIDENCE_DEPTH]), default=0.0)
-        disagreement = agreement.disagreement(form, results[:k], NO_ANSWER_THRESHOLD)
-        return SearchResponse(query, results[:k], top < NO_ANSWER_THRESHOLD, top, mode, synonyms, report,
-                              understood, disagreement)
+        matches = by_relevance = self._distinct(order)
+        top_results = self._results(by_relevance[:CONFIDENCE_DEPTH], fused, evidence, marks)
+        top = max((r.confidence for r in top_results), default=0.0)
+        if sort == "date":  # stable: one date's matches stay in relevance order
+            matches = sorted(matches, key=lambda m: date_key(self.documents[self._document_of(m[0])]), reverse=True)
+        shown = matches[offset:offset + k]
+        built = {row: r for (row, _), r in zip(by_relevance, top_results)}  # build only those not built yet
+        missing = [m for m in shown if m[0] not in built]
+        rest = iter(self._results(missing, fused, evidence, marks) if missing else [])
+        results = [built[row] if row in built else next(rest) for row, _ in shown]
+        for rank, result in enumerate(results, offset + 1):
+            result.rank = rank
+        disagreement = agreement.disagreement(form, results, NO_ANSWER_THRESHOLD)
+        per_document = Counter(int(self.clause_doc[row]) for row, _ in matches)
+        facets = facet_counts([self.documents[self.clause_doc_ids[d]] for d in per_document], list(per_document.values()))
+        return SearchResponse(query, results, top < NO_ANSWER_THRESHOLD, top, mode, synonyms, report,
+                              understood, disagreement, offset=offset, sort=sort, matches=len(matches),
+                              facets=facets)
 
     # -- results ---------------------------------------------------------------------------
 
@@ -289,9 +317,12 @@ class KnowledgeBase:
             return []
         return [int(r) for r in self._group_rows[group] if r != row]
 
-    def _collapse(self, order: list[int], fused: dict[int, float], k: int,
-                  evidence: Evidence, marks: QueryMarks) -> list[SearchResult]:
-        shown: list[tuple[int, list[int]]] = []  # (row, its duplicates), best first
+    def _document_of(self, row: int) -> str:
+        return self.clause_doc_ids[self.clause_doc[row]]
+
+    def _distinct(self, order: list[int]) -> list[tuple[int, list[int]]]:
+        """(row, its near-duplicates) for each row of `order` whose duplicate group is not shown yet."""
+        shown: list[tuple[int, list[int]]] = []
         seen_groups: set[int] = set()
         for row in order:
             group = int(self.group_of[row])
@@ -300,8 +331,10 @@ class KnowledgeBase:
                     continue
                 seen_groups.add(group)
             shown.append((row, self.duplicates_of(row)))
-            if len(shown) == k:
-                break
+        return shown
+
+    def _results(self, shown: list[tuple[int, list[int]]], fused: dict[int, float],
+                 evidence: Evidence, marks: QueryMarks) -> list[SearchResult]:
         records = self.store.clause_records({r for row, others in shown for r in (row, *others)})
         results: list[SearchResult] = []
         for row, others in shown:

@@ -112,10 +112,18 @@ class SearchResponse:
     filters: Any = None  # FilterReport | None
     understood: dict[str, Any] | None = None  # service/query_understanding.py: named documents, article, 施行
     disagreement: Any = None  # service/agreement.py Disagreement: top answers state different figures
+    # Paging (KnowledgeBase.search): the order, matches skipped, how many there are, and their counts
+    # per issuer, type, year and status (catalog.facet_counts; each match counts once).
+    offset: int = 0
+    sort: str = "relevance"
+    matches: int = 0
+    facets: dict[str, list[dict]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"query": self.query, "mode": self.mode, "no_answer": self.no_answer,
                 "confidence": round(self.confidence, 4), "synonyms": self.synonyms,
                 "filters": self.filters.to_dict() if self.filters else None, "understood": self.understood,
                 "disagreement": self.disagreement.to_dict() if self.disagreement else None,
+                "offset": self.offset, "sort": self.sort, "matches": self.matches,
+                "facets": self.facets or {"issuers": [], "doc_types": [], "years": [], "statuses": []},
                 "results": [r.to_dict() for r in self.results]}

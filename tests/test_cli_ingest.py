@@ -150,7 +150,7 @@ def test_reingesting_skips_unchanged_files_and_parses_only_the_changed_one(tmp_p
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "read 1/1 files" in out and "1 file(s) unchanged" in out
-    assert "embedded 1," in out
+    assert "embedded 2," in out  # the new clause: its text, and its text under title and section path
     from policykb.service.knowledge_base import KnowledgeBase
 
     kb = KnowledgeBase.load(index)

@@ -184,6 +184,42 @@ def test_a_build_killed_midway_leaves_the_previous_index_serving_correct_answers
     assert all((p / "manifest.json").exists() for p in (index_dir / "generations").iterdir())
 
 
+KILLED_SWITCH = textwrap.dedent("""
+    import os, signal, sys
+    sys.path.insert(0, {repo!r})
+    from policykb.index.build import build_index
+    from policykb.ingest.pipeline import ingest_paths
+
+    def progress(message):
+        if message.startswith("switching CURRENT"):  # die inside the switch: CURRENT's temp file written, not moved
+            os.replace = lambda *args: os.kill(os.getpid(), signal.SIGKILL)
+
+    build_index(ingest_paths([{docs!r}]), {index!r}, model={model!r}, progress=progress)
+""")
+
+
+def test_a_build_killed_inside_the_switch_keeps_the_old_generation_and_the_next_build_leaves_no_temp_file(
+        docs, tmp_path, tiny_model):
+    """Found by the crash suite (benchmarks/reliability/crash.py): a kill between writing
+    CURRENT's temp file and moving it into place left CURRENT.<pid>.tmp in the index for good."""
+    from policykb.index.generation import current_name
+    from policykb.service.knowledge_base import KnowledgeBase
+
+    index_dir = tmp_path / "ix"
+    first = build([docs], index_dir, tiny_model).generation
+    path = docs / SEED_003
+    path.write_text(path.read_text(encoding="utf-8").replace("入部半年内", "入部两年内"), encoding="utf-8")
+    script = KILLED_SWITCH.format(repo=str(REPO), docs=str(docs), index=str(index_dir), model=str(tiny_model))
+    assert subprocess.run([sys.executable, "-c", script], timeout=600).returncode == -signal.SIGKILL
+    assert current_name(index_dir) == first  # the switch did not happen: the old generation serves
+    assert [p.name for p in index_dir.glob("CURRENT.*")], "the kill was meant to land inside the switch"
+
+    build([docs], index_dir, tiny_model)
+    assert [p.name for p in index_dir.glob("CURRENT.*")] == [], "the killed switch's temp file is still there"
+    answer = KnowledgeBase.load(index_dir).search("入部教育应在入部两年内完成", k=1, mode="lexical")
+    assert "入部两年内" in answer.results[0].text
+
+
 # -- the dense index types (index/dense.py) ---------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -136,14 +136,20 @@ def test_head_dot_dot_paths_and_the_host_header_over_a_real_socket(server):
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-def test_the_curl_example_in_the_api_guide_answers(server):
+def test_the_curl_example_in_the_api_guide_answers(server, tmp_path):
     lines = [line for line in (REPO / "docs" / "api.md").read_text(encoding="utf-8").splitlines()
              if line.startswith("curl ")]
     assert lines, "docs/api.md has no curl example"
     for line in lines:
         command = shlex.split(line.split(" | ")[0].replace("http://127.0.0.1:8000", server.base))
-        done = subprocess.run(command, capture_output=True, timeout=120)
+        done = subprocess.run(command, capture_output=True, timeout=120, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
+        if "-o" in command:  # the export example: a Word file of the search's results
+            from docx import Document
+
+            handout = Document(str(tmp_path / command[command.index("-o") + 1]))
+            assert handout.paragraphs[0].text == "新党员集中培训" and "参考文献" in [p.text for p in handout.paragraphs]
+            continue
         body = json.loads(done.stdout)
         assert body["results"], line
         assert body["query"] == "新党员集中培训"

@@ -1,7 +1,8 @@
 """Format readers: one module per source format, each with `read(path, data) -> SourceText`.
 
 `read_source(path)` picks the reader by the file's suffix (case-insensitive), checks the
-size limit and hands the reader the file's bytes; `read_bytes(name, data)` does the same
+size limit (and, for zip packages, what they unpack to: ingest.limits) and hands the
+reader the file's bytes; `read_bytes(name, data)` does the same
 for bytes that are not a file of their own (an archive member). Readers import their
 libraries only when such a file is read. Archives (.zip, .7z, .rar, .tar) are not read
 here: ingest.archives lists their members, which are then read like files.
@@ -16,6 +17,7 @@ import importlib
 from pathlib import Path
 
 from policykb.ingest.errors import IngestError, UnsupportedFormat
+from policykb.ingest.limits import check_unpacked
 from policykb.ingest.model import SourceText
 
 # suffix -> module under ingest.formats that reads it
@@ -45,6 +47,8 @@ READERS: dict[str, str] = {
 ARCHIVE_SUFFIXES: tuple[str, ...] = (".zip", ".7z", ".rar", ".tar", ".tgz", ".tar.gz")
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(READERS) + ARCHIVE_SUFFIXES
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+# Readers of zip packages, whose unpacked size is checked too (ingest.limits).
+PACKAGE_READERS = frozenset({"docx", "office", "ofd"})
 
 _SPREADSHEET = ("is a spreadsheet: policykb reads documents of running text and cuts them into clauses, not "
                 "tables of cells; if it holds a policy text, copy that text into a .docx or .txt file")
@@ -76,7 +80,7 @@ def read_source(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceT
     path = Path(path)
     reader = _reader(path)
     data = _read_bytes(path, max_bytes)
-    return reader.read(path, data)
+    return _read(reader, path, data)
 
 
 def read_bytes(name: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceText:
@@ -89,6 +93,12 @@ def read_bytes(name: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> So
         raise IngestError(f"{name}: file is {_mb(len(data))} MB, larger than the {_mb(max_bytes)} MB limit per "
                           f"file; if it really is one document, raise the limit with --max-file-mb "
                           f"{int(len(data) / 1024 / 1024) + 1}")
+    return _read(reader, path, data)
+
+
+def _read(reader, path: Path, data: bytes) -> SourceText:
+    if reader.__name__.rsplit(".", 1)[-1] in PACKAGE_READERS:
+        check_unpacked(str(path), data)
     return reader.read(path, data)
 
 

@@ -28,10 +28,11 @@ def read(path: Path, data: bytes) -> SourceText:
     document = _open(path, data)
     numbering = ListNumbering.from_document(document)
     source = SourceText(path=str(path), format="docx", lines=[], encoding=None, line_paragraphs=[])
+    styles = StyleChains()
     for number, paragraph in enumerate(_paragraphs(document), start=1):
-        _add_paragraph(source, paragraph, numbering)
+        _add_paragraph(source, paragraph, numbering, styles.of(paragraph))
         source.line_paragraphs.extend([number] * (len(source.lines) - len(source.line_paragraphs)))
-    source.warnings.extend(f"{path}: {w}" for w in numbering.warnings)
+    source.warnings.extend(f"{path}: {w}" for w in styles.warnings + numbering.warnings)
     if not any(line.strip() for line in source.lines):
         source.warnings.append(f"{path}: the document has no text")
     return source
@@ -72,30 +73,68 @@ def _paragraphs(container):
             yield item
 
 
-def _add_paragraph(source: SourceText, paragraph, numbering: ListNumbering) -> None:
-    label = numbering.label_for(paragraph)
+@dataclass
+class StyleChains:
+    """Each paragraph's style, the style that one is based on, and so on (w:basedOn).
+
+    Word never writes a loop, but a generated or hand-edited file can base a style on
+    itself, or A on B on A: the chain is then cut where it comes back, with a warning,
+    and the styles before the cut still give the heading level and list numbering. A
+    chain is worked out once per style: python-docx finds a paragraph's style by reading
+    every style of the file (2.5 ms a paragraph with Word's built-in styles, 26 s for
+    10,000 paragraphs).
+    """
+
+    chains: dict[str | None, list] = field(default_factory=dict)  # w:pStyle (None: the default) -> chain
+    warnings: list[str] = field(default_factory=list)
+
+    def of(self, paragraph) -> list:
+        style_id = paragraph._p.style
+        if style_id not in self.chains:
+            self.chains[style_id] = self._walk(paragraph.style)
+        return self.chains[style_id]
+
+    def _walk(self, style) -> list:
+        chain: list = []
+        while style is not None:
+            start = next((i for i, seen in enumerate(chain) if seen.element is style.element), None)
+            if start is not None:
+                loop = " → ".join(f"「{s.name or s.style_id}」" for s in [*chain[start:], style])
+                message = (f"paragraph style {loop} is based on itself (a loop of w:basedOn in styles.xml); "
+                           f"the loop was cut there, so its paragraphs keep the heading level and numbering "
+                           f"of the styles before the cut; re-save the file from Word or LibreOffice to "
+                           f"repair its styles")
+                if message not in self.warnings:
+                    self.warnings.append(message)
+                break
+            chain.append(style)
+            style = style.base_style
+        return chain
+
+
+def _add_paragraph(source: SourceText, paragraph, numbering: ListNumbering, styles: list) -> None:
+    label = numbering.label_for(paragraph, styles)
     pieces = paragraph.text.split("\n")
     if label:
         pieces[0] = label + pieces[0]
-    level = _heading_level(paragraph)
+    level = _heading_level(paragraph, styles)
     for piece in pieces:
         source.lines.append(piece)
         if level and piece.strip():
             source.heading_levels[len(source.lines)] = level
 
 
-def _heading_level(paragraph) -> int | None:
-    style = paragraph.style
-    while style is not None:
+def _heading_level(paragraph, styles: list) -> int | None:
+    """From a heading style in the chain `styles` (see `StyleChains`), else an outline level."""
+    for style in styles:
         match = _HEADING_STYLE.match((style.name or "").strip())
         if match and int(match.group(1)) > 0:
             return int(match.group(1))
-        style = style.base_style
     outline = _outline_level(paragraph._p.pPr)
-    style = paragraph.style
-    while outline is None and style is not None:
+    for style in styles:
+        if outline is not None:
+            break
         outline = _outline_level(style.element.pPr)
-        style = style.base_style
     return outline
 
 
@@ -248,9 +287,11 @@ class ListNumbering:
             numbering.instances[num.get(qn("w:numId"))] = (_val(num, "w:abstractNumId", ""), overrides)
         return numbering
 
-    def label_for(self, paragraph) -> str | None:
-        """The rendered number label (with its separator) of a numbered paragraph, else None."""
-        found = _num_pr(paragraph)
+    def label_for(self, paragraph, styles: list) -> str | None:
+        """The rendered number label (with its separator) of a numbered paragraph, else None.
+
+        `styles` is the paragraph's style chain (`StyleChains`): numbering may be set by a style."""
+        found = _num_pr(paragraph, styles)
         if found is None:
             return None
         num_id, raw_ilvl = found
@@ -322,15 +363,11 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _num_pr(paragraph) -> tuple[str, str] | None:
-    """(numId, ilvl as written) of a paragraph's numbering, set on it directly or by its style."""
+def _num_pr(paragraph, styles: list) -> tuple[str, str] | None:
+    """(numId, ilvl as written) of a paragraph's numbering, set on it directly or by a style of its chain."""
     from docx.oxml.ns import qn
 
-    candidates = [paragraph._p.pPr]
-    style = paragraph.style
-    while style is not None:
-        candidates.append(style.element.pPr)
-        style = style.base_style
+    candidates = [paragraph._p.pPr] + [style.element.pPr for style in styles]
     num_id, ilvl = None, None
     for ppr in candidates:
         num_pr = ppr.find(qn("w:numPr")) if ppr is not None else None

@@ -6,7 +6,10 @@ the file), `front_matter_lines` gives its span and `body_start` the first line a
 ATX headings (`#` .. `######`, outside fenced code) are recorded in `heading_levels`;
 the line text keeps its `#`s. A malformed front matter is a warning, not a failure; so is
 a date that YAML reads as a timestamp but no calendar has (`2024-13-45`): it stays the
-text it is, and metadata reports the date as unknown.
+text it is, and metadata reports the date as unknown. A front matter that uses YAML
+aliases (`*name`) is ignored with a warning: an alias repeats a value, so a few lines of
+nested aliases (a "billion laughs" block) expand to millions of characters, and
+metadata needs none.
 """
 
 from __future__ import annotations
@@ -21,8 +24,23 @@ from policykb.ingest.encoding import decode_text
 from policykb.ingest.formats.txt import split_lines
 from policykb.ingest.model import SourceText
 
+class AliasRefused(yaml.YAMLError):
+    """Front matter that uses a YAML alias (see the module docstring)."""
+
+    def __init__(self, anchor: str, line: int) -> None:
+        super().__init__(f"*{anchor}")
+        self.anchor, self.line = anchor, line
+
+
 class _FrontMatterLoader(yaml.SafeLoader):
-    """yaml.SafeLoader, except that a timestamp that is no real date stays a string."""
+    """yaml.SafeLoader, except that a timestamp that is no real date stays a string and an
+    alias is refused (AliasRefused) before anything is built from it."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise AliasRefused(event.anchor, event.start_mark.line + 1)
+        return super().compose_node(parent, index)
 
     def construct_yaml_timestamp(self, node):
         try:
@@ -76,6 +94,10 @@ def _parse_front_matter(block: str, path: Path, span: tuple[int, int]) -> tuple[
     where = f"{path}: front matter (lines {span[0]}-{span[1]})"
     try:
         meta = yaml.load(block, Loader=_FrontMatterLoader) if block.strip() else {}
+    except AliasRefused as err:
+        return {}, (f"{where} uses the YAML alias *{err.anchor} (line {span[0] + err.line} of the file); "
+                    f"aliases repeat values and a few of them can expand to millions of characters, so the "
+                    f"front matter was ignored; write each value out in full to use it")
     except (yaml.YAMLError, ValueError, TypeError) as err:  # ValueError: e.g. `!!int x`
         reason = str(err).replace("\n", " ")
         return {}, f"{where} is not valid YAML and was ignored: {reason}"

@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 from policykb.ingest.errors import IngestError, MissingConverter
+from policykb.ingest.limits import check_unpacked
 from policykb.ingest.model import SourceText
 
 TIMEOUT_SECONDS = 180
@@ -131,6 +132,7 @@ def read(path: Path, data: bytes) -> SourceText:
                           f"or a web page saved under this name); it may be damaged or truncated; open it in "
                           f"Word or WPS and save it as .docx")
     converted, converter = convert(path, data)
+    check_unpacked(f"{path} (as LibreOffice converted it to .docx)", converted)
     source = docx.read(path, converted)
     source.format = path.suffix.lower().lstrip(".")
     source.converter = converter

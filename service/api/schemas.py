@@ -100,7 +100,8 @@ class SearchResultOut(BaseModel):
     score: float = Field(description="Fused retrieval score; only the order within one response means something.")
     file: str = Field(description="Source file, relative to the ingest root (same as citation.file).")
     citation: CitationOut = Field(description="Where the clause is.")
-    rank: int = Field(description="1-based position in this response.")
+    rank: int = Field(description="1-based position among the matches in the response's `sort` order "
+                                  "(`offset` + its position in this response).")
     confidence: float = Field(description="0–1: how likely the clause answers the query.")
     document_type: str | None = Field(description="Document type (规划, 意见, 通知 …) or null.")
     document_year: int | None = Field(description="The document's year (see `document_year_source`), or null.")
@@ -127,6 +128,13 @@ class SearchResponseOut(BaseModel):
                                                              "documents, state different figures for a unit; each "
                                                              "result's document_year and document_type tell them apart.")
     generation: str = Field(description="Index generation that answered.")
+    offset: int = Field(default=0, description="Matches skipped before `results[0]`.")
+    sort: Literal["relevance", "date"] = Field(default="relevance", description="Order of the matches.")
+    matches: int = Field(default=0, description="Clauses the retrievers found for this query under the filters, "
+                                                "near-duplicates collapsed: what `offset` pages through (weak "
+                                                "matches included).")
+    facets: "FacetsOut" = Field(description="Counts of those matches per issuer, type, year and status of their "
+                                            "documents (each match counts once; null value: not stated).")
     results: list[SearchResultOut] = Field(description="Clauses in rank order.")
 
 
@@ -147,6 +155,39 @@ class ClauseOut(BaseModel):
     char_confidence: list[int] | None = Field(default=None, description="For a clause read by OCR: the engine's confidence (0-100) for each character of `text` (a line break counts as one); null otherwise, or when the display script changed the text's length.")
 
 
+class CitedClauseOut(BaseModel):
+    """A clause as an earlier version of its document had it (kept in the index's history)."""
+
+    clause_id: str = Field(description="Clause id (the same in every version).")
+    document_id: str = Field(description="Id of its document.")
+    version: str = Field(description="The document version this text is from.")
+    label: str | None = Field(description="Its number as written then, or null.")
+    section_path: list[str] = Field(description="Headings above it then, outermost first.")
+    text: str = Field(description="The clause as that version wrote it.")
+    line_start: int = Field(description="First source line then.")
+    line_end: int = Field(description="Last source line then.")
+    title: str | None = Field(description="The document's title then, or null.")
+    issuer: str | None = Field(description="Its issuer then, or null.")
+    doc_number: str | None = Field(description="Its 文号 then, or null.")
+    date: str | None = Field(description="Its date then, or null.")
+    file: str = Field(description="Its source file then.")
+    replaced_in: str = Field(description="The index generation that replaced this version.")
+
+
+class VersionCheckOut(BaseModel):
+    """What became of a clause since the document version a permalink names."""
+
+    requested: str = Field(description="The version the link names (12 hex digits).")
+    current: str | None = Field(description="The document's version now, or null when the clause is gone.")
+    status: Literal["current", "unchanged", "changed", "removed", "unknown"] = Field(
+        description="current: the document has not changed; unchanged: it changed, this clause did not; changed: "
+                    "the clause's text changed (`cited` is the old text); removed: the clause is gone (`cited`); "
+                    "unknown: the index does not hold that version, so the clause may have changed.")
+    message: str = Field(description="The same, for a person.")
+    cited: CitedClauseOut | None = Field(description="The clause as the requested version had it, when the index "
+                                                     "holds it and it is not the current version; else null.")
+
+
 class ClauseContextOut(BaseModel):
     """Answer to GET /api/clauses/{id}: the clause and what is around it."""
 
@@ -156,6 +197,8 @@ class ClauseContextOut(BaseModel):
     next: ClauseOut | None = Field(description="The clause after it in the same document, or null at the end.")
     duplicates: list[ClauseOut] = Field(description="Near-identical clauses in other documents (or elsewhere in this one).")
     generation: str = Field(description="Index generation that answered.")
+    version: VersionCheckOut | None = Field(default=None, description="With `?version=`: whether the clause changed "
+                                                                      "since that document version; else null.")
 
 
 class DocumentSummaryOut(BaseModel):
@@ -182,6 +225,10 @@ class DocumentSummaryOut(BaseModel):
     ocr: "OcrOut | None" = Field(default=None, description="How its OCR'd pages were read, or null when none were.")
     converter: str | None = Field(default=None, description="Program that converted the file before reading (e.g. 「LibreOffice 7.4.7.2」 for .doc/.wps), or null.")
     page_count: int | None = Field(default=None, description="Pages of the file (PDF, OFD, images), else null.")
+    version: str | None = Field(default=None, description="The document's version: 12 hex digits of the hash of its "
+                                                          "clause texts, new whenever its wording changes. A permalink "
+                                                          "names it (`/#doc=…&clause=…&v=…`); null for an index built "
+                                                          "before versions were recorded.")
 
     @field_validator("source_url", mode="before")
     @classmethod
@@ -214,14 +261,22 @@ class FacetsOut(BaseModel):
     issuers: list[FacetCountOut] = Field(description="Per issuing body, most documents first.")
     doc_types: list[FacetCountOut] = Field(description="Per document type, most documents first.")
     years: list[FacetCountOut] = Field(description="Per year, newest first.")
+    statuses: list[FacetCountOut] = Field(default=[], description="Per status as stated (现行有效, 废止 …), most first; "
+                                                                  "null counts those that state none.")
 
 
 class DocumentListOut(BaseModel):
     """Answer to GET /api/documents."""
 
     total: int = Field(description="Number of documents in the index.")
-    documents: list[DocumentSummaryOut] = Field(description="All documents, in index order.")
-    facets: FacetsOut = Field(description="Counts per issuer, type and year over all documents.")
+    matched: int = Field(description="Documents that pass the filters (= total when unfiltered).")
+    offset: int = Field(description="Documents of the sorted list skipped before this page.")
+    limit: int | None = Field(description="Page size asked for, or null: all.")
+    sort: Literal["index", "date", "title"] = Field(description="Order of `documents`.")
+    documents: list[DocumentSummaryOut] = Field(description="The documents that pass the filters, in `sort` order, "
+                                                            "from `offset` (all documents in index order by default).")
+    facets: FacetsOut = Field(description="Counts per issuer, type, year and status over the documents that pass "
+                                          "the filters (all documents when unfiltered).")
     generation: str = Field(description="Index generation that answered.")
 
 
@@ -286,4 +341,5 @@ class ErrorOut(BaseModel):
 
 
 ClauseContextOut.model_rebuild()
+SearchResponseOut.model_rebuild()
 DocumentSummaryOut.model_rebuild()

@@ -3,15 +3,17 @@
  * All text from the API is put into the page with textContent (via el()); highlights
  * are rebuilt from their [start, end) spans over the plain text as <mark> elements, so
  * nothing from a document or a query is ever parsed as HTML. State lives in the URL
- * hash: "#q=…&issuer=…" is a search, "#doc=<id>&clause=<id>" the reader view.
+ * hash: "#q=…&issuer=…" is a search, "#/documents?status=…&sort=date" the document list,
+ * "#doc=<id>&clause=<id>&v=<version>" the reader view (v: the document version the link cites).
  */
 "use strict";
 
 (function () {
   const $ = (id) => document.getElementById(id);
-  const FILTERS = ["document", "issuer", "doc_type", "year_from", "year_to"];
-  const state = { script: localStorage.getItem("policykb-script") || "original", lastSearch: "", doc: null,
-    document: null, clauses: new Map() };
+  const FILTERS = ["document", "issuer", "doc_type", "year_from", "year_to", "sort"];
+  const SEARCH_PAGE = 10;
+  const state = { script: localStorage.getItem("policykb-script") || "original", doc: null,
+    document: null, clauses: new Map(), back: { hash: "", label: "← 返回搜索结果" } };
   const PAGE_TITLE = document.title;
 
   /** Create an element; string children become text nodes (never HTML); nested arrays are flattened. */
@@ -112,6 +114,7 @@
     if (!response.ok) {
       const error = new Error((body && body.error && body.error.message) || "服务器返回 " + response.status);
       error.status = response.status;
+      error.detail = body && body.error ? body.error.detail : null;
       throw error;
     }
     return body;
@@ -145,8 +148,11 @@
     setTimeout(() => { button.textContent = label; }, 2000);
   }
 
-  function readerLink(clauseId, documentId) {
-    return "#" + new URLSearchParams({ doc: documentId, clause: clauseId }).toString();
+  /** The reader view at a clause; with `version`, a permalink that says later whether the clause changed. */
+  function readerLink(clauseId, documentId, version) {
+    const params = { doc: documentId, clause: clauseId };
+    if (version) params.v = version;
+    return "#" + new URLSearchParams(params).toString();
   }
 
   /** The clause's own place in its document: the innermost section and its number, 「（二）基本要求 › １．」. */
@@ -203,13 +209,14 @@
     }
     const list = $("results");
     list.replaceChildren();
+    $("search-pager").replaceChildren();
     document.title = q ? q + " · " + PAGE_TITLE : PAGE_TITLE;
     $("hint").hidden = Boolean(q);
     if (!q) { setStatus(""); list.dataset.state = "idle"; return; }
     list.dataset.state = "loading";
     setStatus("正在搜索…");
     const query = new URLSearchParams(params);
-    query.set("k", "10");
+    query.set("k", String(SEARCH_PAGE));
     query.set("script", state.script);
     let data;
     try {
@@ -228,6 +235,9 @@
         : "没有找到相关条款。换个说法再试。", "empty");
     } else if (data.no_answer) {
       setStatus("没有找到可靠的答案：下面是最接近的条款，但它们很可能不回答这个问题。", "no-answer");
+    } else if (data.offset || data.sort === "date") {
+      setStatus((data.sort === "date" ? "按文件日期（新→旧）排列，" : "") + "第 " + (data.offset + 1) + "–" +
+        (data.offset + data.results.length) + " 条，共 " + data.matches + " 条匹配（越往后越可能不相关，请看可信度）。");
     } else {
       setStatus("找到 " + data.results.length + " 条相关条款。");
     }
@@ -252,7 +262,12 @@
         "）：每条都标出了所属文件的日期和类型，可据此判断哪份较新。"));
     }
     list.classList.toggle("weak", data.no_answer);
-    list.replaceChildren(...data.results.map((r) => card(r, Boolean(disagree))));
+    list.replaceChildren(...data.results.map((r) => card(r, Boolean(disagree) || data.sort === "date")));
+    const page = (offset) => { const next = new URLSearchParams(params); if (offset) next.set("offset", offset); else next.delete("offset"); return "#" + next.toString(); };
+    const pager = [];
+    if (data.offset > 0) pager.push(el("a", { href: page(Math.max(0, data.offset - SEARCH_PAGE)), rel: "prev" }, "← 上一页"));
+    if (data.offset + data.results.length < data.matches) pager.push(el("a", { href: page(data.offset + SEARCH_PAGE), rel: "next" }, "下一页 →"));
+    $("search-pager").replaceChildren(...pager);
     list.dataset.state = "done";
   }
 
@@ -270,8 +285,10 @@
   function clauseActions(clause) {
     const cite = el("button", { type: "button", class: "copy", title: citationText(clause.citation) }, "复制引用");
     cite.addEventListener("click", () => copy(citationText(clause.citation), cite));
-    const link = el("button", { type: "button", class: "copy-link", title: "复制这一条款的链接" }, "复制链接");
-    link.addEventListener("click", () => copy(location.href, link));
+    const link = el("button", { type: "button", class: "copy-link", title: "复制这一条款的链接（注明文件版本）" }, "复制链接");
+    const version = state.document && state.document.version;
+    link.addEventListener("click", () => copy(location.origin + location.pathname +
+      readerLink(clause.id, clause.document_id, version), link));
     return el("div", { class: "actions clause-actions", id: "clause-actions" }, cite, link);
   }
 
@@ -316,6 +333,8 @@
       } catch (error) {
         article.dataset.state = "error";
         article.replaceChildren(el("p", { class: "status error" }, error.message));
+        // a permalink to a document no longer in the index: the clause's text as cited, if it is kept
+        if (clauseId && params.get("v")) await versionNote(clauseId, params.get("v"));
         return;
       }
       const d = data.document;
@@ -335,18 +354,150 @@
       state.clauses = new Map(data.clauses.map((c) => [c.id, c]));
       article.dataset.state = "done";
     }
+    const version = params.get("v");
+    const current = state.document && state.document.version;
+    if (clauseId && current && !version) { // the address names the version it shows, so it can be shared as is
+      history.replaceState(null, "", readerLink(clauseId, documentId, current));
+    }
+    const old = $("version-note");
+    if (old) old.remove();
     markClause(clauseId);
+    if (clauseId && version && current && version !== current) await versionNote(clauseId, version);
+  }
+
+  const VERSION_TEXT = {
+    changed: (v) => "此链接引用的是本文件较早的版本（" + v + "），这一条款此后已修改。下面先列出引用时的原文；标出的是现行条文。",
+    unchanged: (v) => "此链接生成后（版本 " + v + "）文件有更新，但这一条款的文字没有变。",
+    removed: (v) => "这一条款已不在现行文件中（此链接引用的是版本 " + v + "）。引用时的原文如下。",
+    unknown: (v) => "此链接引用的文件版本（" + v + "）不在索引中，无法核对这一条款是否改过：标出的是现行条文，引用前请核对。",
+  };
+
+  /** Above the marked clause: what became of it since the version the link cites, with the text as cited. */
+  async function versionNote(clauseId, version) {
+    let check;
+    try {
+      check = (await api("/api/clauses/" + encodeURIComponent(clauseId) + "?" +
+        new URLSearchParams({ version, script: state.script }).toString())).version;
+    } catch (error) { // 404: the clause is gone; the index may still hold its text as cited
+      check = error.detail && error.detail.version;
+      if (!check) check = { status: "unknown", requested: version, cited: null };
+    }
+    if (!check || check.status === "current" || $("version-note")) return;
+    const cited = check.cited && check.status !== "unchanged" ? check.cited : null;
+    const target = document.getElementById("c-" + clauseId);
+    if (!target && !cited) return; // nothing to show beside what the page already says
+    const note = el("aside", { id: "version-note", class: "version-note", role: "note", "data-status": check.status },
+      el("p", {}, VERSION_TEXT[check.status](check.requested)),
+      cited ? el("p", { class: "cited-label" }, "引用时的原文（" + citationLine(cited) +
+        "，" + cited.file + " 第" + span(cited.line_start, cited.line_end) + "行）：") : null,
+      cited ? el("blockquote", { class: "cited-text" }, cited.text) : null);
+    const header = $("document").querySelector("header");
+    if (target) target.before(note);
+    else if (header) header.after(note);
+    else $("document").append(note);
+    note.scrollIntoView({ block: "start" });
+  }
+
+  // -- the document list ------------------------------------------------------------------------
+
+  const LIST_FACETS = [["issuers", "issuer", "发文机关"], ["doc_types", "doc_type", "文件类型"],
+    ["years", "year", "年份"], ["statuses", "status", "状态"]];
+  const LIST_PAGE = 50;
+
+  function listHash(params, changes) {
+    const next = new URLSearchParams(params);
+    for (const [name, value] of Object.entries(changes || {})) {
+      if (value === null || value === "") next.delete(name); else next.set(name, value);
+    }
+    const text = next.toString();
+    return "#/documents" + (text ? "?" + text : "");
+  }
+
+  /** A value the document does not state shows as 未注明: never guessed. */
+  function metaSpan(field, label, value) {
+    return el("span", { "data-field": field, class: value ? null : "unknown-value" }, label + "：" + (value || "未注明"));
+  }
+
+  function documentItem(d) {
+    const when = d.date || yearText(d.year, d.year_source);
+    return el("li", { class: "doc-item", "data-document-id": d.id },
+      el("a", { class: "doc-title", href: "#" + new URLSearchParams({ doc: d.id }).toString() }, d.title || d.file),
+      el("p", { class: "doc-meta" },
+        metaSpan("doc_number", "文号", d.doc_number), metaSpan("date", "日期", when), metaSpan("issuer", "发文机关", d.issuer),
+        metaSpan("doc_type", "类型", d.doc_type), metaSpan("status", "状态", d.status),
+        el("span", { "data-field": "clause_count" }, d.clause_count + " 条")));
+  }
+
+  function facetGroup(rows, param, label, params) {
+    const chosen = params.get(param);
+    return el("section", { class: "facet", "data-facet": param },
+      el("h2", {}, label),
+      el("ul", {}, rows.map((row) => {
+        if (row.value === null) return el("li", { class: "unknown" }, "未注明（" + row.count + "）");
+        const value = String(row.value);
+        const selected = chosen === value;
+        return el("li", {}, el("a", {
+          href: listHash(params, { [param]: selected ? null : value, offset: null }), class: selected ? "selected" : null,
+          "aria-pressed": String(selected), "data-value": value,
+        }, (param === "year" ? value + "年" : value) + "（" + row.count + "）"));
+      })));
+  }
+
+  async function showDocuments(params) {
+    document.title = "文件列表 · " + PAGE_TITLE;
+    const list = $("document-list");
+    const status = $("list-status");
+    const offset = Math.max(0, parseInt(params.get("offset") || "0", 10) || 0);
+    const sort = params.get("sort") || "index";
+    $("d-sort").value = sort;
+    const query = new URLSearchParams({ script: state.script, sort, offset: String(offset), limit: String(LIST_PAGE) });
+    for (const name of ["issuer", "doc_type", "status"]) if (params.get(name)) query.set(name, params.get(name));
+    if (params.get("year")) { query.set("year_from", params.get("year")); query.set("year_to", params.get("year")); }
+    list.dataset.state = "loading";
+    status.className = "status";
+    status.textContent = "正在读取文件列表…";
+    let data;
+    try {
+      data = await api("/api/documents?" + query.toString());
+    } catch (error) {
+      list.dataset.state = "error";
+      list.replaceChildren();
+      status.className = "status error";
+      status.textContent = error.message;
+      return;
+    }
+    const filtered = LIST_FACETS.some(([, param]) => params.get(param));
+    const shown = data.documents.length ? "，这里是第 " + (offset + 1) + "–" + (offset + data.documents.length) + " 份" : "";
+    status.textContent = filtered
+      ? "符合条件的文件 " + data.matched + " 份（共 " + data.total + " 份）" + shown + "。"
+      : "共 " + data.total + " 份文件" + shown + "。";
+    if (!data.documents.length) status.textContent += filtered ? "去掉一些筛选条件再试。" : "";
+    const groups = LIST_FACETS.map(([name, param, label]) => facetGroup(data.facets[name] || [], param, label, params));
+    if (filtered) groups.unshift(el("p", { class: "clear" }, el("a", { href: listHash({ sort: params.get("sort") || "" }) }, "清除筛选")));
+    $("facets").replaceChildren(...groups);
+    list.replaceChildren(...data.documents.map(documentItem));
+    const pager = [];
+    if (offset > 0) pager.push(el("a", { href: listHash(params, { offset: offset - LIST_PAGE > 0 ? offset - LIST_PAGE : null }), rel: "prev" }, "← 上一页"));
+    if (offset + data.documents.length < data.matched) pager.push(el("a", { href: listHash(params, { offset: offset + LIST_PAGE }), rel: "next" }, "下一页 →"));
+    $("list-pager").replaceChildren(...pager);
+    list.dataset.state = "done";
   }
 
   function route() {
-    const params = new URLSearchParams(location.hash.slice(1));
-    const reading = params.has("doc");
-    document.body.dataset.view = reading ? "reader" : "search";
-    $("search-view").hidden = reading;
+    const hash = location.hash.slice(1);
+    const listing = hash.startsWith("/documents");
+    const params = new URLSearchParams(listing ? hash.split("?")[1] || "" : hash);
+    const reading = !listing && params.has("doc");
+    document.body.dataset.view = listing ? "documents" : reading ? "reader" : "search";
+    $("search-view").hidden = listing || reading;
+    $("documents-view").hidden = !listing;
     $("reader-view").hidden = !reading;
-    if (reading) return showDocument(params);
-    state.lastSearch = location.hash;
-    return runSearch(params);
+    if (reading) {
+      $("back").textContent = state.back.label;
+      return showDocument(params);
+    }
+    state.back = { hash: location.hash, label: listing ? "← 返回文件列表" : "← 返回搜索结果" };
+    return listing ? showDocuments(params) : runSearch(params);
   }
 
   function setScript(script) {
@@ -420,7 +571,7 @@
     }
     $("back").addEventListener("click", (event) => {
       event.preventDefault();
-      location.hash = state.lastSearch || "";
+      location.hash = state.back.hash || "";
     });
     $("save-key").addEventListener("click", () => {
       sessionStorage.setItem("policykb-key", $("api-key").value.trim());
@@ -434,6 +585,10 @@
         $("q").focus();
         $("q").select();
       }
+    });
+    $("d-sort").addEventListener("change", () => {
+      const hash = location.hash.slice(1);
+      location.hash = listHash(new URLSearchParams(hash.split("?")[1] || ""), { sort: $("d-sort").value, offset: null });
     });
     window.addEventListener("hashchange", route);
     loadFacets().then(route);

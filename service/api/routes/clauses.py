@@ -12,6 +12,7 @@ from policykb.service.api.errors import ApiError
 from policykb.service.api.schemas import ClauseContextOut, ErrorOut
 from policykb.service.catalog import citation_of, document_summary
 from policykb.service.display import citation_for_display, convert, summary_for_display
+from policykb.service.permalinks import VersionCheck, check_version
 from policykb.service.reload import Loaded
 
 router = APIRouter(tags=["documents"])
@@ -35,27 +36,56 @@ def clause_out(doc: Document, clause: Clause, script: str) -> dict:
             "char_confidence": confidence}
 
 
+def version_out(check: VersionCheck, script: str) -> dict:
+    """A permalink's version check for the API, the cited text in `script`."""
+    cited = check.cited
+    return {"requested": check.requested, "current": check.current, "status": check.status,
+            "message": check.message,
+            "cited": None if cited is None else {
+                "clause_id": cited.clause_id, "document_id": cited.document_id, "version": cited.version,
+                "label": convert(cited.label, script) if cited.label else None,
+                "section_path": [convert(p, script) for p in cited.section_path],
+                "text": convert(cited.text, script), "line_start": cited.line_start, "line_end": cited.line_end,
+                "title": convert(cited.title, script) if cited.title else None,
+                "issuer": convert(cited.issuer, script) if cited.issuer else None,
+                "doc_number": convert(cited.doc_number, script) if cited.doc_number else None,
+                "date": cited.date, "file": cited.file, "replaced_in": cited.replaced_in}}
+
+
 @router.get(
     "/clauses/{clause_id}", response_model=ClauseContextOut,
-    responses={404: {"model": ErrorOut, "description": "No clause with this id"}},
+    responses={404: {"model": ErrorOut, "description": "No clause with this id (with `version`: when the clause "
+                                                       "is gone but that version is held, `detail.version.cited` "
+                                                       "is its text as it was)"},
+               422: {"model": ErrorOut, "description": "`version` is not 12–64 hex digits"}},
     summary="A clause in context",
     description="The clause with its citation and section path, the clauses just before and after it in its "
-                "document, and its near-identical copies in other documents.")
+                "document, and its near-identical copies in other documents. With `version` (from a permalink), "
+                "`version` says whether the clause changed since that version of its document.")
 async def clause(request: Request, loaded: Annotated[Loaded, Depends(served)],
                  clause_id: Annotated[str, Path(description="Clause id, as in search results.")],
-                 script: Script = "original") -> dict:
+                 script: Script = "original",
+                 version: Annotated[str | None, Query(
+                     pattern=r"^[0-9a-fA-F]{12,64}$",
+                     description="The document version a permalink names (its `version`: 12 hex digits of the "
+                                 "content hash). The answer's `version` then says whether the clause changed "
+                                 "since, with its text as that version had it when the index holds it.")] = None,
+                 ) -> dict:
     def work() -> dict:
-        ctx = loaded.catalog.context(clause_id)
+        check = check_version(loaded.catalog, clause_id, version) if version else None
+        ctx = check.context if check else loaded.catalog.context(clause_id)
         if ctx is None:
+            removed = {"version": version_out(check, script)} if check else None
             raise ApiError(404, "not_found", f"No clause with id {clause_id!r} in index generation "
                                              f"{loaded.generation}. Ids come from /api/search results; an id "
-                                             "can disappear when its document changes and is re-ingested.")
+                                             "can disappear when its document changes and is re-ingested."
+                                             + (f" {check.message}" if check else ""), removed)
         doc = ctx.document
         return {"clause": clause_out(doc, ctx.clause, script),
                 "document": summary_for_display(document_summary(doc), script),
                 "previous": clause_out(doc, ctx.previous, script) if ctx.previous else None,
                 "next": clause_out(doc, ctx.next, script) if ctx.next else None,
                 "duplicates": [clause_out(d, c, script) for d, c in ctx.duplicates],
-                "generation": loaded.generation}
+                "generation": loaded.generation, "version": version_out(check, script) if check else None}
 
     return await run_limited(request, work)

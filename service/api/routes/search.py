@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from policykb.service.api.deps import run_limited, served
 from policykb.service.api.errors import ApiError
 from policykb.service.api.schemas import ErrorOut, SearchResponseOut
-from policykb.service.display import result_for_display
+from policykb.service.display import convert, result_for_display
 from policykb.service.filters import SearchFilters
 from policykb.service.reload import Loaded
 
 router = APIRouter(tags=["search"])
 MAX_QUERY = 256
+MAX_OFFSET = 400  # a query finds at most 100 clauses per retriever (plus a named document's pinned ones): more finds nothing
 
 
 def checked_query(q: str) -> str:
@@ -27,6 +28,14 @@ def checked_query(q: str) -> str:
                        [{"loc": ["query", "q"], "msg": f"length must be 1–{MAX_QUERY} after trimming",
                          "type": "string_length"}])
     return text
+
+
+def reject_problems(filters: SearchFilters) -> None:
+    """422 naming each filter value that cannot mean anything (an inverted year range)."""
+    problems = filters.problems()
+    if problems:
+        raise ApiError(422, "invalid_request", " ".join(f"{name}: {message}" for name, message in problems),
+                       [{"loc": ["query", name], "msg": message, "type": "value_error"} for name, message in problems])
 
 
 @router.get(
@@ -53,10 +62,18 @@ async def search(
                                                    "(repeatable).")] = [],
     doc_type: Annotated[list[str], Query(description="Only documents of this type, e.g. 规划, 意见, in either script "
                                                      "(repeatable).")] = [],
+    status: Annotated[list[str], Query(description="Only documents that state this status (现行有效, 废止 …), either "
+                                                   "script; the whole value (repeatable).")] = [],
     year_from: Annotated[int | None, Query(ge=1900, le=2200, description="Only documents of this year or later (the "
                                                                           "date's year, or the one inferred from the 文号 or title).")] = None,
     year_to: Annotated[int | None, Query(ge=1900, le=2200, description="Only documents of this year or earlier; not "
                                                                         "before year_from.")] = None,
+    sort: Annotated[Literal["relevance", "date"], Query(
+        description="relevance (default), or date: the same matches ordered by their document's date, newest "
+                    "first (a document with no date by the year its 文号 or title gives; neither: last), ties "
+                    "by relevance. Weak matches are in both orders; each result's `confidence` tells them.")] = "relevance",
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"Skip this many matches (0–{MAX_OFFSET}); "
+                                                                   "with `k`, pages through `matches`.")] = 0,
     script: Annotated[Literal["original", "hans", "hant"],
                       Query(description="Display script: original (as written), hans (simplified) or hant "
                                         "(traditional; characters only, same words). `text`, highlights and the "
@@ -64,15 +81,15 @@ async def search(
                                         "names, dates and line numbers do not change.")] = "original",
 ) -> dict:
     query = checked_query(q)
-    filters = SearchFilters(document_ids=document, issuers=issuer, doc_types=doc_type,
+    filters = SearchFilters(document_ids=document, issuers=issuer, doc_types=doc_type, statuses=status,
                             year_from=year_from, year_to=year_to)
-    problems = filters.problems()
-    if problems:
-        raise ApiError(422, "invalid_request", " ".join(f"{name}: {message}" for name, message in problems),
-                       [{"loc": ["query", name], "msg": message, "type": "value_error"} for name, message in problems])
+    reject_problems(filters)
 
     def work() -> dict:
-        body = loaded.kb.search(query, k=k, mode=mode, filters=filters).to_dict()
+        body = loaded.kb.search(query, k=k, mode=mode, filters=filters, offset=offset, sort=sort).to_dict()
+        if script != "original":  # facet values follow the script; the filters take either
+            body["facets"] = {name: [{**row, "value": convert(row["value"], script) if isinstance(row["value"], str)
+                                      else row["value"]} for row in rows] for name, rows in body["facets"].items()}
         body["results"] = [result_for_display(r, script) for r in body["results"]]
         return {**body, "script": script, "generation": loaded.generation}
 
