@@ -74,3 +74,16 @@ def test_an_ofd_page_whose_xml_is_not_utf8_says_its_characters_were_replaced(tmp
     result = ingest_file(path)  # the page was read as GB18030 with U+FFFD in every clause, and no word of it
     assert any("\ufffd" in c.text for d in result.documents for c in d.clauses)
     assert any("page(s) 2" in w and "could not be decoded" in w for w in result.warnings)
+
+
+@pytest.mark.slow
+def test_the_bombs_and_loops_of_issue_17_are_each_read_or_refused_within_budget_keeping_their_text(tmp_path):
+    from benchmarks.reliability import fuzz
+
+    # style loops, a YAML alias bomb, 290 MB of XML in a .docx, 8,000 letters in a row, 20k clauses,
+    # a 5 MB clause, mixed encodings, &#0;/&#xD800;, HTML nested 300 and 100k deep, zip bombs
+    result = fuzz.main(["--cases", "0", "--save-failures", str(tmp_path / "failing"), "--out", str(tmp_path / "b.json")])
+    assert result["totals"]["cases"] == 13
+    failing = [f"{r.origin}: {r.outcome} {r.over_budget} {r.violations} {(r.reason or '')[:200]}"
+               for r in result["failures"]]
+    assert not failing, "\n".join(failing)
