@@ -326,10 +326,15 @@ def check_later_views(api: str, payloads: list[str], by_payload: dict[int, str],
         for i, payload in enumerate(payloads):
             shown = f"关于{payload}的培训办法{i}" in listed if re.search(f"的培训办法{i}(?!\\d)", listed) else None
             checks.append(ViewCheck("documents:list", i, [], [], shown))
-        facets = browser.driver.find_elements(By.CSS_SELECTOR, "#facets a")
-        for link in facets[:6]:  # a facet of a payload's issuer or type filters the list by it
+        for n in range(6):  # a facet of a payload's issuer or type filters the list by it (the list is redrawn)
+            browser.open(f"{api}/#/documents")
+            browser.wait(lambda d: d.execute_script("return document.querySelector('#document-list').dataset.state")
+                         in ("done", "error"), "document list did not load")
+            facets = browser.driver.find_elements(By.CSS_SELECTOR, "#facets a")
+            if n >= len(facets):
+                break
             browser.driver.execute_script("document.querySelector('#document-list').dataset.state = 'paging'")
-            browser.driver.execute_script("arguments[0].click()", link)
+            browser.driver.execute_script("arguments[0].click()", facets[n])
             browser.wait(lambda d: d.execute_script("return document.querySelector('#document-list').dataset.state")
                          in ("done", "error"), "filtered document list did not load")
             record("documents:facet", -1, None)
