@@ -417,8 +417,10 @@ def main(argv: list[str] | None = None) -> dict:
     rows = [{"view": v, "checks": sum(c.view == v for c in checks),
              "ran": sum(bool(c.ran) for c in checks if c.view == v),
              "markup": sum(bool(c.markup) for c in checks if c.view == v),
+             "text_checked": sum(c.shown is not None for c in checks if c.view == v),
              "not_shown_as_written": sum(c.shown is False for c in checks if c.view == v)} for v in views]
-    print_table(rows, ["view", "checks", "ran", "markup", "not_shown_as_written"], title="browser payloads by view")
+    print_table(rows, ["view", "checks", "ran", "markup", "text_checked", "not_shown_as_written"],
+                title="browser payloads by view")
     failing = [c for c in checks if c.failed]
     for c in failing[:60]:
         text = payloads[c.payload] if c.payload >= 0 else ""
