@@ -11,7 +11,8 @@ page. Before any page script runs, a hook (Page.addScriptToEvaluateOnNewDocument
 alert/confirm/prompt/print with recorders and records Content-Security-Policy violations;
 after each view the script checks that no payload ran (no hook call, no CSP violation), that
 the view holds no element or attribute a payload could have made (script, iframe, svg, on*
-attributes, javascript: links...), and that the payload is shown as text, as written.
+attributes, javascript: links...), and that the payload is shown as text, as written. A control at the end puts `<img src=x onerror=…>` into
+the box on purpose: the run stops with an error unless the hook and the scan both catch it.
 
     python -m benchmarks.reliability.browser_payloads --out .policykb/bench/results/browser_payloads.json
 """
@@ -292,6 +293,15 @@ def check_payloads(api: str, host_page: str, payloads: list[str], browser: Brows
         shown = browser.driver.execute_script("return document.querySelector('#kb').shadowRoot.textContent")
         # the box shows its 3 best (hybrid): the payload's text is checked when its clause is among them
         record("embed", i, payload in shown if f"标记{i}号：" in shown else None, roots=["#kb"])
+    # the control: markup put into the box on purpose must be caught by the hook and the scan,
+    # or "nothing ran" above would prove nothing
+    browser.driver.execute_script("const d = document.createElement('div'); "
+                                  "d.innerHTML = '<img src=x onerror=alert(99)>'; "
+                                  "document.querySelector('#kb').shadowRoot.appendChild(d);")
+    browser.wait(lambda d: d.execute_script("return (window.__xss || []).length") > 0, "the control did not run")
+    ran, markup = browser.ran(), browser.markup(["#kb"])
+    if "alert(99)" not in ran or not markup:
+        raise RuntimeError(f"the control payload was not detected (hook: {ran}, scan: {markup})")
     return checks
 
 
