@@ -199,16 +199,19 @@ def ingest_file(path: str | Path, relative: str | None = None, max_bytes: int = 
     or any other exception from its reader or the later stages) becomes the result's
     failure, so one bad file never stops a run."""
     from policykb.ingest.formats import read_source
+    from policykb.ingest.time_budget import file_seconds, time_budget
 
     relative = relative or Path(path).name
     result = FileResult(file=relative)
     try:
         if not Path(path).exists():
             raise IngestError(f"{path}: no such file")
-        source = read_source(path, max_bytes=max_bytes)
-        result.warnings.extend(source.warnings)
-        result.documents = documents_from_source(source, relative)
+        with time_budget(str(path), file_seconds()):  # a file nobody foresaw costs itself, not the run
+            source = read_source(path, max_bytes=max_bytes)
+            result.warnings.extend(source.warnings)
+            result.documents = documents_from_source(source, relative)
     except IngestError as exc:
+        result.documents = []
         result.failure = FileFailure(relative, str(exc))
     except OSError as exc:
         result.failure = FileFailure(relative, f"{path}: cannot be read ({exc.strerror or exc}); check the file's permissions")
@@ -245,6 +248,7 @@ def ingest_archive(path: str | Path | None, relative: str, max_bytes: int = DEFA
     own and the others are still read. A whole archive that cannot be opened is one failure."""
     from policykb.ingest.archives import MAX_DEPTH, SEPARATOR, is_archive, members
     from policykb.ingest.formats import _read_bytes, read_bytes
+    from policykb.ingest.time_budget import file_seconds, time_budget
 
     top = top or relative
     results: list[FileResult] = []
@@ -266,11 +270,13 @@ def ingest_archive(path: str | Path | None, relative: str, max_bytes: int = DEFA
             else:
                 result = FileResult(name, archive=top)
                 try:
-                    source = read_bytes(name, member.data, max_bytes=max_bytes)
-                    result.warnings.extend(source.warnings)
-                    result.documents = documents_from_source(source, name)
+                    with time_budget(name, file_seconds()):  # each member has a file's budget
+                        source = read_bytes(name, member.data, max_bytes=max_bytes)
+                        result.warnings.extend(source.warnings)
+                        result.documents = documents_from_source(source, name)
                 except IngestError as exc:
                     result.failure = FileFailure(name, str(exc))
+                    result.documents = []
                 except Exception as exc:  # as for a file on disk: this member fails alone (ingest_file)
                     result.failure = FileFailure(name, unexpected_failure(name, exc))
                     result.documents = []

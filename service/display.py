@@ -15,6 +15,9 @@ still holds nothing but escaped text and <mark>.
 from __future__ import annotations
 
 import html
+from dataclasses import replace
+
+from policykb.service.citations.record import CitedClause, CitedDocument
 
 SCRIPTS = ("original", "hans", "hant")
 
@@ -88,3 +91,24 @@ def result_for_display(result: dict, script: str) -> dict:
             "citation": citation_for_display(result["citation"], script),
             "also_in": [citation_for_display(c, script) for c in result.get("also_in", [])],
             "document_type": convert(result["document_type"], script) if result.get("document_type") else None}
+
+
+def cited_document_in(doc: CitedDocument, script: str) -> CitedDocument:
+    """A citation record with its title, issuers, 文号, type and status in `script` (what an export
+    made from the page's 简/繁 view cites); file, dates, URL and version stay as they are."""
+    if script == "original":
+        return doc
+    text = {k: convert(getattr(doc, k), script) for k in ("title", "doc_number", "doc_type", "status")
+            if getattr(doc, k)}
+    return replace(doc, issuers=tuple(convert(i, script) for i in doc.issuers), **text)
+
+
+def cited_clause_in(clause: CitedClause, script: str, document: CitedDocument | None = None) -> CitedClause:
+    """A clause's citation record with its text, label, heading and section path in `script` (pass
+    `document`, already converted, to reuse it); lines, pages and paragraphs stay as they are."""
+    if script == "original":
+        return clause
+    text = {k: convert(getattr(clause, k), script) for k in ("label", "heading") if getattr(clause, k)}
+    return replace(clause, document=document or cited_document_in(clause.document, script),
+                   text=convert(clause.text, script),
+                   section_path=tuple(convert(p, script) for p in clause.section_path), **text)

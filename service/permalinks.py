@@ -17,9 +17,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlencode
 
 from policykb.index.history import VERSION_LENGTH, CitedClause, version_of
 from policykb.service.catalog import Catalog, ClauseContext
+
+def reader_address(document_id: str, clause_id: str, version: str | None) -> str:
+    """The page's reader view at a clause, pinned to its document version: 「/#doc=…&clause=…&v=…」
+    (without `v` when the document has no version). The page's readerLink writes the same; prefix
+    the server's address (http://host:port) to open it."""
+    params = {"doc": document_id, "clause": clause_id}
+    if version:
+        params["v"] = version
+    return "/#" + urlencode(params)
+
 
 VersionStatus = Literal["current", "unchanged", "changed", "removed", "unknown"]
 

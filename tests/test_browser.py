@@ -188,7 +188,12 @@ def test_a_search_shows_cards_copies_a_citation_and_opens_the_clause_in_its_docu
     copy.click()
     wait_for(browser, lambda d: copy.text == "已复制", "copy button did not confirm")
     copied = copy.get_attribute("data-copied")
-    assert copied.startswith(cite) and "002_e058e02591a1b2b6.txt 第15行" in copied
+    # the 法学引注手册 citation and the GB/T 7714—2015 entry, no internal file name; the file and lines
+    # a checker opens stay in the tooltip and on the card
+    assert copied == ("《2009—2013年全国党员教育培训工作规划》第一部分（二）1.\n"
+                      "中共中央办公厅. 2009—2013年全国党员教育培训工作规划: 中共中央办公厅（2009年23号）[A]. [2009].")
+    assert ".txt" not in copied
+    assert "原文：002_e058e02591a1b2b6.txt 第15行" in copy.get_attribute("title")
     clipboard = browser.execute_async_script(
         "const done = arguments[0]; navigator.clipboard.readText().then(done, () => done(null));")
     if clipboard is not None:  # readable where the browser grants clipboard access

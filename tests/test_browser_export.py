@@ -115,13 +115,13 @@ def test_the_reader_view_exports_the_open_document(browser, servers, downloads, 
     browser.save_screenshot(str(ARTIFACTS / "export-document.png"))
 
 
-def test_复制规范引用_copies_the_legal_citation_and_the_gbt7714_entry(browser, servers):
+def test_there_is_one_复制引用_and_it_copies_the_legal_citation_and_the_gbt7714_entry(browser, servers):
     api, _ = servers
     open_page(browser, api, "#q=" + quote("坚持把增强党性作为第一任务") + "&mode=lexical")
     card = next(c for c in results_done(browser)
                 if c.find_element(By.CSS_SELECTOR, ".text").text.startswith("１．坚持把增强党性作为第一任务"))
-    button = card.find_element(By.CSS_SELECTOR, "button.copy-formal")
-    assert button.text == "复制规范引用"
+    assert [b.text for b in card.find_elements(By.CSS_SELECTOR, ".actions button")] == ["复制引用"]
+    button = card.find_element(By.CSS_SELECTOR, "button.copy")
     button.click()
     wait_for(browser, lambda d: button.get_attribute("data-copied"), "nothing was copied")
     assert button.get_attribute("data-copied") == (
@@ -130,17 +130,17 @@ def test_复制规范引用_copies_the_legal_citation_and_the_gbt7714_entry(brow
     assert "002_e058e02591a1b2b6.txt 第15行" in button.get_attribute("title")  # the locator, for a checker
 
 
-def test_the_reader_offers_复制规范引用_for_the_marked_clause(browser, servers):
+def test_the_reader_offers_复制引用_and_复制链接_for_the_marked_clause(browser, servers):
     api, _ = servers
     open_page(browser, api, "#q=" + quote("坚持把增强党性作为第一任务") + "&mode=lexical")
     card = next(c for c in results_done(browser)
                 if c.find_element(By.CSS_SELECTOR, ".text").text.startswith("１．坚持把增强党性作为第一任务"))
     card.find_element(By.CSS_SELECTOR, "a.open").click()
-    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#clause-actions .copy-formal"),
-             "no 复制规范引用 at the marked clause")
-    button = browser.find_element(By.CSS_SELECTOR, "#clause-actions .copy-formal")
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#clause-actions .copy"),
+             "no 复制引用 at the marked clause")
     assert [b.text for b in browser.find_elements(By.CSS_SELECTOR, "#clause-actions button")] == \
-        ["复制引用", "复制规范引用", "复制链接"]
+        ["复制引用", "复制链接"]
+    button = browser.find_element(By.CSS_SELECTOR, "#clause-actions .copy")
     button.click()
     wait_for(browser, lambda d: button.get_attribute("data-copied"), "nothing was copied")
     assert button.get_attribute("data-copied").startswith(f"{PLAN}第一部分（二）1.\n中共中央办公厅. ")
@@ -162,3 +162,31 @@ def test_the_eb_ol_setting_reaches_the_export_and_is_kept(browser, servers, down
     wait_for(browser, lambda d: d.execute_script("return document.readyState") == "complete", "page did not reload")
     assert browser.find_element(By.CSS_SELECTOR, "#export-results .export-online").get_attribute("value") == "EB"
     browser.execute_script("localStorage.removeItem('policykb-online-type')")
+
+
+def test_in_the_traditional_view_复制引用_and_the_export_read_as_the_page_shows(browser, servers, downloads):
+    api, _ = servers
+    open_page(browser, api, "#q=" + quote("公务员的管理依照法定的权限和程序进行") + "&mode=lexical")
+    results_done(browser)
+    browser.find_element(By.CSS_SELECTOR, '[data-script="hant"]').click()
+    try:
+        def article_five(d):
+            if d.find_element(By.ID, "results").get_attribute("data-state") != "done":
+                return None
+            return next((c for c in d.find_elements(By.CSS_SELECTOR, "#results .card")
+                         if c.find_element(By.CSS_SELECTOR, ".text").text.startswith("第五條")), None)
+
+        card = wait_for(browser, article_five, "第五条 not shown in traditional characters")
+        button = card.find_element(By.CSS_SELECTOR, "button.copy")
+        button.click()
+        wait_for(browser, lambda d: button.get_attribute("data-copied"), "nothing was copied")
+        footnote, entry = button.get_attribute("data-copied").split("\n")
+        assert footnote == "《中華人民共和國公務員法》第五條。" and "中華人民共和國公務員法[A]" in entry
+        card.find_element(By.CSS_SELECTOR, ".pick input").click()
+        export_button(browser, "export-results", "CSV").click()
+        raw = downloaded(downloads, ".csv").read_bytes().decode("utf-8-sig")
+        row = next(csv.DictReader(io.StringIO(raw)))
+        assert row["text"].startswith("第五條") and row["citation_legal"] == "《中華人民共和國公務員法》第五條"
+        assert row["locator"].startswith(row["file"] + " 第")  # the file and lines as they are
+    finally:
+        browser.find_element(By.CSS_SELECTOR, '[data-script="original"]').click()

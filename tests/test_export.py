@@ -14,6 +14,7 @@ import io
 import json
 import shutil
 import subprocess
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -119,7 +120,7 @@ def test_the_docx_handout_renders_in_libreoffice_with_its_chinese_text_and_citat
 def test_the_xlsx_and_csv_read_back_with_the_same_rows(chosen):
     from openpyxl import load_workbook
 
-    from policykb.service.export.tabular import HEADERS, rows
+    from policykb.service.export.tabular import HEADERS, csv_cell, rows
 
     expected = rows(chosen)
     sheet = load_workbook(io.BytesIO(FORMATS["xlsx"].write(chosen))).active
@@ -129,7 +130,7 @@ def test_the_xlsx_and_csv_read_back_with_the_same_rows(chosen):
     assert raw.startswith("\ufeff".encode())  # Excel opens UTF-8 Chinese text only with the mark
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert table[0] == HEADERS
-    assert table[1:] == [["" if v is None else str(v) for v in row] for row in expected]
+    assert table[1:] == [[str(csv_cell(v)) for v in row] for row in expected]
     first = dict(zip(HEADERS, read[1]))
     assert first["citation_legal"].startswith(PLAN) and first["date"] is None and first["year_inferred"] is True
 
@@ -163,7 +164,8 @@ def test_api_export_of_a_search_is_an_attachment_with_the_searched_clauses(clien
     assert response.status_code == 200, response.text
     assert response.headers["content-disposition"] == 'attachment; filename="policykb-2026-12-02.csv"'
     assert response.headers["content-type"].startswith("text/csv")
-    assert response.content == FORMATS["csv"].write(chosen)
+    # the same file, its permalinks absolute with the server's address
+    assert response.content == FORMATS["csv"].write(replace(chosen, base_url="http://testserver/"))
 
 
 def test_api_export_of_clause_ids_keeps_their_order_and_titles_the_handout_with_q(client, chosen):
@@ -245,6 +247,73 @@ def test_an_xlsx_cell_that_starts_with_an_equals_sign_stays_text():
     sheet = load_workbook(io.BytesIO(FORMATS["xlsx"].write(_hostile_selection()))).active
     cell = sheet.cell(row=2, column=HEADERS.index("text") + 1)
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK(")
+
+
+def test_a_csv_cell_a_spreadsheet_would_run_as_a_formula_gets_a_leading_apostrophe():
+    from policykb.service.export.tabular import HEADERS
+
+    table = list(csv.reader(io.StringIO(FORMATS["csv"].write(_hostile_selection()).decode("utf-8-sig"))))
+    row = dict(zip(HEADERS, table[1]))
+    assert row["text"].startswith("'=HYPERLINK(")  # Excel and WPS show it as text instead of running it
+    assert row["title"].startswith("关于") and row["date"] == "2020-01-02" and row["rank"] == "1"  # others as they are
+    for start in ("+", "-", "@"):
+        assert csv_cell_of(start + "1+1") == "'" + start + "1+1"
+
+
+def csv_cell_of(text: str) -> str:
+    from dataclasses import replace as changed
+
+    chosen = _hostile_selection()
+    item = chosen.clauses[0]
+    clause = changed(item.clause, text=text)
+    chosen = changed(chosen, clauses=[changed(item, clause=clause)])
+    from policykb.service.export.tabular import HEADERS
+
+    return dict(zip(HEADERS, list(csv.reader(io.StringIO(FORMATS["csv"].write(chosen).decode("utf-8-sig"))))[1]))["text"]
+
+
+def test_citations_carry_the_version_pinned_permalink_of_the_clause(client, chosen, kb):
+    from policykb.index.history import version_of
+
+    first = chosen.clauses[0]
+    doc = Catalog.load(kb.generation.path).document(first.clause.document.document_id)
+    assert first.clause.document.version == version_of(doc.content_hash)  # the permalinks' one definition
+    body = client.get("/api/citations", params={"id": first.clause.clause_id}).json()["citations"][0]
+    assert body["permalink"] == (f"http://testserver/#doc={first.clause.document.document_id}"
+                                 f"&clause={first.clause.clause_id}&v={version_of(doc.content_hash)}")
+    assert body["footnote"] == first.citations.footnote
+    assert client.get("/api/clauses/" + first.clause.clause_id,  # the link's version is the one the index serves
+                      params={"version": body["version"]}).json()["version"]["status"] == "current"
+    raw = client.get("/api/export", params={"id": first.clause.clause_id, "format": "csv"}).content
+    row = next(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert row["permalink"] == body["permalink"]
+
+
+def test_an_export_in_the_traditional_view_converts_texts_and_citations_but_not_files_or_dates(client, chosen):
+    from policykb.ingest.normalize import to_traditional
+
+    first = next(e for e in chosen.clauses if e.citations.legal.startswith(PLAN))
+    params = {"id": first.clause.clause_id, "format": "csv", "script": "hant", "accessed": "2026-12-02"}
+    row = next(csv.DictReader(io.StringIO(client.get("/api/export", params=params).content.decode("utf-8-sig"))))
+    assert row["text"] == to_traditional(first.clause.text) != first.clause.text
+    assert row["citation_legal"].startswith("《2009—2013年全國黨員教育培訓工作規劃》")
+    assert "中共中央辦公廳" in row["citation_gbt7714_2015"] and row["title"] == to_traditional(first.clause.document.title)
+    assert (row["file"], row["locator"], row["version"]) == (first.clause.document.file, first.citations.locator,
+                                                             first.clause.document.version)
+    cited = client.get("/api/citations", params={"id": first.clause.clause_id, "script": "hant"}).json()
+    assert cited["citations"][0]["footnote"].startswith("《2009—2013年全國黨員教育培訓工作規劃》")
+    assert client.get("/api/export", params={**params, "script": "latin"}).status_code == 422
+
+
+def test_a_footnote_closes_the_citation_with_a_full_stop_once():
+    from policykb.service.citations import legal_style
+
+    article = _hostile_selection().clauses[0].clause
+    assert legal_style.footnote(article) == "《关于<script>alert(1)</script>的测试办法》第一条。"
+    from dataclasses import replace as changed
+
+    point = changed(article, label="1．", section_path=("一、总则", "（二）要求"))
+    assert legal_style.footnote(point) == "《关于<script>alert(1)</script>的测试办法》第一部分（二）1."
 
 
 def test_control_characters_a_file_kept_do_not_stop_the_word_and_excel_exports():

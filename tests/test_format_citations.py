@@ -1,6 +1,6 @@
 """Citations of paged and Word sources end to end: the API names pages and paragraph
 numbers, documents say where their text came from (OCR, a converter), and the page's
-复制引用 copies 「第N页」 / 「全文第N段」 next to the line span (headless Chromium).
+复制引用 names 「第N页」 / 「全文第N段」 next to the line span in its tooltip (headless Chromium).
 
 One index (the tiny model) over: corpus/002 printed as a 4-page PDF with running header
 and page numbers, corpus/001 as a .docx, a one-page 300-dpi scan of corpus/003, and a
@@ -143,8 +143,8 @@ def chromium(tmp_path_factory):
     driver.quit()
 
 
-def copied_citation(driver, base: str, query: str, file: str) -> tuple[str, str]:
-    """(what 复制引用 copied, the card's 'where' line) for the first card from `file`."""
+def copied_citation(driver, base: str, query: str, file: str) -> tuple[str, tuple[str, str]]:
+    """(what 复制引用 copied, (the card's 'where' line, the button's tooltip)) for the first card from `file`."""
     from urllib.parse import quote
 
     from selenium.webdriver.common.by import By
@@ -159,17 +159,17 @@ def copied_citation(driver, base: str, query: str, file: str) -> tuple[str, str]
             button = card.find_element(By.CSS_SELECTOR, "button.copy")
             button.click()
             WebDriverWait(driver, 30).until(lambda d: button.get_attribute("data-copied"), "nothing copied")
-            return button.get_attribute("data-copied"), where
+            return button.get_attribute("data-copied"), (where, button.get_attribute("title"))
     raise AssertionError(f"no card from {file} for {query!r}")
 
 
 def test_copy_citation_names_the_page_of_a_pdf_and_the_paragraph_of_a_docx(page, chromium):
     text, where = copied_citation(chromium, page, "农村党组织书记培训工程", "规划.pdf")
-    assert "（规划.pdf 第" in text and "页，第" in text and text.endswith("行）"), text
-    assert "页" in where
+    assert "原文：规划.pdf 第" in where[1] and "页，第" in where[1], where  # the tooltip: file, page, lines
+    assert "页" in where[0] and "规划.pdf" not in text and "[A]" in text, text  # the copy: the citation
     text, where = copied_citation(chromium, page, "确保人事干部培训经费的投入", "人事规划.docx")
-    assert "（人事规划.docx 全文第33段，第33行）" in text, text
-    assert "全文第33段" in where
+    assert "原文：人事规划.docx 全文第33段，第33行" in where[1], where
+    assert "全文第33段" in where[0]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     chromium.save_screenshot(str(ARTIFACTS / "citation-docx-paragraph.png"))
 
@@ -180,8 +180,9 @@ def test_the_reader_view_says_a_scan_was_read_by_ocr(page, chromium):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    text, _ = copied_citation(chromium, page, "组工干部教育培训", "组工规划_扫描件.pdf")
-    assert "第1页" in text and "文字经 OCR 识别" in text
+    text, (_, tooltip) = copied_citation(chromium, page, "组工干部教育培训", "组工规划_扫描件.pdf")
+    assert "第1页" in tooltip and "文字经 OCR 识别" in tooltip  # beside the copied citation, for a checker
+    assert text.startswith("《2013-2017年全国组工干部教育培训规划》")
     card = [c for c in chromium.find_elements(By.CSS_SELECTOR, "#results .card")
             if c.find_element(By.CSS_SELECTOR, ".where").text.startswith("组工规划_扫描件.pdf:")][0]
     card.find_element(By.CSS_SELECTOR, "a.open").click()

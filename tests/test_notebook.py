@@ -1,5 +1,7 @@
-"""The researcher's notebook runs top to bottom on the bundled corpus (executed by the tests) and is
-committed without outputs, so its diffs show only what changed in the code."""
+"""The researcher's notebooks run top to bottom on the bundled corpus (executed by the tests).
+01 is committed without outputs, so its diffs show only what changed in the code; 04 (export and
+cite) is committed with its outputs, so a reader sees the handout and the citations without running
+it, and the tests check those outputs are what a fresh run prints."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "notebooks" / "01_search_and_cite.ipynb"
+EXPORT_NOTEBOOK = REPO / "notebooks" / "04_export_and_cite.ipynb"
 
 
 def shown_text(outputs: list[dict]) -> str:
@@ -37,7 +40,7 @@ def assert_whole_clauses(shown: str) -> None:
         assert "".join(clause.split()) == "".join(source.split()), f"{where}: the clause is not shown whole"
 
 
-def test_the_committed_notebook_carries_no_outputs():
+def test_the_search_notebook_is_committed_without_outputs():
     notebook = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
     code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
     assert code and not [cell for cell in code if cell["outputs"] or cell["execution_count"]], \
@@ -59,3 +62,38 @@ def test_the_search_and_cite_notebook_runs_and_shows_citations():
     # the trainer's first question is answered by a clause on yearly training hours, cited to its lines
     assert "学时" in shown and ("000_3adddd7c9c291dd6.txt:" in shown or "001_cb65ab459c5c236d.txt:" in shown)
     assert_whole_clauses(shown)
+
+
+def printed(notebook) -> list[str]:
+    """What each code cell printed (its stream and text outputs), one string per cell."""
+    return [shown_text(cell.get("outputs", [])) for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def test_the_export_notebook_is_committed_with_its_outputs_and_no_errors():
+    import nbformat
+
+    notebook = nbformat.read(EXPORT_NOTEBOOK, as_version=4)
+    shown = printed(notebook)
+    assert all(shown), "run notebooks/04_export_and_cite.ipynb and commit it with its outputs (see its first cell)"
+    assert not [o for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    text = "".join(shown)
+    assert "[1] 中共中央办公厅. 2009—2013年全国党员教育培训工作规划" in text and "参考文献" in text
+    assert "'type_of_reference': 'STAT'" in text and "永久链接" in text and "&v=" in text
+
+
+@pytest.mark.slow
+def test_the_export_notebook_prints_what_is_committed_when_run_afresh(tmp_path):
+    """Its outputs are the handout, RIS and citations a fresh run prints (it reuses the index the
+    first notebook builds, so it takes seconds after it)."""
+    import nbformat
+    from docx import Document
+    from nbclient import NotebookClient
+
+    committed = nbformat.read(EXPORT_NOTEBOOK, as_version=4)
+    fresh = nbformat.read(EXPORT_NOTEBOOK, as_version=4)
+    NotebookClient(fresh, timeout=1800, kernel_name="python3",
+                   resources={"metadata": {"path": str(EXPORT_NOTEBOOK.parent)}}).execute()
+    assert printed(fresh) == printed(committed), \
+        "the committed outputs are stale: re-run notebooks/04_export_and_cite.ipynb and commit it"
+    handout = Document(str(REPO / ".policykb" / "exports" / "新任培训.docx"))
+    assert any(p.text.startswith("——《2009—2013年全国党员教育培训工作规划》") for p in handout.paragraphs)

@@ -279,3 +279,41 @@ def test_a_long_one_line_clause_is_sent_to_the_embedder_in_bounded_texts(tmp_pat
         assert max(len(t) for t in texts) <= CLAUSE_TEXT_MAX_CHARS + 100, unit
         windows = [t for t, (row, window) in zip(texts, owners) if window is not None]
         assert sum(len(w) for w in windows) >= len(sentence) * 4000 * 0.95, unit  # the windows cover the clause
+
+
+def test_a_file_that_reads_for_longer_than_the_per_file_limit_fails_alone_and_the_run_goes_on(
+        tmp_path, tiny_model_path, monkeypatch, capsys):
+    from policykb.ingest.time_budget import FILE_SECONDS_ENV
+    from policykb.ingest.tokens import tokenize
+    from policykb.service.cli import main
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a_notice.txt").write_text("关于加强培训的通知\n\n一、各地要抓好落实。\n二、经费列入预算。\n", encoding="utf-8")
+    # what loads once (the segmenter's dictionary, OpenCC, the readers) loads before any file is timed
+    tokenize("干部教育培训")
+    assert ingest_file(folder / "a_notice.txt").failure is None
+    # 40,000 numbered clauses: several seconds to read, over a 1 s limit
+    (folder / "b_long_rules.txt").write_text(
+        "".join(f"第{i}条 各单位应当按照规定组织干部参加培训并如实记录学时{i}。\n" for i in range(1, 40001)),
+        encoding="utf-8")
+    monkeypatch.setenv(FILE_SECONDS_ENV, "1")
+    index = tmp_path / "index"
+    status = main(["ingest", str(folder), "--index", str(index), "--model", tiny_model_path, "--jobs", "1"])
+    out, err = capsys.readouterr()
+    assert status == 1  # a file failed
+    failed = [line for line in (out + err).splitlines() if "b_long_rules.txt" in line and "FAILED" in line]
+    assert failed and "longer than 1 s" in failed[0] and FILE_SECONDS_ENV in failed[0]
+    from policykb.service.knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase.load(index)
+    assert {d["file"] for d in kb.documents.values()} == {"a_notice.txt"}
+
+
+def test_the_per_file_limit_must_be_a_number_of_seconds(monkeypatch):
+    from policykb.ingest.errors import IngestError
+    from policykb.ingest.time_budget import file_seconds
+
+    assert file_seconds({}) == 900 and file_seconds({"POLICYKB_FILE_SECONDS": "0"}) == 0
+    with pytest.raises(IngestError, match="POLICYKB_FILE_SECONDS"):
+        file_seconds({"POLICYKB_FILE_SECONDS": "soon"})

@@ -75,3 +75,10 @@ def document_citation(doc: CitedDocument) -> str:
 def clause_citation(clause: CitedClause) -> str:
     """「《中华人民共和国公务员法》第十四条」, 「《…规划》第二部分（三）1.」."""
     return _title(clause.document) + pinpoint(clause)
+
+
+def footnote(clause: CitedClause) -> str:
+    """The clause's citation as a footnote writes it, closed with 「。」: 「《中华人民共和国公务员法》第十四条。」
+    (a pinpoint that ends in its own point, 「…（二）1.」, takes no second one)."""
+    cited = clause_citation(clause)
+    return cited if cited.endswith((".", "。")) else cited + "。"

@@ -2,8 +2,8 @@
 
 Built from the ingest records (`Document`, `Clause`) that the index store gives back, so
 every format reads the same values. `version` names the document text that was quoted (the
-first 12 hex digits of its content hash): a citation of a re-ingested, changed document
-shows another version.
+first 12 hex digits of its content hash, index/history.py's `version_of`, the version a
+permalink carries): a citation of a re-ingested, changed document shows another version.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from policykb.index.history import version_of
 from policykb.ingest.model import Clause, Document
+from policykb.service.permalinks import reader_address
 
 ISSUER_SEPARATORS = re.compile(r"[、，,；;]\s*")  # 联合发文: 「中共中央、国务院」 names two issuers
 
@@ -36,7 +38,7 @@ class CitedDocument:
     doc_type: str | None
     status: str | None
     url: str | None
-    version: str
+    version: str | None  # None for a document stored without a content hash
     file: str
     format: str
 
@@ -74,6 +76,10 @@ class CitedClause:
         parts.append(f"第{_span(self.line_start, self.line_end)}行")
         return f"{self.document.file} {'，'.join(parts)}"
 
+    def permalink(self) -> str:
+        """The clause in policykb's reader, pinned to the quoted version: 「/#doc=…&clause=…&v=…」."""
+        return reader_address(self.document.document_id, self.clause_id, self.document.version)
+
 
 def _span(a: int, b: int | None) -> str:
     return str(a) if b is None or a == b else f"{a}–{b}"
@@ -91,7 +97,7 @@ def cited_document(doc: Document) -> CitedDocument:
         date=date, year=year, year_inferred=bool(source and source["inferred"]),
         year_inferred_from=source["field"] if source and source["inferred"] else None,
         doc_type=m.value("doc_type"), status=m.value("status"), url=m.value("source_url"),
-        version=(doc.content_hash or "")[:12], file=doc.file, format=doc.format)
+        version=version_of(doc.content_hash), file=doc.file, format=doc.format)
 
 
 def cited_clause(doc: Document, clause: Clause, document: CitedDocument | None = None) -> CitedClause:

@@ -9,6 +9,7 @@ stdout for the text formats.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from datetime import date as Date
 from pathlib import Path
 
@@ -37,6 +38,12 @@ def register(subparsers) -> None:
     p.add_argument("--year-from", type=int, help="with QUERY: only documents of this year or later")
     p.add_argument("--year-to", type=int, help="with QUERY: only documents of this year or earlier")
     p.add_argument("--accessed", metavar="YYYY-MM-DD", help="the 引用日期 of every citation (default today)")
+    p.add_argument("--base-url", default="", metavar="URL",
+                   help="the policykb server's address (http://host:port), which makes each clause's permalink "
+                        "column and the handout's link absolute (default: the reader address /#doc=… alone)")
+    p.add_argument("--script", choices=["original", "hans", "hant"], default="original",
+                   help="texts and citations as written (default), in simplified (hans) or traditional (hant) "
+                        "characters, as the page's 原文/简/繁 shows them")
     p.add_argument("--eb", action="store_true", help="GB/T 7714—2015 entries with a URL as [EB/OL] instead of [A/OL]")
     p.set_defaults(handler=run)
 
@@ -70,15 +77,17 @@ def run(args) -> int:
     online_type = "EB" if args.eb else "A"
     try:
         if args.id:
-            chosen = selection.from_clause_ids(catalog, args.id, day, online_type, query=args.query)
+            chosen = selection.from_clause_ids(catalog, args.id, day, online_type, query=args.query,
+                                               script=args.script)
         elif args.query:
-            chosen = selection.from_search(kb, catalog, args.query, day, args.k, args.mode, filters, online_type)
+            chosen = selection.from_search(kb, catalog, args.query, day, args.k, args.mode, filters, online_type,
+                                           args.script)
         else:
-            chosen = selection.from_documents(catalog, args.document, day, online_type)
+            chosen = selection.from_documents(catalog, args.document, day, online_type, args.script)
     except selection.SelectionError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    body = writer.write(chosen)
+    body = writer.write(replace(chosen, base_url=args.base_url))
     if args.out is None:
         sys.stdout.write(body.decode("utf-8-sig"))
         return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 
-from policykb.service.export.selection import Selection
+from policykb.service.export.selection import ExportedClause, Selection
 from policykb.service.export.xml_text import xml_safe
 
 BODY_FONT, HEADING_FONT, LATIN_FONT = "宋体", "黑体", "Times New Roman"
@@ -52,6 +52,17 @@ def _chinese_defaults(document) -> None:
     lang.set(qn("w:eastAsia"), "zh-CN")
 
 
+def checked_at(selection: Selection, item: ExportedClause) -> str:
+    """Where a checker finds the quotation: file and lines, the version, and the permalink when the
+    export knows the server's address (a bare 「/#doc=…」 opens nothing from a printed page)."""
+    parts = [item.citations.locator]
+    if item.clause.document.version:
+        parts.append(f"版本 {item.clause.document.version}")
+    if selection.base_url:
+        parts.append(selection.permalink(item))
+    return "，".join(parts)
+
+
 def docx_bytes(selection: Selection) -> bytes:
     from docx import Document
     from docx.enum.style import WD_STYLE_TYPE
@@ -79,7 +90,7 @@ def docx_bytes(selection: Selection) -> bytes:
         cite = document.add_paragraph()
         cite.paragraph_format.left_indent = Cm(1)
         cite.add_run(xml_safe(f"——{item.citations.legal}[{selection.reference_number(item)}]"))
-        where = cite.add_run(xml_safe(f"\n{item.citations.locator}，版本 {item.clause.document.version}"))
+        where = cite.add_run(xml_safe(f"\n{checked_at(selection, item)}"))
         where.font.size = Pt(8)
         where.font.color.rgb = RGBColor(0x66, 0x66, 0x66)
     document.add_heading("参考文献", level=1)

@@ -1,7 +1,9 @@
 """CSV and XLSX: one row per clause, its text, its citation fields and every citation format.
 
 The CSV is UTF-8 with a byte-order mark, so Excel and WPS open its Chinese text as such; in the
-XLSX a text that starts with 「=」 stays text, never a formula.
+XLSX a text that starts with 「=」 stays text, never a formula. A CSV has no cell types, so a text
+cell that starts with = + - @ (or a tab or carriage return) gets a leading apostrophe, as OWASP's
+CSV-injection advice says: the spreadsheet shows it as text instead of running it as a formula.
 Unknown fields are empty cells; `year_inferred` says when the year was read from the 文号 or title.
 """
 
@@ -14,7 +16,7 @@ from typing import Callable
 from policykb.service.export.selection import ExportedClause, Selection
 from policykb.service.export.xml_text import xml_safe
 
-Column = tuple[str, Callable[[ExportedClause], object]]
+Column = tuple[str, Callable[[ExportedClause], object] | None]
 
 COLUMNS: list[Column] = [
     ("rank", lambda e: e.rank),
@@ -40,6 +42,7 @@ COLUMNS: list[Column] = [
     ("paragraph_start", lambda e: e.clause.paragraph_start),
     ("paragraph_end", lambda e: e.clause.paragraph_end),
     ("locator", lambda e: e.citations.locator),
+    ("permalink", None),  # the selection's: absolute when the export knows the server's address
     ("citation_legal", lambda e: e.citations.legal),
     ("citation_gbt7714_2015", lambda e: e.citations.gbt7714_2015),
     ("citation_gbt7714_2025", lambda e: e.citations.gbt7714_2025),
@@ -52,14 +55,27 @@ HEADERS = [name for name, _ in COLUMNS]
 
 def rows(selection: Selection) -> list[list[object]]:
     """The table's rows (without the header); None for an unknown field."""
-    return [[get(item) for _, get in COLUMNS] for item in selection.clauses]
+    return [[selection.permalink(item) if get is None else get(item) for _, get in COLUMNS]
+            for item in selection.clauses]
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value as the CSV writes it: None empty, a text a spreadsheet would run as a formula quoted."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def csv_bytes(selection: Selection) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADERS)
-    writer.writerows([["" if v is None else v for v in row] for row in rows(selection)])
+    writer.writerows([[csv_cell(v) for v in row] for row in rows(selection)])
     return out.getvalue().encode("utf-8-sig")
 
 

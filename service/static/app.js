@@ -64,9 +64,10 @@
     return parts.join("，");
   }
 
-  function citationText(c) {
+  /** Where a checker finds the clause: 「原文：规划.pdf 第3页，第40行，文字经 OCR 识别」. */
+  function sourceText(c) {
     const ocr = c.text_source && c.text_source !== "text" ? "，文字经 OCR 识别" : "";
-    return citationLine(c) + "（" + c.file + " " + whereText(c) + ocr + "）";
+    return "原文：" + c.file + " " + whereText(c) + ocr;
   }
 
   /** Clause text with the characters OCR was unsure of (confidence below OCR_DOUBT) marked. */
@@ -148,6 +149,32 @@
     setTimeout(() => { button.textContent = label; }, 2000);
   }
 
+  /** GB/T 7714—2015 type of an online entry, as the export bars' 网络文献标识 menu (export.js) keeps it. */
+  function onlineType() { return localStorage.getItem("policykb-online-type") === "EB" ? "EB" : "A"; }
+
+  /** 复制引用: the clause's 法学引注手册 footnote and, on the next line, its document's GB/T 7714—2015 entry
+      (from /api/citations, in the page's script); the file and lines stay in the tooltip and the card. */
+  function citeButton(clauseId, c) {
+    const button = el("button", { type: "button", class: "copy",
+      title: "复制法学引注手册格式的引用和 GB/T 7714—2015 参考文献条目（" + sourceText(c) + "）" }, "复制引用");
+    button.addEventListener("click", async () => {
+      const label = button.dataset.label || (button.dataset.label = button.textContent);
+      let cited;
+      try {
+        cited = (await api("/api/citations?" + new URLSearchParams({ id: clauseId, online_type: onlineType(),
+          script: state.script }).toString())).citations[0];
+      } catch (error) {
+        button.textContent = "复制失败";
+        button.title = error.message;
+        setTimeout(() => { button.textContent = label; }, 2000);
+        return;
+      }
+      button.title = "已复制的引用（" + sourceText(c) + (cited.version ? "，版本 " + cited.version : "") + "）";
+      await copy(cited.footnote + "\n" + cited.gbt7714_2015, button);
+    });
+    return button;
+  }
+
   /** The reader view at a clause; with `version`, a permalink that says later whether the clause changed. */
   function readerLink(clauseId, documentId, version) {
     const params = { doc: documentId, clause: clauseId };
@@ -173,8 +200,7 @@
       ? el("p", { class: "also" }, "另见：", result.also_in.map((o, i) => [
           i ? "；" : "", el("a", { href: readerLink(o.id, o.document_id) }, citationLine(o))]))
       : null;
-    const copyButton = el("button", { type: "button", class: "copy", title: citationText(c) }, "复制引用");
-    copyButton.addEventListener("click", () => copy(citationText(c), copyButton));
+    const copyButton = citeButton(result.id, c);
     return el("li", { class: "card", "data-clause-id": result.id },
       el("p", { class: "cite" }, citationLine(c)),
       el("p", { class: "text" }, markedText(result.text, result.highlights)),
@@ -283,8 +309,7 @@
 
   /** 复制引用 and 复制链接 for the marked clause, placed right after it. */
   function clauseActions(clause) {
-    const cite = el("button", { type: "button", class: "copy", title: citationText(clause.citation) }, "复制引用");
-    cite.addEventListener("click", () => copy(citationText(clause.citation), cite));
+    const cite = citeButton(clause.id, clause.citation);
     const link = el("button", { type: "button", class: "copy-link", title: "复制这一条款的链接（注明文件版本）" }, "复制链接");
     const version = state.document && state.document.version;
     link.addEventListener("click", () => copy(location.origin + location.pathname +
@@ -346,7 +371,7 @@
         ...data.clauses.map((c) => el("p", {
           id: "c-" + c.id, class: "clause kind-" + c.kind + " depth-" + Math.min(c.depth, 4),
           "data-path": c.section_path.join(SEP),
-          title: citationText(c.citation),
+          title: citationLine(c.citation) + "（" + sourceText(c.citation) + "）",
         }, ocrMarked(c.text, c.char_confidence))));
       $("outline").replaceChildren(el("h2", {}, "目录"), outlineTree(data.outline, documentId, []) || el("p", {}, "（无目录）"));
       state.doc = key;

@@ -1,7 +1,6 @@
 /* policykb export buttons: the shown search results (or the ticked ones) and the open document,
-   downloaded from /api/export as Word, Excel, CSV, Markdown, RIS, BibTeX or CSL-JSON; and on each
-   card 复制规范引用, which copies the clause's 法学引注手册 citation and its document's GB/T 7714
-   entry from /api/citations.
+   downloaded from /api/export as Word, Excel, CSV, Markdown, RIS, BibTeX or CSL-JSON, and a
+   选入导出 tick box on each card. (复制引用, the clause's citation, is app.js's.)
    Reads what it exports from the page (the cards' clause ids, the query, the #doc= of the
    reader), so app.js needs no change; text is set with textContent only. */
 (function () {
@@ -22,7 +21,9 @@
 
   /** The /api/export query for a bar: the ticked or shown results with the question, or the open document. */
   function exportParams(bar, format) {
-    const params = new URLSearchParams({ format: format, online_type: onlineType() });
+    // the page's 原文/简/繁 choice (app.js keeps it): the file reads as the page shows it
+    const params = new URLSearchParams({ format: format, online_type: onlineType(),
+      script: localStorage.getItem("policykb-script") || "original" });
     if (bar.dataset.export === "document") {
       const doc = new URLSearchParams(location.hash.slice(1)).get("doc");
       if (!doc) return null;
@@ -73,74 +74,11 @@
     bar.dataset.exported = name; // what was downloaded, for tests
   }
 
-  async function copyText(text) {
-    try {
-      await navigator.clipboard.writeText(text);
-    } catch (_) { // no clipboard API (plain http) or no permission: the old way
-      const area = document.createElement("textarea");
-      area.className = "offscreen";
-      area.readOnly = true;
-      area.value = text;
-      document.body.append(area);
-      area.select();
-      document.execCommand("copy");
-      area.remove();
-    }
-  }
-
-  /** 「《…》第一部分（二）1.」 and, on the next line, the GB/T 7714—2015 entry of its document.
-      `card` is a result card or the reader's marked clause: anything with data-clause-id. */
-  async function copyCitation(card, button) {
-    const label = button.dataset.label || (button.dataset.label = button.textContent);
-    let body;
-    try {
-      const response = await fetch("/api/citations?" + new URLSearchParams({ id: card.dataset.clauseId, online_type: onlineType() }),
-        { headers: headers() });
-      body = await response.json();
-      if (!response.ok) throw new Error((body.error && body.error.message) || String(response.status));
-    } catch (error) {
-      button.textContent = "复制失败";
-      button.title = error.message;
-      setTimeout(() => { button.textContent = label; }, 2000);
-      return;
-    }
-    const c = body.citations[0];
-    const text = c.legal + "\n" + c.gbt7714_2015;
-    button.dataset.copied = text; // what was copied, for tests and for reading back
-    button.title = text + "\n（" + c.locator + "，版本 " + c.version + "）";
-    await copyText(text);
-    button.textContent = "已复制";
-    setTimeout(() => { button.textContent = label; }, 2000);
-  }
-
-  function formalButton(holder) {
-    const cite = document.createElement("button");
-    cite.type = "button";
-    cite.className = "copy-formal";
-    cite.textContent = "复制规范引用";
-    cite.title = "复制法学引注手册格式的引用和 GB/T 7714—2015 参考文献条目";
-    cite.addEventListener("click", () => copyCitation(holder, cite));
-    return cite;
-  }
-
-  /** In the reader, 复制规范引用 joins the marked clause's 复制引用 and 复制链接 (app.js puts them after it). */
-  function refreshReader() {
-    const actions = $("clause-actions");
-    if (!actions || actions.querySelector(".copy-formal")) return;
-    const target = actions.previousElementSibling;
-    if (!target || !target.id.startsWith("c-")) return;
-    const holder = { dataset: { clauseId: target.id.slice(2) } };
-    const copyButton = actions.querySelector(".copy");
-    const cite = formalButton(holder);
-    if (copyButton) copyButton.after(cite); else actions.appendChild(cite);
-  }
-
-  /** On each card: 复制规范引用 and a 选入导出 tick box; the bar's wording: all shown results, or the N ticked. */
+  /** On each card a 选入导出 tick box; the bar's wording: all shown results, or the N ticked. */
   function refresh() {
     const bar = $("export-results");
     for (const card of cards()) {
       if (card.querySelector(".pick")) continue;
-      const cite = formalButton(card);
       const box = document.createElement("input");
       box.type = "checkbox";
       box.addEventListener("change", refresh);
@@ -148,10 +86,7 @@
       label.className = "pick";
       label.title = "勾选后，导出只含勾选的条款";
       label.append(box, "选入导出");
-      const actions = card.querySelector(".actions") || card;
-      const copyButton = actions.querySelector(".copy");
-      if (copyButton) copyButton.after(cite); else actions.appendChild(cite);
-      actions.appendChild(label);
+      (card.querySelector(".actions") || card).appendChild(label);
     }
     const n = ticked().length;
     bar.hidden = cards().length === 0;
@@ -173,7 +108,6 @@
       }
     }
     new MutationObserver(refresh).observe($("results"), { childList: true });
-    new MutationObserver(refreshReader).observe($("document"), { childList: true, subtree: true });
     refresh();
   });
 })();

@@ -1,9 +1,10 @@
 """GET /api/export: search results, chosen clauses or whole documents as CSV, XLSX, DOCX, Markdown,
 RIS, BibTeX or CSL-JSON, each clause with its citations (service/export); GET /api/citations: the
-citation formats of some clauses as JSON (what the page's 复制规范引用 copies)."""
+citation formats of some clauses as JSON (what the page's 复制引用 copies)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date as Date
 from typing import Annotated, Literal
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from policykb.service.api.deps import run_limited, served
 from policykb.service.api.errors import ApiError
+from policykb.service.api.routes.clauses import Script
 from policykb.service.api.routes.search import checked_query
 from policykb.service.api.schemas import ErrorOut
 from policykb.service.export import selection
@@ -28,10 +30,15 @@ class FormattedCitationOut(BaseModel):
 
     id: str = Field(description="Clause id.")
     legal: str = Field(description="法学引注手册, in text: 「《中华人民共和国公务员法》第十四条」.")
+    footnote: str = Field(description="The same closed as a footnote: 「《中华人民共和国公务员法》第十四条。」 (what the "
+                                      "page's 复制引用 copies, with the GB/T 7714—2015 entry on the next line).")
     gbt7714_2015: str = Field(description="GB/T 7714—2015 entry of its document.")
     gbt7714_2025: str = Field(description="GB/T 7714—2025 entry of its document.")
     locator: str = Field(description="File and lines (pages, Word paragraphs) for a checker.")
-    version: str = Field(description="The quoted document text's version: 12 hex digits of its content hash.")
+    version: str | None = Field(description="The quoted document text's version: 12 hex digits of its content hash "
+                                            "(null for a document stored without one).")
+    permalink: str = Field(description="The clause in this server's reader, pinned to that version: "
+                                       "http://host/#doc=…&clause=…&v=… (see Permalinks).")
     csl: dict = Field(description="The CSL-JSON item (type legislation).")
 
 
@@ -88,6 +95,7 @@ async def export(
     accessed: Annotated[str | None, Query(description="The 引用日期 of every citation, YYYY-MM-DD (default today).")] = None,
     online_type: Annotated[Literal["A", "EB"], Query(description="GB/T 7714—2015 type of an entry with a URL: A "
                                                                  "([A/OL], the default) or EB ([EB/OL]).")] = "A",
+    script: Script = "original",
 ) -> Response:
     day = _accessed(accessed)
     query = checked_query(q) if q is not None else None
@@ -105,12 +113,13 @@ async def export(
 
     def work() -> bytes:
         if id:
-            chosen = selection.from_clause_ids(loaded.catalog, id, day, online_type, query=query)
+            chosen = selection.from_clause_ids(loaded.catalog, id, day, online_type, query=query, script=script)
         elif query is not None:
-            chosen = selection.from_search(loaded.kb, loaded.catalog, query, day, k, mode, filters, online_type)
+            chosen = selection.from_search(loaded.kb, loaded.catalog, query, day, k, mode, filters, online_type,
+                                           script)
         else:
-            chosen = selection.from_documents(loaded.catalog, document, day, online_type)
-        return writer.write(chosen)
+            chosen = selection.from_documents(loaded.catalog, document, day, online_type, script)
+        return writer.write(replace(chosen, base_url=str(request.base_url)))
 
     try:
         body = await run_limited(request, work)
@@ -137,6 +146,7 @@ async def citations(
     id: Annotated[list[str], Query(description="Clause ids (repeatable).")] = [],
     accessed: Annotated[str | None, Query(description="The 引用日期, YYYY-MM-DD (default today).")] = None,
     online_type: Annotated[Literal["A", "EB"], Query(description="GB/T 7714—2015 type of an online entry.")] = "A",
+    script: Script = "original",
 ) -> dict:
     import json
 
@@ -146,9 +156,11 @@ async def citations(
                        [{"loc": ["query", "id"], "msg": "at least one id is required", "type": "missing"}])
 
     def work() -> dict:
-        chosen = selection.from_clause_ids(loaded.catalog, id, day, online_type)
+        chosen = replace(selection.from_clause_ids(loaded.catalog, id, day, online_type, script=script),
+                         base_url=str(request.base_url))
         return {"accessed": day.isoformat(), "generation": loaded.generation, "citations": [
-            {"id": e.clause.clause_id, "legal": e.citations.legal, "gbt7714_2015": e.citations.gbt7714_2015,
+            {"id": e.clause.clause_id, "legal": e.citations.legal, "footnote": e.citations.footnote,
+             "permalink": chosen.permalink(e), "gbt7714_2015": e.citations.gbt7714_2015,
              "gbt7714_2025": e.citations.gbt7714_2025, "locator": e.citations.locator,
              "version": e.clause.document.version, "csl": json.loads(e.citations.csl_json)}
             for e in chosen.clauses]}
