@@ -68,13 +68,18 @@ bench: setup
 
 ## the reliability guarantees at full size (docs/reliability.md): 50 builds SIGKILLed (the switch included),
 ## 2 and 4 simultaneous ingests, 16 clients through 10 generation switches; CI runs them small
-## (tests/test_reliability_suites.py). ~25 min on 2 cores shared with other work.
+## (tests/test_reliability_suites.py). ~25 min on 2 cores shared with other work. Then the fuzz, API and browser
+## suites (docs/reliability-fuzz-api-browser.md; CI: tests/test_reliability_{fuzz,api,browser}.py): ~45 min more.
 RELIABILITY ?= .policykb/bench/reliability
 reliability: setup
 	$(BIN)/python -m benchmarks.reliability.crash --n 50 --out $(RELIABILITY)/reliability_crash.json
 	$(BIN)/python -m benchmarks.reliability.concurrency --ingests 2,4 --rounds 3 --out $(RELIABILITY)/reliability_concurrency.json
 	$(BIN)/python -m benchmarks.reliability.reload_load --clients 16 --seconds 60 --switches 10 \
 	  --out $(RELIABILITY)/reliability_reload_load.json
+	$(BIN)/python -m benchmarks.reliability.fuzz --cases 10000 --save-failures $(RELIABILITY)/fuzz-failures \
+	  --out $(RELIABILITY)/reliability_fuzz.json
+	$(BIN)/python -m benchmarks.reliability.api_fuzz --max-examples 100 --out $(RELIABILITY)/reliability_api_fuzz.json
+	$(BIN)/python -m benchmarks.reliability.browser_payloads --out $(RELIABILITY)/reliability_browser_payloads.json
 
 test: setup
 	$(BIN)/pytest -q -rs

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -134,7 +135,10 @@ def _zip_members(where: str, data: bytes, max_bytes: int) -> Iterator[Member]:
                 continue
             try:
                 yield Member(name, data=archive.read(info))
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError) as err:
+            # ValueError: a damaged directory puts a member before the archive's start (negative seek);
+            # zlib.error: its deflated bytes are corrupt
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError, ValueError,
+                    zlib.error) as err:
                 yield Member(name, error=f"cannot be unpacked ({err}); the archive may be damaged")
 
 

@@ -42,6 +42,10 @@ def read(path: Path, data: bytes) -> SourceText:
                         line_pages=flowed.line_pages, page_count=len(pages))
     if title:
         source.front_matter = {"title": title}
+    damaged = [page.number for page in pages if any("\ufffd" in line.text for line in page.lines)]
+    if damaged:  # ofdkit decodes a page's XML that is not valid UTF-8 with replacement, and says nothing
+        source.warnings.append(f"{path}: page(s) {', '.join(map(str, damaged))} hold characters that could not be "
+                               f"decoded (shown as '\ufffd'; the page's XML may be damaged); re-export the OFD")
     return source
 
 

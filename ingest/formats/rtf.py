@@ -46,6 +46,9 @@ def read(path: Path, data: bytes) -> SourceText:
     except Exception as err:  # striprtf raises plain Python errors on broken group nesting
         raise IngestError(f"{path}: the RTF cannot be read ({type(err).__name__}: {err}); it may be "
                           f"damaged; re-save it from Word or WPS") from None
+    # Word writes a character past U+FFFF (𠀋, an emoji) as two \uN escapes, a UTF-16 surrogate pair;
+    # striprtf leaves them as two lone surrogates no encoder takes: join each pair (a lone one shows as U+FFFD)
+    plain = plain.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     source = SourceText(path=str(path), format="rtf", lines=[], encoding=None, line_paragraphs=[])
     paragraphs = plain.split("\n")
     if paragraphs and paragraphs[-1] == "":
