@@ -69,7 +69,7 @@ bench: setup
 ## the reliability guarantees at full size (docs/reliability.md): 50 builds SIGKILLed (the switch included),
 ## 2 and 4 simultaneous ingests, 16 clients through 10 generation switches; CI runs them small
 ## (tests/test_reliability_suites.py). ~25 min on 2 cores shared with other work. Then the fuzz, API and browser
-## suites (docs/reliability-fuzz-api-browser.md; CI: tests/test_reliability_{fuzz,api,browser}.py): ~45 min more.
+## suites (docs/reliability.md; CI: tests/test_reliability_{fuzz,api,browser}.py): ~45 min more.
 RELIABILITY ?= .policykb/bench/reliability
 reliability: setup
 	$(BIN)/python -m benchmarks.reliability.crash --n 50 --out $(RELIABILITY)/reliability_crash.json

@@ -1,5 +1,5 @@
 """The fuzz suite at CI size (benchmarks/reliability/fuzz.py; the full run is in
-docs/reliability-fuzz-api-browser.md), and the defects it found, each pinned by its own test."""
+docs/reliability.md ("Fuzzing, the API contract and browser payloads")), and the defects it found, each pinned by its own test."""
 
 from __future__ import annotations
 

@@ -51,15 +51,8 @@ class CitationsOut(BaseModel):
 FormatName = Literal["csv", "xlsx", "docx", "md", "ris", "bibtex", "csl-json"]
 
 
-def _accessed(value: str | None) -> Date:
-    if value is None:
-        return Date.today()
-    try:
-        return Date.fromisoformat(value)
-    except ValueError:
-        raise ApiError(422, "invalid_request", f"accessed: {value!r} is not a date; write it as YYYY-MM-DD "
-                                               "(the 引用日期 the citations carry; default today).",
-                       [{"loc": ["query", "accessed"], "msg": "expected YYYY-MM-DD", "type": "value_error"}])
+def _accessed(value: Date | None) -> Date:
+    return Date.today() if value is None else value
 
 
 @router.get(
@@ -92,7 +85,8 @@ async def export(
     doc_type: Annotated[list[str], Query(description="With `q`: only documents of this type.")] = [],
     year_from: Annotated[int | None, Query(ge=1900, le=2200, description="With `q`: this year or later.")] = None,
     year_to: Annotated[int | None, Query(ge=1900, le=2200, description="With `q`: this year or earlier.")] = None,
-    accessed: Annotated[str | None, Query(description="The 引用日期 of every citation, YYYY-MM-DD (default today).")] = None,
+    # a date in the schema (format: date), so a request the schema allows is one the route takes
+    accessed: Annotated[Date | None, Query(description="The 引用日期 of every citation, YYYY-MM-DD (default today).")] = None,
     online_type: Annotated[Literal["A", "EB"], Query(description="GB/T 7714—2015 type of an entry with a URL: A "
                                                                  "([A/OL], the default) or EB ([EB/OL]).")] = "A",
     script: Script = "original",
@@ -143,17 +137,14 @@ async def export(
 async def citations(
     request: Request,
     loaded: Annotated[Loaded, Depends(served)],
-    id: Annotated[list[str], Query(description="Clause ids (repeatable).")] = [],
-    accessed: Annotated[str | None, Query(description="The 引用日期, YYYY-MM-DD (default today).")] = None,
+    id: Annotated[list[str], Query(min_length=1, description="Clause ids (repeatable; at least one).")],
+    accessed: Annotated[Date | None, Query(description="The 引用日期, YYYY-MM-DD (default today).")] = None,
     online_type: Annotated[Literal["A", "EB"], Query(description="GB/T 7714—2015 type of an online entry.")] = "A",
     script: Script = "original",
 ) -> dict:
     import json
 
     day = _accessed(accessed)
-    if not id:
-        raise ApiError(422, "invalid_request", "id: give at least one clause id (repeatable), as in search results.",
-                       [{"loc": ["query", "id"], "msg": "at least one id is required", "type": "missing"}])
 
     def work() -> dict:
         chosen = replace(selection.from_clause_ids(loaded.catalog, id, day, online_type, script=script),
