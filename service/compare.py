@@ -1,0 +1,319 @@
+"""新旧对照: the clauses of two documents aligned, each pair classified, with a character-level redline.
+
+`compare_documents(a, b)` works for two versions of a law, a plan and its successor, or a national
+law and a local 实施办法. The alignment is order-keeping first: one dynamic programme (Needleman-Wunsch
+style, gaps free) picks the set of in-order pairs with the largest total similarity above a floor,
+with a bonus for pairs that carry the same 第X条 when the two documents number alike (most same-number
+pairs read alike). Clauses it leaves over are then paired out of order when they still read alike
+(`moved`), and a clause left over next to a matched one whose text it continues is joined to that
+pair (`split`: one A clause ≈ two consecutive B clauses; `merged`: the other way round).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rapidfuzz import fuzz
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from policykb.ingest.model import Clause, Document
+
+PairKind = Literal["unchanged", "changed", "added", "removed", "moved", "split", "merged"]
+PAIR_KINDS: tuple[str, ...] = ("unchanged", "changed", "added", "removed", "moved", "split", "merged")
+
+MATCH_FLOOR = 0.35  # below this two clauses are not taken for one another in order
+MOVED_FLOOR = 0.5  # an out-of-order pair must read more alike than an in-order one
+MUTUAL_FLOOR = 0.15  # least TF-IDF cosine for a mutual-best pair of left-over clauses
+SPLIT_COSINE = 0.4  # least TF-IDF cosine between a clause and the neighbour it also became
+SAME_NUMBER_BONUS = 0.5  # added to a same-number pair's gain when the documents number alike
+NUMBERED_ALIKE_SHARE = 0.6  # share of same-number pairs that must read alike to trust the numbers
+
+_ARTICLE = re.compile(r"^第[一二三四五六七八九十百千零〇两\d]+条(之[一二三四五六七八九十]+)?$")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class RedlineSegment:
+    """One run of the character-level diff from A's text to B's: kept, inserted (in B) or deleted (from A)."""
+
+    op: Literal["equal", "insert", "delete"]
+    text: str
+
+
+@dataclass(frozen=True)
+class AlignedPair:
+    """One row of the comparison. `a`/`b` is the clause on either side (None for added/removed);
+    for `split` `b_more` holds the further B clauses `a` became, for `merged` `a_more` the further A
+    clauses that became `b`. `similarity` (0-1) is between the joined texts; `redline` turns A's text
+    (without its number) into B's. `renumbered` says the two sides carry different 第X条 labels."""
+
+    kind: PairKind
+    a: Clause | None
+    b: Clause | None
+    similarity: float
+    redline: list[RedlineSegment]
+    a_more: tuple[Clause, ...] = ()
+    b_more: tuple[Clause, ...] = ()
+    renumbered: bool = False
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A compared with B: `counts` per pair kind (all of PAIR_KINDS, zeros included), the number of
+    renumbered pairs, whether the 第X条 numbers were used as anchors, and the pairs in reading order."""
+
+    a: Document
+    b: Document
+    counts: dict[str, int]
+    renumbered: int
+    numbered_alike: bool
+    pairs: list[AlignedPair] = field(default_factory=list)
+
+
+def comparable_clauses(doc: Document) -> list[Clause]:
+    """The clauses compared: the articles when the document has 第X条 articles (their 款 and 项 are in
+    the article's text or follow it), else every clause that is not a bare heading."""
+    units = [c for c in doc.clauses if c.kind != "heading" and (c.text or "").strip()]
+    articles = [c for c in units if is_article(c)]
+    if len(articles) >= max(2, len(units) // 3):
+        return _articles_with_items(units)
+    return units
+
+
+def is_article(clause: Clause) -> bool:
+    return bool(clause.label) and bool(_ARTICLE.match(clause.label))
+
+
+def _articles_with_items(units: list[Clause]) -> list[Clause]:
+    """Articles, each with the items and paragraphs that follow it before the next article folded into
+    its text (so that 第二十四条's （一）…（四） compare as part of it). What comes before the first
+    article (title, adoption history, preamble) is left out: it says when, not what."""
+    out: list[Clause] = []
+    for c in units:
+        if is_article(c):
+            out.append(c)
+        elif out:
+            last = out[-1]
+            out[-1] = _with_text(last, last.text + "\n" + c.text, c.line_end)
+    return out
+
+
+def _with_text(c: Clause, text: str, line_end: int) -> Clause:
+    from dataclasses import replace
+
+    return replace(c, text=text, line_end=line_end)
+
+
+def body_text(clause: Clause) -> str:
+    """The clause's text without its own number (「第五条 」) and with line breaks kept."""
+    text = clause.text.strip()
+    if clause.label and text.startswith(clause.label):
+        text = text[len(clause.label):].lstrip(" \u3000")
+    return text
+
+
+def _key(text: str) -> str:
+    return _SPACE.sub("", text)
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two clause texts read, 0-1: the larger of their whole-text ratio and, weighted by how
+    much of the longer text the shorter one is, the best-substring ratio (a clause that grew by new
+    sentences still matches what it was)."""
+    a, b = _key(a), _key(b)
+    if not a or not b:
+        return 0.0
+    whole = fuzz.ratio(a, b) / 100
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    partial = fuzz.partial_ratio(short, long_) / 100
+    weight = min(1.0, 2.5 * len(short) / len(long_))
+    return max(whole, partial * weight)
+
+
+def redline(a: str, b: str) -> list[RedlineSegment]:
+    """The character-level diff turning `a` into `b` (difflib, no junk heuristic: Chinese text has no
+    words to skip), as equal/delete/insert runs; a replacement is a deletion then an insertion."""
+    ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    out: list[RedlineSegment] = []
+    for tag, i1, i2, j1, j2 in ops:
+        if tag == "equal":
+            out.append(RedlineSegment("equal", a[i1:i2]))
+        if tag in ("delete", "replace"):
+            out.append(RedlineSegment("delete", a[i1:i2]))
+        if tag in ("insert", "replace"):
+            out.append(RedlineSegment("insert", b[j1:j2]))
+    return out
+
+
+def _numbered_alike(a: list[Clause], b: list[Clause], sims: list[list[float]]) -> bool:
+    index_b = {c.label: j for j, c in enumerate(b) if is_article(c)}
+    same = [(i, index_b[c.label]) for i, c in enumerate(a) if is_article(c) and c.label in index_b]
+    if len(same) < 2:
+        return False
+    alike = sum(1 for i, j in same if sims[i][j] >= MOVED_FLOOR)
+    return alike / len(same) >= NUMBERED_ALIKE_SHARE
+
+
+def _in_order(gain: list[list[float]]) -> list[tuple[int, int]]:
+    """The in-order pairs (i increasing with j) with the largest total gain; only positive gains pair."""
+    n, m = len(gain), len(gain[0]) if gain else 0
+    best = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        row, below = best[i], best[i + 1]
+        for j in range(m - 1, -1, -1):
+            take = gain[i][j] + below[j + 1] if gain[i][j] > 0 else float("-inf")
+            row[j] = max(take, below[j], row[j + 1])
+    pairs, i, j = [], 0, 0
+    while i < n and j < m:
+        if gain[i][j] > 0 and best[i][j] == gain[i][j] + best[i + 1][j + 1]:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif best[i][j] == best[i + 1][j]:
+            i += 1
+        else:
+            j += 1
+    return pairs
+
+
+def compare_documents(a_doc: Document, b_doc: Document) -> Comparison:
+    """A (the old or national document) compared with B (the new or local one), clause by clause."""
+    a, b = comparable_clauses(a_doc), comparable_clauses(b_doc)
+    a_text, b_text = [body_text(c) for c in a], [body_text(c) for c in b]
+    sims = [[similarity(x, y) for y in b_text] for x in a_text]
+    numbered = _numbered_alike(a, b, sims)
+    gain = [[sims[i][j] - MATCH_FLOOR + (SAME_NUMBER_BONUS if numbered and is_article(a[i])
+                                          and a[i].label == b[j].label else 0.0)
+             for j in range(len(b))] for i in range(len(a))]
+    # a same-number pair that reads nothing alike is not a match, whatever its number
+    for i in range(len(a)):
+        for j in range(len(b)):
+            if sims[i][j] < MATCH_FLOOR / 2:
+                gain[i][j] = min(gain[i][j], 0.0)
+    matched = dict(_in_order(gain))  # a index -> b index
+    kinds = {i: "in_order" for i in matched}
+
+    # out of order: the best remaining pairs, most alike first
+    free_a = [i for i in range(len(a)) if i not in matched]
+    taken_b = set(matched.values())
+    candidates = sorted(((sims[i][j], i, j) for i in free_a for j in range(len(b)) if j not in taken_b
+                         and sims[i][j] >= MOVED_FLOOR), reverse=True)
+    for s, i, j in candidates:
+        if i in matched or j in taken_b:
+            continue
+        matched[i], kinds[i] = j, "moved"
+        taken_b.add(j)
+    # rewritten clauses share few characters in order but many words: pair the left-over ones that
+    # are each other's best by TF-IDF over character bigrams (the law's common words weigh little)
+    bigrams = _Bigrams(a_text, b_text)
+    for i, j in _mutual_best(bigrams, [i for i in range(len(a)) if i not in matched],
+                             [j for j in range(len(b)) if j not in taken_b]):
+        matched[i], kinds[i] = j, ("moved" if _out_of_order(matched, i, j) else "in_order")
+        taken_b.add(j)
+
+    a_more: dict[int, list[int]] = {}
+    b_more: dict[int, list[int]] = {}
+    _join_neighbours(matched, len(a), len(b), bigrams, a_more, b_more)
+    return _assemble(a_doc, b_doc, a, b, a_text, b_text, sims, numbered, matched, kinds, a_more, b_more)
+
+
+class _Bigrams:
+    """TF-IDF over the characters and character bigrams of both documents' clauses: words common to the
+    whole law (职业教育, 人民政府) weigh little, the ones a clause is about weigh much."""
+
+    def __init__(self, a_text: list[str], b_text: list[str]) -> None:
+        self.a = [_key(t) for t in a_text]
+        self.b = [_key(t) for t in b_text]
+        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True).fit(self.a + self.b)
+        self.va, self.vb = self.vectorizer.transform(self.a), self.vectorizer.transform(self.b)
+
+    def cosines(self, rows: list[int], cols: list[int]):
+        return (self.va[rows] @ self.vb[cols].T).toarray()
+
+    def cosine(self, i: int, j: int) -> float:
+        return float(self.cosines([i], [j])[0, 0])
+
+
+def _mutual_best(bigrams: _Bigrams, free_a: list[int], free_b: list[int]) -> list[tuple[int, int]]:
+    """Pairs of left-over clauses each of which is the other's most alike by TF-IDF (cosine ≥ MUTUAL_FLOOR)."""
+    if not free_a or not free_b:
+        return []
+    cos = bigrams.cosines(free_a, free_b)
+    pairs = []
+    for r, i in enumerate(free_a):
+        c = int(cos[r].argmax())
+        if cos[r, c] >= MUTUAL_FLOOR and int(cos[:, c].argmax()) == r:
+            pairs.append((i, free_b[c]))
+    return pairs
+
+
+def _out_of_order(matched: dict[int, int], i: int, j: int) -> bool:
+    return any((ii < i and jj > j) or (ii > i and jj < j) for ii, jj in matched.items() if ii != i)
+
+
+def _join_neighbours(matched: dict[int, int], n_a: int, n_b: int, bigrams: _Bigrams,
+                     a_more: dict[int, list[int]], b_more: dict[int, list[int]]) -> None:
+    """A left-over clause next to a matched one joins that pair when it reads much like the other side
+    too (TF-IDF cosine ≥ SPLIT_COSINE): B clause j±1 of A clause i (split), or A clause i±1 of B
+    clause j (merged)."""
+    taken_b = set(matched.values())
+    for i, j in sorted(matched.items()):
+        for nb in (j + 1, j - 1):
+            if 0 <= nb < n_b and nb not in taken_b and bigrams.cosine(i, nb) >= SPLIT_COSINE:
+                b_more.setdefault(i, []).append(nb)
+                taken_b.add(nb)
+                break
+    taken_a = set(matched)
+    for i, j in sorted(matched.items()):
+        if i in b_more:
+            continue
+        for na in (i + 1, i - 1):
+            if 0 <= na < n_a and na not in taken_a and bigrams.cosine(na, j) >= SPLIT_COSINE:
+                a_more.setdefault(i, []).append(na)
+                taken_a.add(na)
+                break
+
+
+def _assemble(a_doc, b_doc, a, b, a_text, b_text, sims, numbered, matched, kinds, a_more, b_more) -> Comparison:
+    pairs_at: list[tuple[tuple[float, float], AlignedPair]] = []  # (position key, pair) to sort by reading order
+    joined_a = {x for more in a_more.values() for x in more}
+    joined_b = {x for more in b_more.values() for x in more}
+    for i, j in matched.items():
+        extra_a = sorted(a_more.get(i, []))
+        extra_b = sorted(b_more.get(i, []))
+        idx_a = sorted([i, *extra_a])
+        idx_b = sorted([j, *extra_b])
+        ta = "\n".join(a_text[x] for x in idx_a)
+        tb = "\n".join(b_text[x] for x in idx_b)
+        if extra_b:
+            kind = "split"
+        elif extra_a:
+            kind = "merged"
+        elif kinds[i] == "moved":
+            kind = "moved"
+        else:
+            kind = "unchanged" if _key(ta) == _key(tb) else "changed"
+        first_a, first_b = a[idx_a[0]], b[idx_b[0]]
+        pair = AlignedPair(kind, first_a, first_b, round(similarity(ta, tb), 3), redline(ta, tb),
+                           tuple(a[x] for x in idx_a[1:]), tuple(b[x] for x in idx_b[1:]),
+                           renumbered=bool(first_a.label and first_b.label and first_a.label != first_b.label))
+        pairs_at.append(((idx_b[0], idx_a[0]), pair))
+    paired_a = set(matched) | joined_a
+    paired_b = set(matched.values()) | joined_b
+    for j in range(len(b)):
+        if j not in paired_b:
+            pairs_at.append(((j, -0.5), AlignedPair("added", None, b[j], 0.0, redline("", b_text[j]))))
+    order_b = sorted(((i, j) for i, j in matched.items()))
+    for i in range(len(a)):
+        if i not in paired_a:
+            # a removed clause sits after the B clause its nearest earlier matched A clause went to
+            before = [j for ii, j in order_b if ii < i]
+            pos = (max(before) + 0.5 if before else -0.5, i)
+            pairs_at.append((pos, AlignedPair("removed", a[i], None, 0.0, redline(a_text[i], ""))))
+    pairs = [p for _, p in sorted(pairs_at, key=lambda t: t[0])]
+    counts = {k: 0 for k in PAIR_KINDS}
+    for p in pairs:
+        counts[p.kind] += 1
+    return Comparison(a_doc, b_doc, counts, sum(p.renumbered for p in pairs), numbered, pairs)
