@@ -72,6 +72,28 @@ class Comparison:
     numbered_alike: bool
     pairs: list[AlignedPair] = field(default_factory=list)
 
+    def as_dict(self) -> dict:
+        """The JSON form `policykb compare --json` prints and /api/compare answers."""
+        return {"a": _document_dict(self.a), "b": _document_dict(self.b), "counts": dict(self.counts),
+                "renumbered": self.renumbered, "numbered_alike": self.numbered_alike,
+                "pairs": [_pair_dict(p) for p in self.pairs]}
+
+
+def _document_dict(doc: Document) -> dict:
+    return {"id": doc.id, "title": doc.title, "file": doc.file, "date": doc.meta.value("date")}
+
+
+def _clause_dict(c: Clause) -> dict:
+    return {"id": c.id, "label": c.label, "section_path": list(c.section_path), "text": c.text,
+            "line_start": c.line_start, "line_end": c.line_end}
+
+
+def _pair_dict(p: AlignedPair) -> dict:
+    return {"kind": p.kind, "a": [_clause_dict(c) for c in ([p.a, *p.a_more] if p.a else [])],
+            "b": [_clause_dict(c) for c in ([p.b, *p.b_more] if p.b else [])],
+            "similarity": p.similarity, "renumbered": p.renumbered,
+            "redline": [{"op": s.op, "text": s.text} for s in p.redline]}
+
 
 def comparable_clauses(doc: Document) -> list[Clause]:
     """The clauses compared: the articles when the document has 第X条 articles (their 款 and 项 are in
