@@ -146,3 +146,22 @@ def test_a_document_compared_with_itself_is_all_unchanged(tmp_path):
     c = compare_documents(doc, doc)
     assert c.counts["unchanged"] == 5 and sum(c.counts.values()) == 5
     assert all(s.op == "equal" for p in c.pairs for s in p.redline)
+
+
+if __name__ == "__main__":  # the figures docs/api.md quotes: python -m tests.test_compare
+    found = compare_documents(_doc(FIXTURES / "职业教育法(1996-05-15).md"), _doc(FIXTURES / "职业教育法(2022-04-20).md"))
+    p, r = precision_recall(found)
+    print(f"precision {p:.3f}  recall {r:.3f}  aligned pairs {len(aligned_label_pairs(found))}  "
+          f"counts {found.counts}  renumbered {found.renumbered}")
+
+
+SHARED = HERE.parent.parent / "shared" / "corpora" / "versions-and-regions"
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} is absent (it ships beside the repo, not in it)")
+def test_an_amendment_of_one_article_is_aligned_by_number():
+    c = compare_documents(_doc(SHARED / "未成年人保护法(2020-10-17).md"), _doc(SHARED / "未成年人保护法(2024-04-26).md"))
+    assert c.numbered_alike and c.renumbered == 0
+    assert [(p.kind, p.a.label) for p in c.pairs if p.kind != "unchanged"] == [("changed", "第九条")]
+    assert c.counts["unchanged"] == 131
