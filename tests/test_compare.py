@@ -148,13 +148,6 @@ def test_a_document_compared_with_itself_is_all_unchanged(tmp_path):
     assert all(s.op == "equal" for p in c.pairs for s in p.redline)
 
 
-if __name__ == "__main__":  # the figures docs/api.md quotes: python -m tests.test_compare
-    found = compare_documents(_doc(FIXTURES / "职业教育法(1996-05-15).md"), _doc(FIXTURES / "职业教育法(2022-04-20).md"))
-    p, r = precision_recall(found)
-    print(f"precision {p:.3f}  recall {r:.3f}  aligned pairs {len(aligned_label_pairs(found))}  "
-          f"counts {found.counts}  renumbered {found.renumbered}")
-
-
 SHARED = HERE.parent.parent / "shared" / "corpora" / "versions-and-regions"
 
 
@@ -165,3 +158,10 @@ def test_an_amendment_of_one_article_is_aligned_by_number():
     assert c.numbered_alike and c.renumbered == 0
     assert [(p.kind, p.a.label) for p in c.pairs if p.kind != "unchanged"] == [("changed", "第九条")]
     assert c.counts["unchanged"] == 131
+
+
+if __name__ == "__main__":  # the figures docs/api.md quotes: python -m tests.test_compare
+    found = compare_documents(_doc(FIXTURES / "职业教育法(1996-05-15).md"), _doc(FIXTURES / "职业教育法(2022-04-20).md"))
+    p, r = precision_recall(found)
+    print(f"precision {p:.3f}  recall {r:.3f}  aligned pairs {len(aligned_label_pairs(found))}  "
+          f"counts {found.counts}  renumbered {found.renumbered}")
