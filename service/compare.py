@@ -29,7 +29,8 @@ MOVED_FLOOR = 0.5  # an out-of-order pair must read more alike than an in-order 
 MUTUAL_FLOOR = 0.15  # least TF-IDF cosine for a mutual-best pair of left-over clauses
 SPLIT_COSINE = 0.4  # least TF-IDF cosine between a clause and the neighbour it also became
 SAME_NUMBER_BONUS = 0.5  # added to a same-number pair's gain when the documents number alike
-NUMBERED_ALIKE_SHARE = 0.6  # share of same-number pairs that must read alike to trust the numbers
+NUMBERED_ALIKE_SHARE = 0.6
+SHRED = 2  # a kept run this short between two changes is shown as part of them  # share of same-number pairs that must read alike to trust the numbers
 
 _ARTICLE = re.compile(r"^第[一二三四五六七八九十百千零〇两\d]+条(之[一二三四五六七八九十]+)?$")
 _SPACE = re.compile(r"\s+")
@@ -157,16 +158,36 @@ def similarity(a: str, b: str) -> float:
 
 def redline(a: str, b: str) -> list[RedlineSegment]:
     """The character-level diff turning `a` into `b` (difflib, no junk heuristic: Chinese text has no
-    words to skip), as equal/delete/insert runs; a replacement is a deletion then an insertion."""
-    ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
-    out: list[RedlineSegment] = []
-    for tag, i1, i2, j1, j2 in ops:
+    words to skip), as equal/delete/insert runs; a replacement is a deletion then an insertion. A kept
+    run of one or two characters between two changes is folded into them, so a rewritten phrase reads
+    as one deletion and one insertion rather than as shreds around a shared 「的」."""
+    runs: list[list[str]] = []  # ["equal", text] or ["change", deleted, inserted]
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
-            out.append(RedlineSegment("equal", a[i1:i2]))
-        if tag in ("delete", "replace"):
-            out.append(RedlineSegment("delete", a[i1:i2]))
-        if tag in ("insert", "replace"):
-            out.append(RedlineSegment("insert", b[j1:j2]))
+            runs.append(["equal", a[i1:i2]])
+        elif runs and runs[-1][0] == "change":
+            runs[-1][1] += a[i1:i2]
+            runs[-1][2] += b[j1:j2]
+        else:
+            runs.append(["change", a[i1:i2], b[j1:j2]])
+    k = 1
+    while k < len(runs) - 1:
+        if runs[k][0] == "equal" and len(runs[k][1]) <= SHRED and runs[k - 1][0] == runs[k + 1][0] == "change":
+            kept, after = runs[k][1], runs[k + 1]
+            runs[k - 1][1] += kept + after[1]
+            runs[k - 1][2] += kept + after[2]
+            del runs[k:k + 2]
+        else:
+            k += 1
+    out: list[RedlineSegment] = []
+    for run in runs:
+        if run[0] == "equal":
+            out.append(RedlineSegment("equal", run[1]))
+            continue
+        if run[1]:
+            out.append(RedlineSegment("delete", run[1]))
+        if run[2]:
+            out.append(RedlineSegment("insert", run[2]))
     return out
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from policykb.ingest.pipeline import ingest_file
-from policykb.service.compare import compare_documents
+from policykb.service.compare import compare_documents, redline
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures" / "compare"
@@ -92,6 +92,16 @@ def test_the_redline_rebuilds_both_texts(vocational):
             assert old == p.a.text.split(" ", 1)[1].strip() or old in p.a.text
         if p.b is not None and not p.b_more:
             assert new in p.b.text
+
+
+def test_a_rewritten_phrase_reads_as_one_deletion_and_one_insertion_not_shreds():
+    old = "提高劳动者素质，促进社会主义现代化建设"
+    new = "提高劳动者素质和技术技能水平，促进就业创业，推进社会主义现代化建设"
+    segments = [(s.op, s.text) for s in redline(old, new)]
+    assert segments == [("equal", "提高劳动者素质"), ("delete", "，促"), ("insert", "和技术技能水平，促进就业创业，推"),
+                        ("equal", "进社会主义现代化建设")]
+    assert "".join(t for op, t in segments if op != "insert") == old
+    assert "".join(t for op, t in segments if op != "delete") == new
 
 
 LAW_V1 = """# 示范条例
