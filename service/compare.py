@@ -48,8 +48,9 @@ class RedlineSegment:
 class AlignedPair:
     """One row of the comparison. `a`/`b` is the clause on either side (None for added/removed);
     for `split` `b_more` holds the further B clauses `a` became, for `merged` `a_more` the further A
-    clauses that became `b`. `similarity` (0-1) is between the joined texts; `redline` turns A's text
-    (without its number) into B's. `renumbered` says the two sides carry different 第X条 labels."""
+    clauses that became `b`. `similarity` (0-1) is the share of characters the joined texts have in
+    common (Indel ratio); `redline` turns A's text (without its number) into B's. `renumbered` says the
+    two sides are articles with different 第X条 numbers."""
 
     kind: PairKind
     a: Clause | None
@@ -339,9 +340,9 @@ def _assemble(a_doc, b_doc, a, b, a_text, b_text, sims, numbered, matched, kinds
         else:
             kind = "unchanged" if _key(ta) == _key(tb) else "changed"
         first_a, first_b = a[idx_a[0]], b[idx_b[0]]
-        pair = AlignedPair(kind, first_a, first_b, round(similarity(ta, tb), 3), redline(ta, tb),
+        pair = AlignedPair(kind, first_a, first_b, round(fuzz.ratio(_key(ta), _key(tb)) / 100, 3), redline(ta, tb),
                            tuple(a[x] for x in idx_a[1:]), tuple(b[x] for x in idx_b[1:]),
-                           renumbered=bool(first_a.label and first_b.label and first_a.label != first_b.label))
+                           renumbered=is_article(first_a) and is_article(first_b) and first_a.label != first_b.label)
         pairs_at.append(((idx_b[0], idx_a[0]), pair))
     paired_a = set(matched) | joined_a
     paired_b = set(matched.values()) | joined_b

@@ -158,6 +158,23 @@ def test_a_document_compared_with_itself_is_all_unchanged(tmp_path):
     assert all(s.op == "equal" for p in c.pairs for s in p.redline)
 
 
+def test_a_plan_and_its_successor_align_by_text_without_article_numbers():
+    # corpus/001 holds the national cadre-training plans 2013–2017 (第五篇) and 2018–2022 (第四篇)
+    docs = ingest_file(HERE.parent / "corpus" / "001_cb65ab459c5c236d.txt").documents
+    older, newer = docs[4], docs[3]
+    c = compare_documents(older, newer)
+    assert not c.numbered_alike and c.renumbered == 0  # 第N段 and （N） labels are not article numbers
+
+    def counterpart(start: str) -> str:
+        (pair,) = [p for p in c.pairs if p.a is not None and p.a.text.startswith(start)]
+        assert pair.b is not None, f"{start} was not aligned"
+        return pair.b.text
+
+    assert counterpart("各级政府要将干部教育培训经费列入财政预算").startswith("（七）经费管理。")
+    assert counterpart("加强干部教育培训理论研究").startswith("（八）理论研究。")
+    assert counterpart("中国人民解放军和中国人民武装警察部队").startswith("中国人民解放军的干部教育培训工作")
+
+
 SHARED = HERE.parent.parent / "shared" / "corpora" / "versions-and-regions"
 
 

@@ -46,8 +46,9 @@ class AlignedPairOut(BaseModel):
                     "clauses; merged: several A clauses became one; added/removed: only in B / only in A.")
     a: list[ComparedClauseOut] = Field(description="The A clause(s) of the pair (several when merged; empty when added).")
     b: list[ComparedClauseOut] = Field(description="The B clause(s) of the pair (several when split; empty when removed).")
-    similarity: float = Field(description="0–1 character similarity of the joined texts (0 for added/removed).")
-    renumbered: bool = Field(description="True when the two sides carry different 第X条 numbers.")
+    similarity: float = Field(description="0–1 share of characters the joined texts have in common (Indel "
+                                          "ratio; 0 for added/removed).")
+    renumbered: bool = Field(description="True when the two sides are articles with different 第X条 numbers.")
     redline: list[RedlineSegmentOut] = Field(description="Character-level diff from A's text (without its "
                                                          "number) to B's.")
 
