@@ -26,7 +26,10 @@ PAIR_KINDS: tuple[str, ...] = ("unchanged", "changed", "added", "removed", "move
 
 MATCH_FLOOR = 0.35  # below this two clauses are not taken for one another in order
 MOVED_FLOOR = 0.5  # an out-of-order pair must read more alike than an in-order one
-MUTUAL_FLOOR = 0.15  # least TF-IDF cosine for a mutual-best pair of left-over clauses
+MUTUAL_FLOOR = 0.2  # least TF-IDF cosine for a mutual-best pair of left-over clauses
+COSINE_FLOOR = 0.18  # least TF-IDF cosine for an in-order pair that is not a clear character match
+MOVED_COSINE = 0.2  # the same for an out-of-order pair (a pair out of order needs more evidence)
+CLEAR_MATCH = 0.6  # a character similarity this high needs no TF-IDF support
 SPLIT_COSINE = 0.4  # least TF-IDF cosine between a clause and the neighbour it also became
 SAME_NUMBER_BONUS = 0.5  # added to a same-number pair's gain when the documents number alike
 NUMBERED_ALIKE_SHARE = 0.6
@@ -231,10 +234,13 @@ def compare_documents(a_doc: Document, b_doc: Document) -> Comparison:
     gain = [[sims[i][j] - MATCH_FLOOR + (SAME_NUMBER_BONUS if numbered and is_article(a[i])
                                           and a[i].label == b[j].label else 0.0)
              for j in range(len(b))] for i in range(len(a))]
-    # a same-number pair that reads nothing alike is not a match, whatever its number
+    # two signals must agree: characters in order (sims) and the words a clause is about (TF-IDF);
+    # boilerplate such as 「县级以上人民政府」 alone makes neither a match nor, with a same number, an anchor
+    bigrams = _Bigrams(a_text, b_text)
+    cos = bigrams.cosines(list(range(len(a))), list(range(len(b)))) if a and b else []
     for i in range(len(a)):
         for j in range(len(b)):
-            if sims[i][j] < MATCH_FLOOR / 2:
+            if sims[i][j] < MATCH_FLOOR / 2 or (sims[i][j] < CLEAR_MATCH and cos[i][j] < COSINE_FLOOR):
                 gain[i][j] = min(gain[i][j], 0.0)
     matched = dict(_in_order(gain))  # a index -> b index
     kinds = {i: "in_order" for i in matched}
@@ -243,7 +249,8 @@ def compare_documents(a_doc: Document, b_doc: Document) -> Comparison:
     free_a = [i for i in range(len(a)) if i not in matched]
     taken_b = set(matched.values())
     candidates = sorted(((sims[i][j], i, j) for i in free_a for j in range(len(b)) if j not in taken_b
-                         and sims[i][j] >= MOVED_FLOOR), reverse=True)
+                         and sims[i][j] >= MOVED_FLOOR and (sims[i][j] >= CLEAR_MATCH or cos[i][j] >= MOVED_COSINE)),
+                        reverse=True)
     for s, i, j in candidates:
         if i in matched or j in taken_b:
             continue
@@ -251,7 +258,6 @@ def compare_documents(a_doc: Document, b_doc: Document) -> Comparison:
         taken_b.add(j)
     # rewritten clauses share few characters in order but many words: pair the left-over ones that
     # are each other's best by TF-IDF over character bigrams (the law's common words weigh little)
-    bigrams = _Bigrams(a_text, b_text)
     for i, j in _mutual_best(bigrams, [i for i in range(len(a)) if i not in matched],
                              [j for j in range(len(b)) if j not in taken_b]):
         matched[i], kinds[i] = j, ("moved" if _out_of_order(matched, i, j) else "in_order")
