@@ -175,6 +175,44 @@ def test_a_plan_and_its_successor_align_by_text_without_article_numbers():
     assert counterpart("中国人民解放军和中国人民武装警察部队").startswith("中国人民解放军的干部教育培训工作")
 
 
+ARCHIVES_OLD = """# 档案条例
+
+第一条 为了加强档案管理，制定本条例。
+
+第二条 档案馆应当配备防火、防盗、防潮、防虫的库房设施。
+
+第三条 档案馆应当定期检查馆藏档案的保管状况，发现破损及时修复。
+
+第四条 本条例自2020年1月1日起施行。
+"""
+ARCHIVES_NEW = """# 档案条例
+
+第一条 为了加强档案管理，制定本条例。
+
+第二条 档案馆应当配备防火、防盗、防潮、防虫的库房设施，并定期检查馆藏档案的保管状况，发现破损及时修复。
+
+第三条 本条例自2024年1月1日起施行。
+"""
+
+
+def _sides(pair) -> tuple[list[str], list[str]]:
+    return ([c.label for c in (pair.a, *pair.a_more)] if pair.a else [],
+            [c.label for c in (pair.b, *pair.b_more)] if pair.b else [])
+
+
+def test_two_articles_joined_into_one_are_merged_and_the_reverse_is_split(tmp_path):
+    old, new = _text_doc(tmp_path, "old.md", ARCHIVES_OLD), _text_doc(tmp_path, "new.md", ARCHIVES_NEW)
+    merged = compare_documents(old, new)
+    assert [(p.kind, *_sides(p)) for p in merged.pairs] == [
+        ("unchanged", ["第一条"], ["第一条"]), ("merged", ["第二条", "第三条"], ["第二条"]),
+        ("changed", ["第四条"], ["第三条"])]
+    split = compare_documents(new, old)
+    assert [(p.kind, *_sides(p)) for p in split.pairs] == [
+        ("unchanged", ["第一条"], ["第一条"]), ("split", ["第二条"], ["第二条", "第三条"]),
+        ("changed", ["第三条"], ["第四条"])]
+    assert split.counts["split"] == 1 and merged.counts["merged"] == 1
+
+
 SHARED = HERE.parent.parent / "shared" / "corpora" / "versions-and-regions"
 
 
