@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from policykb.ingest.model import Clause, Document
@@ -30,6 +31,7 @@ MUTUAL_FLOOR = 0.2  # least TF-IDF cosine for a mutual-best pair of left-over cl
 COSINE_FLOOR = 0.18  # least TF-IDF cosine for an in-order pair that is not a clear character match
 MOVED_COSINE = 0.2  # the same for an out-of-order pair (a pair out of order needs more evidence)
 CLEAR_MATCH = 0.6  # a character similarity this high needs no TF-IDF support
+PARTIAL_COSINE = 0.1  # below this TF-IDF cosine the costly substring ratio is not computed
 SPLIT_COSINE = 0.4  # least TF-IDF cosine between a clause and the neighbour it also became
 SAME_NUMBER_BONUS = 0.5  # added to a same-number pair's gain when the documents number alike
 NUMBERED_ALIKE_SHARE = 0.6
@@ -124,14 +126,8 @@ def _articles_with_items(units: list[Clause]) -> list[Clause]:
             out.append(c)
         elif out:
             last = out[-1]
-            out[-1] = _with_text(last, last.text + "\n" + c.text, c.line_end)
+            out[-1] = replace(last, text=last.text + "\n" + c.text, line_end=c.line_end)
     return out
-
-
-def _with_text(c: Clause, text: str, line_end: int) -> Clause:
-    from dataclasses import replace
-
-    return replace(c, text=text, line_end=line_end)
 
 
 def body_text(clause: Clause) -> str:
@@ -146,18 +142,23 @@ def _key(text: str) -> str:
     return _SPACE.sub("", text)
 
 
-def similarity(a: str, b: str) -> float:
-    """How alike two clause texts read, 0-1: the larger of their whole-text ratio and, weighted by how
-    much of the longer text the shorter one is, the best-substring ratio (a clause that grew by new
-    sentences still matches what it was)."""
-    a, b = _key(a), _key(b)
+def similarity_matrix(a_text: list[str], b_text: list[str], worth: np.ndarray | None = None) -> list[list[float]]:
+    """How alike each A text reads to each B text, 0-1: the larger of their whole-text ratio and, weighted
+    by how much of the longer text the shorter one is, the best-substring ratio (a clause that grew by
+    new sentences still matches what it was). The whole-text ratios come from rapidfuzz's cdist (in C:
+    a code of a thousand articles against its successor is a million pairs); the costlier substring
+    ratio only where `worth` (a boolean matrix) is true or the whole ratio is ≥ 0.5."""
+    a, b = [_key(t) for t in a_text], [_key(t) for t in b_text]
     if not a or not b:
-        return 0.0
-    whole = fuzz.ratio(a, b) / 100
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    partial = fuzz.partial_ratio(short, long_) / 100
-    weight = min(1.0, 2.5 * len(short) / len(long_))
-    return max(whole, partial * weight)
+        return [[0.0] * len(b) for _ in a]
+    sims = process.cdist(a, b, scorer=fuzz.ratio, dtype=np.float32).astype(float) / 100
+    todo = sims >= 0.5 if worth is None else (sims >= 0.5) | worth
+    for i, j in zip(*np.nonzero(todo)):
+        x, y = a[i], b[j]
+        short, long_ = (x, y) if len(x) <= len(y) else (y, x)
+        weight = min(1.0, 2.5 * len(short) / len(long_))
+        sims[i, j] = max(sims[i, j], fuzz.partial_ratio(short, long_) / 100 * weight)
+    return sims.tolist()
 
 
 def redline(a: str, b: str) -> list[RedlineSegment]:
@@ -229,15 +230,16 @@ def compare_documents(a_doc: Document, b_doc: Document) -> Comparison:
     """A (the old or national document) compared with B (the new or local one), clause by clause."""
     a, b = comparable_clauses(a_doc), comparable_clauses(b_doc)
     a_text, b_text = [body_text(c) for c in a], [body_text(c) for c in b]
-    sims = [[similarity(x, y) for y in b_text] for x in a_text]
+    bigrams = _Bigrams(a_text, b_text)
+    cos = bigrams.cosines(list(range(len(a))), list(range(len(b)))) if a and b else np.zeros((len(a), len(b)))
+    # the substring ratio only matters where a pair can pass the TF-IDF test below or reads alike
+    sims = similarity_matrix(a_text, b_text, cos >= PARTIAL_COSINE)
     numbered = _numbered_alike(a, b, sims)
     gain = [[sims[i][j] - MATCH_FLOOR + (SAME_NUMBER_BONUS if numbered and is_article(a[i])
                                           and a[i].label == b[j].label else 0.0)
              for j in range(len(b))] for i in range(len(a))]
     # two signals must agree: characters in order (sims) and the words a clause is about (TF-IDF);
     # boilerplate such as 「县级以上人民政府」 alone makes neither a match nor, with a same number, an anchor
-    bigrams = _Bigrams(a_text, b_text)
-    cos = bigrams.cosines(list(range(len(a))), list(range(len(b)))) if a and b else []
     for i in range(len(a)):
         for j in range(len(b)):
             if sims[i][j] < MATCH_FLOOR / 2 or (sims[i][j] < CLEAR_MATCH and cos[i][j] < COSINE_FLOOR):
