@@ -230,8 +230,10 @@ def compare_documents(a_doc: Document, b_doc: Document) -> Comparison:
     """A (the old or national document) compared with B (the new or local one), clause by clause."""
     a, b = comparable_clauses(a_doc), comparable_clauses(b_doc)
     a_text, b_text = [body_text(c) for c in a], [body_text(c) for c in b]
+    if not a or not b:  # nothing to align: every clause of the other side is added or removed
+        return _assemble(a_doc, b_doc, a, b, a_text, b_text, [], False, {}, {}, {}, {})
     bigrams = _Bigrams(a_text, b_text)
-    cos = bigrams.cosines(list(range(len(a))), list(range(len(b)))) if a and b else np.zeros((len(a), len(b)))
+    cos = bigrams.cosines(list(range(len(a))), list(range(len(b))))
     # the substring ratio only matters where a pair can pass the TF-IDF test below or reads alike
     sims = similarity_matrix(a_text, b_text, cos >= PARTIAL_COSINE)
     numbered = _numbered_alike(a, b, sims)

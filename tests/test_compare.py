@@ -175,6 +175,16 @@ def test_a_plan_and_its_successor_align_by_text_without_article_numbers():
     assert counterpart("中国人民解放军和中国人民武装警察部队").startswith("中国人民解放军的干部教育培训工作")
 
 
+def test_documents_without_clauses_compare_to_nothing_instead_of_failing(tmp_path):
+    from dataclasses import replace
+
+    doc = _text_doc(tmp_path, "v1.md", LAW_V1)
+    empty = replace(doc, clauses=[])
+    assert sum(compare_documents(empty, empty).counts.values()) == 0
+    assert compare_documents(empty, doc).counts["added"] == 5
+    assert compare_documents(doc, empty).counts["removed"] == 5
+
+
 ARCHIVES_OLD = """# 档案条例
 
 第一条 为了加强档案管理，制定本条例。
