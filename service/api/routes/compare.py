@@ -54,8 +54,8 @@ class AlignedPairOut(BaseModel):
 
 
 class ComparisonOut(BaseModel):
-    a: ComparedDocumentOut
-    b: ComparedDocumentOut
+    a: ComparedDocumentOut = Field(description="Document a (the old or national one).")
+    b: ComparedDocumentOut = Field(description="Document b (the new or local one).")
     counts: dict[str, int] = Field(description="Pairs per kind (every kind, zeros included).")
     renumbered: int = Field(description="Pairs whose two sides carry different 第X条 numbers.")
     numbered_alike: bool = Field(description="True when the two documents' same-numbered articles mostly read "
