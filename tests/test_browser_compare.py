@@ -90,6 +90,15 @@ def test_the_reader_opens_a_comparison_with_counts_renumbered_pairs_and_redlines
     heads = [r.find_element(By.CSS_SELECTOR, ".pair-head").text for r in rows]
     assert any(h.startswith("移动") and "第十一条 → 第八条" in h for h in heads)
     assert any(h.startswith("拆分") and "第二十四条 → 第三十三条＋第三十四条" in h for h in heads)
+    moved = next(r for r in rows if "第十一条 → 第八条" in r.text)
+    links = [a.get_attribute("href") for a in moved.find_elements(By.CSS_SELECTOR, ".pair-head a")]
+    assert f"#doc={new}&clause=" in links[1]  # each number opens its clause in the reader
+    moved.find_elements(By.CSS_SELECTOR, ".pair-head a")[1].click()
+    wait_for(browser, lambda d: d.find_element(By.ID, "document").get_attribute("data-state") == "done",
+             "the reader did not open")
+    assert browser.find_element(By.ID, "back").text == "← 返回对照"
+    browser.find_element(By.ID, "back").click()
+    rows = pairs_done(browser)
     first = rows[0].find_element(By.CSS_SELECTOR, ".pair-text")
     assert "实施科教兴国战略，发展" in [d.text for d in first.find_elements(By.TAG_NAME, "del")]
     assert first.find_elements(By.TAG_NAME, "ins")

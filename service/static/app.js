@@ -486,14 +486,19 @@
 
   const PAIR_KINDS = { unchanged: "未改", changed: "修改", added: "新增", removed: "删除", moved: "移动", split: "拆分", merged: "合并" };
 
-  function pairLabels(clauses) { return clauses.length ? clauses.map((c) => c.label || c.id).join("＋") : "—"; }
+  /** The numbers of one side of a pair, each a link to the clause in its document's reader view. */
+  function pairLabels(clauses, documentId) {
+    if (!clauses.length) return "—";
+    return clauses.flatMap((c, k) => [k ? "＋" : null,
+      el("a", { href: "#doc=" + encodeURIComponent(documentId) + "&clause=" + encodeURIComponent(c.id) }, c.label || c.id)]);
+  }
 
   /** One aligned pair: its kind, the numbers on either side and the redline as <del>/<ins> text nodes. */
-  function pairItem(p) {
+  function pairItem(p, data) {
     const text = p.redline.map((s) => s.op === "delete" ? el("del", {}, s.text) : s.op === "insert" ? el("ins", {}, s.text) : s.text);
     return el("li", { class: "kind-" + p.kind, "data-kind": p.kind },
       el("p", { class: "pair-head" }, el("span", { class: "pair-kind" }, PAIR_KINDS[p.kind] || p.kind),
-        pairLabels(p.a) + " → " + pairLabels(p.b),
+        pairLabels(p.a, data.a.id), " → ", pairLabels(p.b, data.b.id),
         p.a.length && p.b.length ? "（相似度 " + p.similarity.toFixed(2) + "）" : ""),
       el("p", { class: "pair-text" }, text));
   }
@@ -522,7 +527,7 @@
     $("compare-title").textContent = "新旧对照：" + name(data.a) + " → " + name(data.b);
     status.textContent = data.numbered_alike ? "按条文序号对齐。" : "按条文内容对齐（序号不同的 " + data.renumbered + " 对已按新序号对应）。";
     $("compare-counts").replaceChildren(...Object.entries(data.counts).map(([kind, n]) => el("span", { "data-kind": kind }, (PAIR_KINDS[kind] || kind) + " " + n)));
-    pairs.replaceChildren(...data.pairs.map(pairItem));
+    pairs.replaceChildren(...data.pairs.map((p) => pairItem(p, data)));
     pairs.dataset.state = "done";
   }
 
@@ -549,7 +554,10 @@
     $("documents-view").hidden = !listing;
     $("reader-view").hidden = !reading;
     $("compare-view").hidden = !comparing;
-    if (comparing) return showCompare(params);
+    if (comparing) {
+      state.back = { hash: location.hash, label: "← 返回对照" };
+      return showCompare(params);
+    }
     if (reading) {
       $("back").textContent = state.back.label;
       fillComparePick(params.get("doc"));
