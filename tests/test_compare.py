@@ -235,6 +235,20 @@ def test_an_amendment_of_one_article_is_aligned_by_number():
     assert c.counts["unchanged"] == 131
 
 
+@pytest.mark.shared
+@pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} is absent (it ships beside the repo, not in it)")
+def test_a_national_law_and_its_local_implementing_measure_pair_the_articles_that_restate_each_other():
+    c = compare_documents(_doc(SHARED / "职业教育法(1996-05-15).md"),
+                          _doc(SHARED / "河南省实施《职业教育法》办法(2010-07-30).md"))
+    pairs = aligned_label_pairs(c)
+    assert {("第一条", "第一条"), ("第四条", "第四条"), ("第十一条", "第七条"),  # 国务院 → 省教育行政部门
+            ("第二十九条", "第十五条"), ("第三十一条", "第十四条"), ("第十条", "第二十五条"),
+            ("第四十条", "第三十二条")} <= pairs
+    # 违反教育法的处罚 and 表彰 share only boilerplate: not a pair
+    assert ("第三十九条", "第二十五条") not in pairs
+    assert c.counts["added"] > 0 and c.counts["removed"] > 0  # the measure neither restates nor only restates
+
+
 if __name__ == "__main__":  # the figures docs/api.md quotes: python -m tests.test_compare
     found = compare_documents(_doc(FIXTURES / "职业教育法(1996-05-15).md"), _doc(FIXTURES / "职业教育法(2022-04-20).md"))
     p, r = precision_recall(found)
