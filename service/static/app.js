@@ -4,7 +4,8 @@
  * are rebuilt from their [start, end) spans over the plain text as <mark> elements, so
  * nothing from a document or a query is ever parsed as HTML. State lives in the URL
  * hash: "#q=…&issuer=…" is a search, "#/documents?status=…&sort=date" the document list,
- * "#doc=<id>&clause=<id>&v=<version>" the reader view (v: the document version the link cites).
+ * "#doc=<id>&clause=<id>&v=<version>" the reader view (v: the document version the link cites),
+ * "#/compare?a=<id>&b=<id>" 新旧对照 of two documents (redlines built from text segments).
  */
 "use strict";
 
@@ -536,17 +537,83 @@
     list.dataset.state = "done";
   }
 
+  const PAIR_KINDS = { unchanged: "未改", changed: "修改", added: "新增", removed: "删除", moved: "移动", split: "拆分", merged: "合并" };
+
+  /** The numbers of one side of a pair, each a link to the clause in its document's reader view. */
+  function pairLabels(clauses, documentId) {
+    if (!clauses.length) return "—";
+    return clauses.flatMap((c, k) => [k ? "＋" : null,
+      el("a", { href: "#doc=" + encodeURIComponent(documentId) + "&clause=" + encodeURIComponent(c.id) }, c.label || c.id)]);
+  }
+
+  /** One aligned pair: its kind, the numbers on either side and the redline as <del>/<ins> text nodes. */
+  function pairItem(p, data) {
+    const text = p.redline.map((s) => s.op === "delete" ? el("del", {}, s.text) : s.op === "insert" ? el("ins", {}, s.text) : s.text);
+    return el("li", { class: "kind-" + p.kind, "data-kind": p.kind },
+      el("p", { class: "pair-head" }, el("span", { class: "pair-kind" }, PAIR_KINDS[p.kind] || p.kind),
+        pairLabels(p.a, data.a.id), " → ", pairLabels(p.b, data.b.id),
+        p.a.length && p.b.length ? "（相似度 " + p.similarity.toFixed(2) + "）" : ""),
+      el("p", { class: "pair-text" }, text));
+  }
+
+  async function showCompare(params) {
+    const a = params.get("a") || "", b = params.get("b") || "";
+    const status = $("compare-status"), pairs = $("compare-pairs");
+    document.title = "新旧对照 · " + PAGE_TITLE;
+    $("compare-back").setAttribute("href", "#doc=" + encodeURIComponent(a));
+    $("compare-title").textContent = "新旧对照";
+    $("compare-counts").replaceChildren();
+    pairs.replaceChildren();
+    pairs.dataset.state = "loading";
+    status.className = "status";
+    status.textContent = "正在对照…";
+    let data;
+    try {
+      data = await api("/api/compare?" + new URLSearchParams({ a, b }).toString());
+    } catch (error) {
+      pairs.dataset.state = "error";
+      status.className = "status error";
+      status.textContent = error.message;
+      return;
+    }
+    const name = (d) => (d.title || d.file) + (d.date ? "（" + d.date + "）" : "");
+    $("compare-title").textContent = "新旧对照：" + name(data.a) + " → " + name(data.b);
+    status.textContent = data.numbered_alike ? "按条文序号对齐。" : "按条文内容对齐（序号不同的 " + data.renumbered + " 对已按新序号对应）。";
+    $("compare-counts").replaceChildren(...Object.entries(data.counts).map(([kind, n]) => el("span", { "data-kind": kind }, (PAIR_KINDS[kind] || kind) + " " + n)));
+    pairs.replaceChildren(...data.pairs.map((p) => pairItem(p, data)));
+    pairs.dataset.state = "done";
+  }
+
+  /** The reader's 「对照…」 choice: every other document of the index. */
+  async function fillComparePick(documentId) {
+    const select = $("compare-with");
+    if (select.dataset.for === documentId) return;
+    select.dataset.for = documentId;
+    select.replaceChildren(el("option", { value: "" }, "选择另一份文件"));
+    let data;
+    try { data = await api("/api/documents?sort=title&script=" + state.script); } catch (_) { return; }
+    select.append(...data.documents.filter((d) => d.id !== documentId)
+      .map((d) => el("option", { value: d.id }, (d.title || d.file) + (d.date ? "（" + d.date + "）" : ""))));
+  }
+
   function route() {
     const hash = location.hash.slice(1);
     const listing = hash.startsWith("/documents");
-    const params = new URLSearchParams(listing ? hash.split("?")[1] || "" : hash);
-    const reading = !listing && params.has("doc");
-    document.body.dataset.view = listing ? "documents" : reading ? "reader" : "search";
-    $("search-view").hidden = listing || reading;
+    const comparing = hash.startsWith("/compare");
+    const params = new URLSearchParams(listing || comparing ? hash.split("?")[1] || "" : hash);
+    const reading = !listing && !comparing && params.has("doc");
+    document.body.dataset.view = listing ? "documents" : comparing ? "compare" : reading ? "reader" : "search";
+    $("search-view").hidden = listing || reading || comparing;
     $("documents-view").hidden = !listing;
     $("reader-view").hidden = !reading;
+    $("compare-view").hidden = !comparing;
+    if (comparing) {
+      state.back = { hash: location.hash, label: "← 返回对照" };
+      return showCompare(params);
+    }
     if (reading) {
       $("back").textContent = state.back.label;
+      fillComparePick(params.get("doc"));
       return showDocument(params);
     }
     state.back = { hash: location.hash, label: listing ? "← 返回文件列表" : "← 返回搜索结果" };
@@ -642,6 +709,10 @@
     $("d-sort").addEventListener("change", () => {
       const hash = location.hash.slice(1);
       location.hash = listHash(new URLSearchParams(hash.split("?")[1] || ""), { sort: $("d-sort").value, offset: null });
+    });
+    $("compare-with").addEventListener("change", (event) => {
+      const other = event.target.value;
+      if (other) location.hash = "#/compare?" + new URLSearchParams({ a: event.target.dataset.for, b: other }).toString();
     });
     window.addEventListener("hashchange", route);
     loadFacets().then(route);
