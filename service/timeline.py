@@ -15,7 +15,7 @@ row is shown as 日期不详 after the dated ones, in relevance order, and is no
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from policykb.service.confidence import NO_ANSWER_THRESHOLD
@@ -223,6 +223,6 @@ def timeline(kb, query: str, k: int = DEFAULT_DOCUMENTS, mode: str = "hybrid", f
     ordered: list[TimelineRow] = []
     for i, row in enumerate(dated):
         changes = changes_between(dated[i - 1].quantities, row.quantities, units) if i else None
-        ordered.append(TimelineRow(**{**row.__dict__, "changes": changes}))
+        ordered.append(replace(row, changes=changes))
     ordered.extend(undated)
     return Timeline(query, mode, response.no_answer, response.confidence, units, ordered, considered, k)
