@@ -35,7 +35,8 @@ class DocumentTimeOut(BaseModel):
     period: list[int] | None = Field(description="[first, last] year of the period its title names (「2009—2013年」), or null.")
     inferred: bool = Field(description="True when no date is stated and the year or period was read out of another field.")
     source: Literal["date", "doc_number", "title"] | None = Field(
-        description="The field the time comes from: date (stated), doc_number or title (inferred); null when unknown.")
+        description="The field the date or year comes from: date (stated), doc_number or title (inferred); null when "
+                    "unknown. A period is always read from the title.")
     source_text: str | None = Field(description="That field as written (the date, the 文号 or the title), or null.")
     line: int | None = Field(description="Its source line, or null.")
     label: str = Field(description="As the page shows it: 「2011-11-14」, 「2009—2013年（据标题推断）」, 「日期不详」.")
