@@ -132,3 +132,9 @@ def test_an_empty_question_says_what_is_wrong(browser, timeline_server):
     open_page(browser, timeline_server, "#/timeline?q=")
     rows_done(browser, state="error")
     assert "q: the query is empty" in browser.find_element(By.ID, "timeline-status").text
+
+
+def test_a_question_nothing_answers_says_so_instead_of_listing_weak_rows(browser, timeline_server):
+    rows = open_timeline(browser, timeline_server, "如何申请公共租赁住房")
+    assert rows == []
+    assert "没有找到可靠的答案" in browser.find_element(By.ID, "timeline-status").text
