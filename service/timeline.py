@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from policykb.service.confidence import NO_ANSWER_THRESHOLD
 from policykb.service.highlight import asked_units
 from policykb.service.quantities import Quantity, by_unit, quantities
 from policykb.service.results import SearchResult
+
+if TYPE_CHECKING:  # the knowledge base loads FAISS and the embedder: not needed to read a timeline
+    from policykb.service.filters import SearchFilters
+    from policykb.service.knowledge_base import KnowledgeBase
 
 DEFAULT_DOCUMENTS = 10  # rows at most (`k`)
 SEARCH_DEPTH = 100  # results of the search the documents are taken from
@@ -80,7 +84,7 @@ class DocumentTime:
                 "line": self.line, "label": self.label(), "known": self.known}
 
 
-def document_time(summary: dict) -> DocumentTime:
+def document_time(summary: dict[str, Any]) -> DocumentTime:
     """The DocumentTime of a stored document (its summary as the store keeps it: date, year, year_source, title)."""
     date, source = summary.get("date"), summary.get("year_source") or {}
     title = summary.get("title") or ""
@@ -192,8 +196,9 @@ def changes_between(before: tuple[Quantity, ...], after: tuple[Quantity, ...],
     return tuple(FigureChange(u, tuple(old.get(u, ())), tuple(new.get(u, ()))) for u in dict.fromkeys(order))
 
 
-def timeline(kb, query: str, k: int = DEFAULT_DOCUMENTS, mode: str = "hybrid", filters=None,
-             relative_floor: float = RELATIVE_FLOOR, min_confidence: float = NO_ANSWER_THRESHOLD) -> Timeline:
+def timeline(kb: KnowledgeBase, query: str, k: int = DEFAULT_DOCUMENTS, mode: str = "hybrid",
+             filters: SearchFilters | None = None, relative_floor: float = RELATIVE_FLOOR,
+             min_confidence: float = NO_ANSWER_THRESHOLD) -> Timeline:
     """The timeline of `query` over the knowledge base `kb` (see the module docstring)."""
     if k < 1:
         raise ValueError(f"k must be 1 or more, not {k}.")
