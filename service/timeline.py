@@ -5,7 +5,10 @@ document's date, with the quantities the clause states and what changed from the
 clause answers: its confidence clears the search's own no-answer threshold and its fused score is within
 `RELATIVE_FLOOR` of the best clause's (so a document that only shares the question's common words is not
 a row), at most `k` documents. Within a document, the best-ranked of those clauses that states a figure in
-the unit the question asks for (多少学时 → 学时) is kept, else its best-ranked clause.
+the unit the question asks for (多少学时 → 学时) is kept, else its best-ranked clause. A clause search collapsed
+into another document's result (`also_in`: the same plan restated in a second version) gives its own document a
+row too, found by a search restricted to that document and held to the same confidence, so a requirement restated
+unchanged shows as two rows whose figures did not change.
 
 When a row is dated comes from the stored document metadata only (DocumentMeta.year_of): the stated date;
 else the period or year its title or 文号 gives, said to be inferred and from what; else nothing, and the
@@ -30,6 +33,7 @@ if TYPE_CHECKING:  # the knowledge base loads FAISS and the embedder: not needed
 DEFAULT_DOCUMENTS = 10  # rows at most (`k`)
 SEARCH_DEPTH = 100  # results of the search the documents are taken from
 RELATIVE_FLOOR = 0.5  # a row's clause scores at least this share of the best clause's fused score
+TWIN_DEPTH = 20  # results of a one-document search that look for a collapsed near-duplicate clause
 
 # 「2009—2013年」, 「2013-2017年」 in a title: the period a plan covers
 _PERIOD = re.compile(r"((?:19|20)[0-9]{2})\s*[—–―\-－~～至到]+\s*((?:19|20)[0-9]{2})\s*年")
@@ -213,6 +217,11 @@ def timeline(kb: KnowledgeBase, query: str, k: int = DEFAULT_DOCUMENTS, mode: st
     for r in results:
         if r.confidence >= min_confidence and r.score >= floor:
             passing.setdefault(r.citation.document_id, []).append(r)
+            for twin_id, twin in zip(r.also_in_ids, r.also_in):  # another version stating the same clause
+                if twin.document_id not in passing:
+                    clause = _twin(kb, query, mode, filters, twin.document_id, twin_id, min_confidence)
+                    if clause is not None:
+                        passing[twin.document_id] = [clause]
     chosen = []
     for document_id, clauses in list(passing.items())[:k]:  # documents in the order of their best clause
         found = [quantities(c.text) for c in clauses]
@@ -231,3 +240,14 @@ def timeline(kb: KnowledgeBase, query: str, k: int = DEFAULT_DOCUMENTS, mode: st
         ordered.append(replace(row, changes=changes))
     ordered.extend(undated)
     return Timeline(query, mode, response.no_answer, response.confidence, units, ordered, considered, k)
+
+
+def _twin(kb: KnowledgeBase, query: str, mode: str, filters: SearchFilters | None, document_id: str,
+          clause_id: str, min_confidence: float) -> SearchResult | None:
+    """The near-identical clause `clause_id` of another document (search shows it only in `also_in`), as that
+    document's own search result, when it clears the confidence floor and the filters; else None."""
+    from policykb.service.filters import SearchFilters
+
+    only = replace(filters, document_ids=[document_id]) if filters else SearchFilters(document_ids=[document_id])
+    found = kb.search(query, k=TWIN_DEPTH, mode=mode, filters=only).results
+    return next((r for r in found if r.id == clause_id and r.confidence >= min_confidence), None)

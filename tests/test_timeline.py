@@ -115,3 +115,15 @@ def test_k_bounds_the_number_of_documents(bundled):
     assert len(timeline(bundled, QUESTION, k=2).rows) == 2
     with pytest.raises(ValueError):
         timeline(bundled, QUESTION, k=0)
+
+
+@pytest.mark.slow
+def test_a_plan_restated_in_a_second_version_gives_a_row_for_each_saying_the_figure_did_not_change(bundled):
+    from policykb.service.timeline import timeline
+
+    rows = timeline(bundled, "人事干部大学本科以上人员比例达到多少").rows
+    versions = [r for r in rows if r.title == "“十一五”全国人事干部教育培训规划"]
+    assert len(versions) == 2 and versions[0].when.sort_key() <= versions[1].when.sort_key()
+    assert [q.figure() for q in versions[0].quantities] == [q.figure() for q in versions[1].quantities]
+    later = versions[1]
+    assert later.changes is not None and later.changes and all(c.kind == "same" for c in later.changes)
