@@ -104,3 +104,41 @@ def test_the_cli_refuses_a_bad_k(timeline_index, capsys):
 
     assert main(["timeline", QUESTION, "--index", str(timeline_index), "--k", "0"]) == 2
     assert "--k must be 1 or more" in capsys.readouterr().err
+
+
+VERSIONS = REPO.parent / "shared" / "corpora" / "versions-and-regions"
+
+
+@pytest.fixture(scope="module")
+def laws(tmp_path_factory, tiny_model_path):
+    """The versions-and-regions laws (national laws in two versions, local 实施办法) indexed with the tiny model."""
+    from policykb.index.build import build_index
+    from policykb.ingest.pipeline import ingest_paths
+    from policykb.service.knowledge_base import KnowledgeBase
+
+    if not VERSIONS.is_dir():
+        pytest.skip(f"{VERSIONS} is absent (it ships beside the repo, not in it)")
+    index = tmp_path_factory.mktemp("versions-index")
+    build_index(ingest_paths([VERSIONS]), index, model=tiny_model_path, progress=None)
+    return KnowledgeBase.load(index)
+
+
+@pytest.mark.shared
+def test_over_laws_and_their_local_measures_a_retention_period_is_listed_by_each_law_oldest_first(laws):
+    from policykb.service.timeline import timeline
+
+    rows = timeline(laws, "档案保管期限多少年", mode="lexical").rows
+    dated = [r for r in rows if r.when.known]
+    assert len(dated) >= 3 and [r.when.sort_key() for r in dated] == sorted(r.when.sort_key() for r in dated)
+    stating = [r for r in rows if 20 in [q.value for q in r.quantities if q.unit == "年"]]
+    assert len({r.document_id for r in stating}) >= 2  # the national rule restated by the local measures
+    assert all(q.text in r.clause.text for r in rows for q in r.quantities)
+
+
+@pytest.mark.shared
+def test_both_versions_of_a_law_answer_in_the_order_they_were_adopted(laws):
+    from policykb.service.timeline import timeline
+
+    rows = timeline(laws, "职业学校的设立应当符合哪些基本条件", mode="lexical").rows
+    versions = [r.when.date for r in rows if r.title == "中华人民共和国职业教育法"]
+    assert versions == ["1996-05-15", "2022-04-20"]
