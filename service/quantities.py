@@ -131,7 +131,9 @@ def _is_date_part(text: str, m: re.Match, unit: str, number: str) -> bool:
     if unit == "月" and not m.group("ge"):
         if before.endswith("年") or re.match(rf"\s*(?:[0-9]{{1,2}}|[{_CN}]{{1,3}})[日号]", after):
             return True
-    if unit == "日" and re.search(rf"月\s*$", before):
+    if unit == "日" and re.search(r"月\s*$", before):
+        return True
+    if unit == "周" and after.startswith("年"):  # 成立100周年: an anniversary, not weeks
         return True
     return False
 

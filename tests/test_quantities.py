@@ -31,7 +31,7 @@ def test_numbers_are_normalized_whatever_numerals_write_them(text, figure):
 
 @pytest.mark.parametrize("text", ["二〇〇七年二月九日", "二00七年二月九日", "自2022年5月1日起施行", "2009—2013年全国党员教育培训工作规划",
                                   "中华人民共和国建设部办公厅二○○六年六月十二日", "第一次全体会议", "统一年度计划", "百年大计",
-                                  "“十一五”期间"])
+                                  "“十一五”期间", "庆祝新中国成立70周年"])
 def test_dates_ordinals_and_words_with_numerals_are_not_amounts(text):
     assert quantities(text) == []
 
