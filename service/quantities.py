@@ -5,7 +5,8 @@ and gives its value normalized — Arabic or full-width digits (１６学时), C
 两年, 半年), 万/亿 (1.5万人), 百分之九十 — the unit in one spelling (个月 → 月, ％ → %, 名 → 人, 星期 → 周),
 its span in the text as written, and the bound the text puts on it: 不少于/至少/以上 (`at_least`),
 不超过/以内/内 (`at_most`). A bound written once for two figures joined by 或者/和/、 holds for both
-(「累计3个月或者550学时以上」). Dates are not amounts: a four-digit year (2009年, 二〇〇九年), the month and day
+(「累计3个月或者550学时以上」), and a range's unit holds for its first number too (「5至10人」 → 5 人, 10 人). Dates are
+not amounts: a four-digit year (2009年, 二〇〇九年), the month and day
 of a date (5月1日) and ordinals (第一次) are left out. Traditional spellings (學時, 個月, 不少於, 五年內) read the same.
 """
 
@@ -49,6 +50,8 @@ _AT_MOST_BEFORE = ("不超过", "不多于", "不高于", "不得超过", "不�
                    "不超過", "不多於", "不高於", "不得超過", "不應超過", "不大於", "最長")
 _AT_LEAST_AFTER = ("及以上", "以上")
 _AT_MOST_AFTER = ("以内", "之内", "以下", "内", "以內", "之內", "內")
+# the first number of a range whose unit is written once, after the second: 「5至10人」, 「2-3期」, 「每2至3年」
+_RANGE_HEAD = re.compile(rf"(?<![0-9.{_CN}])([0-9]+(?:\.[0-9]+)?|[{_CN}][{_CN_RUN}]*)\s*[至到\-－~～]\s*$")
 _JOINERS = ("或者", "或", "和", "及", "、", "，", ",")
 
 
@@ -180,6 +183,12 @@ def quantities(text: str) -> list[Quantity]:
             continue
         value *= _UNIT_SCALE.get(written, 1)
         quantity = Quantity(value, unit, text[start:m.end()], start, m.end())
+        head = _RANGE_HEAD.search(folded, 0, start) if m.group("n") else None
+        if head and (head.start() == 0 or folded[head.start() - 1] != "第"):  # 「5至10人」: 5 人 to 10 人
+            low = _value(head.group(1))
+            if low is not None and low < value:
+                found.append((Quantity(low * _UNIT_SCALE.get(written, 1), unit, text[head.start(1):head.end(1)],
+                                       head.start(1), head.end(1)), _bound_before(folded, head.start(1)), None))
         found.append((quantity, _bound_before(folded, start), _bound_after(folded, m.end())))
     # a bound written once for figures joined by 或者/和/、 holds for each of them
     bounds = [before or after for _, before, after in found]

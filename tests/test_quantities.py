@@ -56,3 +56,8 @@ def test_chinese_numbers_read_as_written():
 def test_a_clause_in_traditional_characters_gives_the_same_figures():
     assert described("每人每年脫產學習時間累計不少於12天,五年內集中培訓一遍,不少於兩個月或者九十學時") == \
         ["≥12 天", "≤5 年", "≥2 个月", "≥90 学时"]
+
+
+def test_a_range_gives_both_ends_in_the_unit_written_once():
+    assert [q.figure() for q in quantities("大城市25至40人，每2-3年轮训一遍")] == ["25 人", "40 人", "2 年", "3 年"]
+    assert quantities("2013-2017年全国组工干部教育培训规划") == []  # a period of years is dates, not a range of amounts
