@@ -67,6 +67,7 @@ class Quantity:
     start: int
     end: int
     bound: Bound | None = None
+    context: str = ""  # the sentence of the text it is in (「科级以下干部每年参加培训累计不少于12天或者90学时」): whom it is for
 
     def number(self) -> str:
         """The value as a person writes it: 12, 0.5, 1500."""
@@ -84,7 +85,7 @@ class Quantity:
     def to_dict(self) -> dict:
         value = int(self.value) if float(self.value).is_integer() else self.value
         return {"value": value, "unit": self.unit, "text": self.text, "start": self.start, "end": self.end,
-                "bound": self.bound, "figure": self.figure()}
+                "bound": self.bound, "figure": self.figure(), "context": self.context}
 
 
 def chinese_number(text: str) -> float | None:
@@ -198,7 +199,18 @@ def quantities(text: str) -> list[Quantity]:
                 bounds[i] = found[i - 1][1]
             if bounds[i - 1] is None and found[i][2] is not None:
                 bounds[i - 1] = found[i][2]
-    return [Quantity(q.value, q.unit, q.text, q.start, q.end, bound) for (q, _, _), bound in zip(found, bounds)]
+    return [Quantity(q.value, q.unit, q.text, q.start, q.end, bound, _sentence(text, q.start, q.end))
+            for (q, _, _), bound in zip(found, bounds)]
+
+
+_SENTENCE_END = re.compile(r"[。；;！？!?\n]")
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence (up to 。；！？ or a line break) of `text` that holds [start, end), as written."""
+    before = [m.end() for m in _SENTENCE_END.finditer(text, 0, start)]
+    after = _SENTENCE_END.search(text, end)
+    return text[before[-1] if before else 0:after.start() if after else len(text)].strip()
 
 
 def _joined(text: str, first: Quantity, second: Quantity) -> bool:

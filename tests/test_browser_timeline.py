@@ -104,6 +104,8 @@ def test_rows_are_oldest_first_with_figures_changes_and_an_undated_row_marked(br
     opinion = next(r for r, w in zip(rows, whens) if w == "2011-11-14")
     figures = [f.text for f in opinion.find_elements(By.CSS_SELECTOR, ".figure")]
     assert "≥100 学时" in figures and "≥12 天" in figures
+    hours = next(f for f in opinion.find_elements(By.CSS_SELECTOR, ".figure") if f.text == "≥100 学时")
+    assert "乡镇（街道）干部每年参加各类学习培训的时间累计一般不少于100学时" in hours.get_attribute("title")  # whom it is for
     after = rows[rows.index(opinion) + 1]
     assert "学时：100、40 →" in after.find_element(By.CSS_SELECTOR, ".changes").text
     marked = [m.text for m in opinion.find_elements(By.CSS_SELECTOR, ".text mark")]

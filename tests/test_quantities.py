@@ -61,3 +61,11 @@ def test_a_clause_in_traditional_characters_gives_the_same_figures():
 def test_a_range_gives_both_ends_in_the_unit_written_once():
     assert [q.figure() for q in quantities("大城市25至40人，每2-3年轮训一遍")] == ["25 人", "40 人", "2 年", "3 年"]
     assert quantities("2013-2017年全国组工干部教育培训规划") == []  # a period of years is dates, not a range of amounts
+
+
+def test_each_figure_carries_the_sentence_that_says_whom_it_is_for():
+    text = ("1．省部级、厅局级、县处级党政领导干部5年内参加培训机构累计3个月或者550学时以上的培训。"
+            "科级以下干部每年参加培训累计不少于12天或者90学时。")
+    context = {q.figure(): q.context for q in quantities(text)}
+    assert context["90 学时"] == context["12 天"] == "科级以下干部每年参加培训累计不少于12天或者90学时"
+    assert context["550 学时"].startswith("1．省部级、厅局级、县处级党政领导干部")

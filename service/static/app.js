@@ -594,7 +594,7 @@
   function timelineRow(row) {
     const c = row.clause.citation;
     const figures = row.quantities.length
-      ? row.quantities.map((q) => el("span", { class: "figure", "data-unit": q.unit, "data-value": q.value, title: q.text },
+      ? row.quantities.map((q) => el("span", { class: "figure", "data-unit": q.unit, "data-value": q.value, title: q.context || q.text },
           ({ at_least: "≥", at_most: "≤" }[q.bound] || "") + q.figure))
       : [el("span", { class: "none" }, "未写明数字")];
     let changes = null;

@@ -27,6 +27,8 @@ class QuantityOut(BaseModel):
     bound: Literal["at_least", "at_most"] | None = Field(
         description="What the text says of it: at_least (不少于, 至少, 以上), at_most (不超过, 以内, 内), or null.")
     figure: str = Field(description="Value and unit as the page shows them (「12 天」, 「3 个月」).")
+    context: str = Field(description="The sentence of the clause the figure is in, as written: whom or what it is "
+                                     "for (「科级以下干部每年参加培训累计不少于12天或者90学时」).")
 
 
 class DocumentTimeOut(BaseModel):
