@@ -214,11 +214,13 @@ def timeline(kb: KnowledgeBase, query: str, k: int = DEFAULT_DOCUMENTS, mode: st
         return Timeline(query, mode, response.no_answer, response.confidence, units, [], considered, k)
     floor = relative_floor * results[0].score
     passing: dict[str, list[SearchResult]] = {}
+    tried: set[str] = set()  # documents whose collapsed near-duplicate clause was looked for
     for r in results:
         if r.confidence >= min_confidence and r.score >= floor:
             passing.setdefault(r.citation.document_id, []).append(r)
             for twin_id, twin in zip(r.also_in_ids, r.also_in):  # another version stating the same clause
-                if twin.document_id not in passing:
+                if twin.document_id not in passing and twin.document_id not in tried and len(passing) < k:
+                    tried.add(twin.document_id)
                     clause = _twin(kb, query, mode, filters, twin.document_id, twin_id, min_confidence)
                     if clause is not None:
                         passing[twin.document_id] = [clause]
