@@ -1,7 +1,8 @@
 """The researcher's notebooks run top to bottom on the bundled corpus (executed by the tests).
-01 is committed without outputs, so its diffs show only what changed in the code; 04 (export and
-cite) is committed with its outputs, so a reader sees the handout and the citations without running
-it, and the tests check those outputs are what a fresh run prints."""
+01 is committed without outputs, so its diffs show only what changed in the code; 02 (新旧对照 of the
+职业教育法), 03 (a requirement over time) and 04 (export and cite) are committed with their outputs, so a
+reader sees the comparison, the timeline and its chart, the handout and the citations without running
+them, and the tests check those outputs are what a fresh run prints."""
 
 from __future__ import annotations
 
@@ -97,3 +98,69 @@ def test_the_export_notebook_prints_what_is_committed_when_run_afresh(tmp_path):
         "the committed outputs are stale: re-run notebooks/04_export_and_cite.ipynb and commit it"
     handout = Document(str(REPO / ".policykb" / "exports" / "新任培训.docx"))
     assert any(p.text.startswith("——《2009—2013年全国党员教育培训工作规划》") for p in handout.paragraphs)
+
+
+COMPARE_NOTEBOOK = REPO / "notebooks" / "02_compare_versions.ipynb"
+TIMELINE_NOTEBOOK = REPO / "notebooks" / "03_requirement_timeline.ipynb"
+ALLOWED_TAGS = {"p", "b", "del", "ins", "br", "table", "tr", "th", "td", "svg", "title", "line", "text", "circle"}
+
+
+def run_afresh(path: Path):
+    import nbformat
+    from nbclient import NotebookClient
+
+    fresh = nbformat.read(path, as_version=4)
+    NotebookClient(fresh, timeout=1800, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return fresh
+
+
+def committed(path: Path):
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    shown = printed(notebook)
+    assert all(shown), f"run {path.relative_to(REPO)} and commit it with its outputs (see its first cell)"
+    assert not [o for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    return "".join(shown)
+
+
+def test_the_compare_notebook_shows_counts_marked_pairs_and_an_escaped_redline():
+    text = committed(COMPARE_NOTEBOOK)
+    assert re.search(r"unchanged +未改 +1\n", text) and re.search(r"split +拆分 +1\n", text)
+    assert "[split] 第二十四条 → 第三十三条+第三十四条" in text and "【删】实施科教兴国战略，发展【/删】" in text
+    tags = set(re.findall(r"</?([a-z]+)", text))
+    assert tags <= ALLOWED_TAGS, f"the notebook's HTML has markup beyond its own: {tags - ALLOWED_TAGS}"
+    # the redline of 第一条 without what it deletes reads as the 2022 article, word for word
+    redline = re.search(r"<p><b>第一条 → 第一条（修改）</b></p><p>(.*?)</p>", text).group(1)
+    kept = html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<del[^>]*>.*?</del>", "", redline)))
+    law = (REPO / "tests" / "fixtures" / "compare" / "职业教育法(2022-04-20).md").read_text(encoding="utf-8")
+    assert "第一条 " + kept in law
+
+
+@pytest.mark.slow
+def test_the_compare_notebook_prints_what_is_committed_when_run_afresh():
+    import nbformat
+
+    assert printed(run_afresh(COMPARE_NOTEBOOK)) == printed(nbformat.read(COMPARE_NOTEBOOK, as_version=4)), \
+        "the committed outputs are stale: re-run notebooks/02_compare_versions.ipynb and commit it"
+
+
+def test_the_timeline_notebook_shows_rows_by_date_and_a_chart_of_each_figure_its_clauses_state():
+    text = committed(TIMELINE_NOTEBOOK)
+    assert "<table>" in text and "<svg" in text and "日期不详" in text and "据标题推断" in text
+    tags = set(re.findall(r"</?([a-z]+)", text))
+    assert tags <= ALLOWED_TAGS, f"the notebook's HTML has markup beyond its own: {tags - ALLOWED_TAGS}"
+    # every dot of the chart is a 学时 figure as written in one of the clauses the notebook prints in full
+    dots = re.findall(r"<circle [^>]*><title>(.*?) · (.*?)</title>", text)
+    assert dots and all(unit.endswith("学时") for unit, _ in dots)
+    assert all(html.unescape(written) in text.split("<svg")[0] for _, written in dots)
+    assert "≥100 学时" in text and "≥90 学时" in text
+
+
+@pytest.mark.slow
+def test_the_timeline_notebook_prints_what_is_committed_when_run_afresh():
+    import nbformat
+
+    assert printed(run_afresh(TIMELINE_NOTEBOOK)) == printed(nbformat.read(TIMELINE_NOTEBOOK, as_version=4)), \
+        "the committed outputs are stale: re-run notebooks/03_requirement_timeline.ipynb and commit it"

@@ -5,7 +5,8 @@
  * nothing from a document or a query is ever parsed as HTML. State lives in the URL
  * hash: "#q=…&issuer=…" is a search, "#/documents?status=…&sort=date" the document list,
  * "#doc=<id>&clause=<id>&v=<version>" the reader view (v: the document version the link cites),
- * "#/compare?a=<id>&b=<id>" 新旧对照 of two documents (redlines built from text segments).
+ * "#/compare?a=<id>&b=<id>" 新旧对照 of two documents (redlines built from text segments),
+ * "#/timeline?q=…" the timeline of a requirement (each answering document's clause, by date).
  */
 "use strict";
 
@@ -239,6 +240,7 @@
     $("search-pager").replaceChildren();
     document.title = q ? q + " · " + PAGE_TITLE : PAGE_TITLE;
     $("hint").hidden = Boolean(q);
+    $("timeline-link").hidden = true;
     if (!q) { setStatus(""); list.dataset.state = "idle"; return; }
     list.dataset.state = "loading";
     setStatus("正在搜索…");
@@ -288,6 +290,9 @@
       $("status").append(el("span", { class: "disagree" }, "前几条答案的数字不一致（" + said.join("；") +
         "）：每条都标出了所属文件的日期和类型，可据此判断哪份较新。"));
     }
+    const timelineLink = $("timeline-link"); // the same question over time, document by document
+    timelineLink.hidden = !data.results.length;
+    timelineLink.setAttribute("href", "#/timeline?" + new URLSearchParams({ q }).toString());
     list.classList.toggle("weak", data.no_answer);
     list.replaceChildren(...data.results.map((r) => card(r, Boolean(disagree) || data.sort === "date")));
     const page = (offset) => { const next = new URLSearchParams(params); if (offset) next.set("offset", offset); else next.delete("offset"); return "#" + next.toString(); };
@@ -584,6 +589,64 @@
     pairs.dataset.state = "done";
   }
 
+  /** One row of a timeline: when (日期不详 when unknown, 据…推断 when inferred), the document, its clause with the
+      search's highlights (text nodes and <mark>), the figures it states and what changed from the row before. */
+  function timelineRow(row) {
+    const c = row.clause.citation;
+    const figures = row.quantities.length
+      ? row.quantities.map((q) => el("span", { class: "figure", "data-unit": q.unit, "data-value": q.value, title: q.context || q.text },
+          ({ at_least: "≥", at_most: "≤" }[q.bound] || "") + q.figure))
+      : [el("span", { class: "none" }, "未写明数字")];
+    let changes = null;
+    if (row.changes) {
+      changes = el("p", { class: "changes" }, "与上一行相比：", row.changes.length
+        ? row.changes.map((ch, i) => [i ? "；" : "", el("span", { "data-unit": ch.unit, "data-kind": ch.kind }, ch.text)])
+        : "两行都未写明数字");
+    } else if (!row.when.known) {
+      changes = el("p", { class: "changes" }, "日期不详，不与其他行比较先后。");
+    }
+    const when = row.when.known ? row.when.label : "日期不详";
+    return el("li", { class: "timeline-row", "data-document-id": row.document_id, "data-known": String(row.when.known) },
+      el("p", { class: "cite" }, el("span", { class: "when", title: row.when.source_text ? "依据：" + row.when.source_text : null }, when),
+        el("a", { href: readerLink(row.clause.id, row.document_id) }, citationLine(c))),
+      el("p", { class: "text" }, markedText(row.clause.text, row.clause.highlights)),
+      el("p", { class: "figures" }, "数字：", figures),
+      changes);
+  }
+
+  async function showTimeline(params) {
+    const q = (params.get("q") || "").trim();
+    const status = $("timeline-status"), rows = $("timeline-rows");
+    document.title = "时间线 · " + (q ? q + " · " : "") + PAGE_TITLE;
+    $("timeline-title").textContent = q ? "时间线：" + q : "时间线";
+    $("timeline-back").setAttribute("href", "#" + new URLSearchParams({ q }).toString());
+    rows.replaceChildren();
+    rows.dataset.state = "loading";
+    status.className = "status";
+    status.textContent = "正在查找各文件的规定…";
+    let data;
+    try {
+      const query = new URLSearchParams({ q, script: state.script });
+      if (params.get("mode")) query.set("mode", params.get("mode")); // #/timeline?q=…&mode=lexical, as /api/timeline takes it
+      data = await api("/api/timeline?" + query.toString());
+    } catch (error) {
+      rows.dataset.state = "error";
+      status.className = "status error";
+      status.textContent = error.message;
+      return;
+    }
+    if (data.no_answer) {
+      status.className = "status no-answer";
+      status.textContent = "没有找到可靠的答案，无法列出时间线。换个说法再试。";
+    } else {
+      const undated = data.rows.filter((r) => !r.when.known).length;
+      status.textContent = data.rows.length + " 份文件回答了这个问题，按文件日期从旧到新排列" +
+        (undated ? "；" + undated + " 份日期不详，列在最后" : "") + "。推断的年份注明了依据。";
+    }
+    rows.replaceChildren(...data.rows.map(timelineRow));
+    rows.dataset.state = "done";
+  }
+
   /** The reader's 「对照…」 choice: every other document of the index. */
   async function fillComparePick(documentId) {
     const select = $("compare-with");
@@ -600,16 +663,22 @@
     const hash = location.hash.slice(1);
     const listing = hash.startsWith("/documents");
     const comparing = hash.startsWith("/compare");
-    const params = new URLSearchParams(listing || comparing ? hash.split("?")[1] || "" : hash);
-    const reading = !listing && !comparing && params.has("doc");
-    document.body.dataset.view = listing ? "documents" : comparing ? "compare" : reading ? "reader" : "search";
-    $("search-view").hidden = listing || reading || comparing;
+    const timing = hash.startsWith("/timeline");
+    const params = new URLSearchParams(listing || comparing || timing ? hash.split("?")[1] || "" : hash);
+    const reading = !listing && !comparing && !timing && params.has("doc");
+    document.body.dataset.view = listing ? "documents" : comparing ? "compare" : timing ? "timeline" : reading ? "reader" : "search";
+    $("search-view").hidden = listing || reading || comparing || timing;
     $("documents-view").hidden = !listing;
     $("reader-view").hidden = !reading;
     $("compare-view").hidden = !comparing;
+    $("timeline-view").hidden = !timing;
     if (comparing) {
       state.back = { hash: location.hash, label: "← 返回对照" };
       return showCompare(params);
+    }
+    if (timing) {
+      state.back = { hash: location.hash, label: "← 返回时间线" };
+      return showTimeline(params);
     }
     if (reading) {
       $("back").textContent = state.back.label;
