@@ -399,11 +399,3 @@ def relations_signature(documents: list[Document]) -> str:
         h.update(b"\x1e")
     return h.hexdigest()
 
-
-def superseded(relations: list[DocumentRelation]) -> dict[str, list[str]]:
-    """document id -> ids of the newer versions or replacements of it that the index holds (newest last)."""
-    out: dict[str, list[str]] = defaultdict(list)
-    for r in relations:
-        if r.kind in ("version", "replaced_by") and r.ordered and r.target_id:
-            out[r.source_id].append(r.target_id)
-    return dict(out)

@@ -15,7 +15,7 @@ still holds nothing but escaped text and <mark>.
 from __future__ import annotations
 
 import html
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 from policykb.service.citations.record import CitedClause, CitedDocument
 
@@ -70,6 +70,14 @@ def summary_for_display(summary: dict, script: str) -> dict:
     if script == "original":
         return summary
     return {**summary, **{k: convert(summary[k], script) for k in SUMMARY_TEXT if summary.get(k)}}
+
+
+def related_for_display(related, script: str) -> dict:
+    """A RelatedDocument (service/relations.py) as a dict, its title and evidence in `script`."""
+    out = asdict(related)
+    if script != "original":
+        out |= {k: convert(out[k], script) for k in ("title", "evidence") if out.get(k)}
+    return out
 
 
 def outline_for_display(nodes: list[dict], script: str) -> list[dict]:
