@@ -99,6 +99,8 @@ class _Profile:
     version_date: str | None
     history: tuple[HistoryEvent, ...]
     effective: str | None  # 「本办法自…起施行」
+    groups: frozenset[str]  # near-duplicate groups of its clauses (ingest/duplicates.py), preamble aside
+    clause_count: int  # its clauses, preamble aside
 
 
 def history(document: Document) -> list[HistoryEvent]:
@@ -146,20 +148,19 @@ def _profile(doc: Document) -> _Profile:
     events = tuple(history(doc))
     date = doc.meta.value("date")
     version_date = date if date and len(date) == 10 else (events[-1].date if events else None)
+    body = [c for c in doc.clauses if c.kind != "preamble"]
     return _Profile(doc, title_key(doc.title), _issuer_key(doc.meta.value("issuer")), version_date, events,
-                    _effective_date(doc))
+                    _effective_date(doc), frozenset(c.duplicate_group for c in body if c.duplicate_group), len(body))
 
 
 def _issuers_agree(a: _Profile, b: _Profile) -> bool:
     return a.issuer is None or b.issuer is None or a.issuer == b.issuer or a.issuer in b.issuer or b.issuer in a.issuer
 
 
-def _shared_clauses(a: Document, b: Document) -> float:
+def _shared_clauses(a: _Profile, b: _Profile) -> float:
     """Share of the shorter document's clauses that are near-duplicates of one in the other."""
-    ga = {c.duplicate_group for c in a.clauses if c.duplicate_group and c.kind != "preamble"}
-    gb = {c.duplicate_group for c in b.clauses if c.duplicate_group and c.kind != "preamble"}
-    n = min(sum(1 for c in a.clauses if c.kind != "preamble"), sum(1 for c in b.clauses if c.kind != "preamble"))
-    return len(ga & gb) / n if n else 0.0
+    n = min(a.clause_count, b.clause_count)
+    return len(a.groups & b.groups) / n if n else 0.0
 
 
 def _cn(iso: str) -> str:
@@ -196,8 +197,8 @@ def _versions(profiles: list[_Profile]) -> list[DocumentRelation]:
 
 
 def _version_pair(a: _Profile, b: _Profile) -> DocumentRelation | None:
-    if not _issuers_agree(a, b):
-        return None
+    if not _issuers_agree(a, b) or (a.doc.content_hash and a.doc.content_hash == b.doc.content_hash):
+        return None  # another issuer's text, or the same text twice (a copy is not a version)
     if a.history and b.history:
         first_a, first_b = a.history[0], b.history[0]
         if first_a.date != first_b.date:
@@ -210,7 +211,7 @@ def _version_pair(a: _Profile, b: _Profile) -> DocumentRelation | None:
             f"同名文件，沿革同起于{_cn(first_a.date)}{first_a.action}；本版截至{_cn(older.version_date)}"
             f"{older.history[-1].action if older.history else ''}，新版截至{_cn(newer.version_date)}"
             f"{newer.history[-1].action if newer.history else ''}", 0.95, False)
-    shared = _shared_clauses(a.doc, b.doc)
+    shared = _shared_clauses(a, b)
     if _plan_period(a.title) is not None and shared < 0.3:
         return None  # same period, different texts: a series question (_series)
     if shared < 0.3:
@@ -365,6 +366,8 @@ def _series(profiles: list[_Profile], versions: list[DocumentRelation]) -> list[
             if frozenset((a.doc.id, b.doc.id)) in paired or not _issuers_agree(a, b):
                 continue
             if pa == pb:
+                if _shared_clauses(a, b) >= 0.3 or a.doc.content_hash == b.doc.content_hash:
+                    continue  # one plan twice (or its versions), not two plans of the same period
                 out.append(DocumentRelation(
                     "series", a.doc.id, b.doc.id, b.doc.title,
                     f"同一系列「{stem}」，两文所写期数相同（{pa[0]}—{pa[1]}），先后无法从文本判定", 0.5, True,

@@ -121,9 +121,12 @@ class Catalog:
         counts = store.clause_counts()
         self.relations = store.relations()
         newer = superseded_by(self.relations)
+        rows = store.documents()
+        named = {row["id"]: {"id": row["id"], "title": row["title"], "date": row["date"]} for row in rows}
         self.summaries = [_summary_from_row(row, counts.get(row["id"], 0))
-                          | {"superseded_in_corpus": row["id"] in newer, "superseded_by": newer.get(row["id"], [])}
-                          for row in store.documents()]
+                          | {"superseded_in_corpus": row["id"] in newer,
+                             "superseded_by": [named[i] for i in newer.get(row["id"], []) if i in named]}
+                          for row in rows]
         self._by_id = {s["id"]: s for s in self.summaries}
         self._ids = {s["id"] for s in self.summaries}
         self.facets = facet_counts(self.summaries)

@@ -69,7 +69,10 @@ def summary_for_display(summary: dict, script: str) -> dict:
     """A document summary (catalog.document_summary) with its text fields in `script`."""
     if script == "original":
         return summary
-    return {**summary, **{k: convert(summary[k], script) for k in SUMMARY_TEXT if summary.get(k)}}
+    newer = [{**d, "title": convert(d["title"], script) if d.get("title") else d.get("title")}
+             for d in summary.get("superseded_by") or []]
+    return {**summary, **{k: convert(summary[k], script) for k in SUMMARY_TEXT if summary.get(k)},
+            **({"superseded_by": newer} if "superseded_by" in summary else {})}
 
 
 def related_for_display(related, script: str) -> dict:

@@ -52,7 +52,8 @@ def test_the_old_law_and_the_abolished_regulation_are_superseded_in_the_corpus_a
     docs = {d["file"]: d for d in client.get("/api/documents").json()["documents"]}
     superseded = {f for f, d in docs.items() if d["superseded_in_corpus"]}
     assert superseded == {"职业教育法(1996-05-15).md", "档案法实施办法(2017-03-01).md"}
-    assert docs["职业教育法(1996-05-15).md"]["superseded_by"] == [ids["职业教育法(2022-04-20).md"]]
+    assert docs["职业教育法(1996-05-15).md"]["superseded_by"] == [
+        {"id": ids["职业教育法(2022-04-20).md"], "title": "中华人民共和国职业教育法", "date": "2022-04-20"}]
     # what the texts state of themselves is kept apart: none of these states a status
     assert {d["status"] for d in docs.values()} == {None}
 

@@ -277,8 +277,9 @@ class DocumentSummaryOut(BaseModel):
                                                                   "from the texts; see `relations` of "
                                                                   "/api/documents/{id}). Separate from `status`, "
                                                                   "which is only what the document itself states.")
-    superseded_by: list[str] = Field(default_factory=list, description="Ids of those newer versions and replacements "
-                                                                        "in the index ([] when none).")
+    superseded_by: list["SupersedingOut"] = Field(default_factory=list, description="Those newer versions and "
+                                                                                     "replacements in the index "
+                                                                                     "([] when none).")
 
     @field_validator("source_url", mode="before")
     @classmethod
@@ -287,6 +288,14 @@ class DocumentSummaryOut(BaseModel):
         if isinstance(value, str) and urlsplit(value.strip()).scheme.lower() in ("http", "https"):
             return value
         return None
+
+
+class SupersedingOut(BaseModel):
+    """A newer version or replacement of a document, in the index."""
+
+    id: str = Field(description="Its document id.")
+    title: str | None = Field(description="Its title, or null.")
+    date: str | None = Field(description="Its date, or null.")
 
 
 class OcrOut(BaseModel):

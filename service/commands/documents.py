@@ -44,7 +44,7 @@ def when(summary: dict) -> str:
 
 def superseded(summary: dict) -> str:
     """「被取代:ID,ID」 when the index holds a newer version or a replacement of the document, else -."""
-    return f"被取代:{','.join(summary['superseded_by'])}" if summary.get("superseded_in_corpus") else "-"
+    return f"被取代:{','.join(d['id'] for d in summary['superseded_by'])}" if summary.get("superseded_in_corpus") else "-"
 
 
 def run(args: argparse.Namespace) -> int:
