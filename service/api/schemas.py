@@ -395,7 +395,7 @@ class DocumentOut(BaseModel):
     relations: list[RelatedDocumentOut] = Field(default_factory=list, description="Versions, replacements, "
                                                                                   "implementing measures and plan "
                                                                                   "series this document has in the "
-                                                                                  "index (see docs/relations.md).")
+                                                                                  "index (see docs/api.md, Relations between documents).")
     outline: list[OutlineNodeOut] = Field(description="Heading tree; each node links to its clause.")
     clauses: list[ClauseOut] = Field(description="Every clause in document order.")
     script: str = Field(description="Script of the clause texts: original, hans or hant.")
