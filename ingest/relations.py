@@ -111,14 +111,16 @@ def history(document: Document) -> list[HistoryEvent]:
             break
         for i, line in enumerate(clause.text.split("\n")):
             s = simplified(line)
-            dates = find_dates(s)
-            m = _EVENT.search(s[dates[0].end:]) if dates else None
-            if not dates or m is None or "。" in s or len(s) > 200 or s.rstrip("）)").endswith("施行"):
+            if "。" in s or len(s) > 400:
                 continue
-            tail = s[dates[0].end:]
-            actions = _EVENT.findall(tail)
-            action = actions[-1] if actions else m.group(1)
-            out.append(HistoryEvent(dates[0].iso, action, line.strip(), clause.line_start + i))
+            dates = find_dates(s)
+            # one line may hold several events: 「2000年…第一次修正根据2009年…第二次修正」
+            for k, found in enumerate(dates):
+                segment = s[found.end: dates[k + 1].start if k + 1 < len(dates) else len(s)]
+                actions = _EVENT.findall(segment)
+                if not actions or segment.rstrip("）)　 ").endswith("施行"):
+                    continue
+                out.append(HistoryEvent(found.iso, actions[-1], line.strip(), clause.line_start + i))
     return sorted(out, key=lambda e: e.date)
 
 

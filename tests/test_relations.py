@@ -115,6 +115,17 @@ def test_relations_on_the_test_corpora_match_the_hand_made_key(corpus):
     assert s.wrong == [] and s.missed == [], (s.precision, s.recall, s.wrong, s.missed)
 
 
+@needs_shared
+@pytest.mark.shared
+def test_a_history_line_that_holds_two_amendments_gives_both_with_their_dates():
+    from policykb.ingest.pipeline import ingest_file
+
+    (law,) = ingest_file(SHARED / "stard-laws" / "产品质量法(2018-12-29).md").documents
+    # 「2000年7月8日 …第一次修正根据2009年8月27日…第二次修正」 is one line of its header
+    assert [(e.date, e.action) for e in history(law)] == [
+        ("1993-02-22", "通过"), ("2000-07-08", "修正"), ("2009-08-27", "修正"), ("2018-12-29", "修正")]
+
+
 @pytest.fixture(scope="module")
 def fixture_documents(tmp_path_factory) -> dict[str, Document]:
     folder = tmp_path_factory.mktemp("relations-corpus")
