@@ -101,6 +101,8 @@ def result_for_display(result: dict, script: str) -> dict:
             "highlights": {"spans": [list(s) for s in spans], "html": marked, "terms": marks["terms"]},
             "citation": citation_for_display(result["citation"], script),
             "also_in": [citation_for_display(c, script) for c in result.get("also_in", [])],
+            "superseded_by": [{**d, "title": convert(d["title"], script) if d.get("title") else d.get("title")}
+                              for d in result.get("superseded_by", [])],
             "document_type": convert(result["document_type"], script) if result.get("document_type") else None}
 
 

@@ -128,3 +128,24 @@ def test_a_store_written_before_relations_were_kept_still_serves_with_none(index
     catalog = Catalog.load(tmp_path)
     assert catalog.relations == [] and not any(s["superseded_in_corpus"] for s in catalog.summaries)
     assert catalog.related(catalog.summaries[0]["id"]) == []
+
+
+def test_a_clause_both_versions_of_the_law_share_is_one_result_from_the_newer_with_the_older_in_also_in(client, ids):
+    body = client.get("/api/search", params={"q": "公民有依法接受职业教育的权利", "mode": "lexical", "k": 10}).json()
+    hits = [r for r in body["results"] if r["text"].startswith("第五条 公民有依法接受职业教育的权利")]
+    assert len(hits) == 1
+    (hit,) = hits
+    assert hit["citation"]["document_id"] == ids["职业教育法(2022-04-20).md"]
+    assert [o["document_id"] for o in hit["also_in"]] == [ids["职业教育法(1996-05-15).md"]]
+    assert hit["superseded_by"] == []  # the newest version is superseded by nothing
+
+
+def test_a_result_from_the_old_law_alone_says_the_index_holds_its_newer_version(client, ids):
+    body = client.get("/api/search", params={"q": "科教兴国战略", "mode": "lexical", "k": 10}).json()
+    old = [r for r in body["results"] if r["citation"]["document_id"] == ids["职业教育法(1996-05-15).md"]]
+    assert old, [r["citation"]["title"] for r in body["results"]]
+    assert old[0]["superseded_by"] == [
+        {"id": ids["职业教育法(2022-04-20).md"], "title": "中华人民共和国职业教育法", "date": "2022-04-20"}]
+    others = [r for r in body["results"] if r["citation"]["document_id"] != ids["职业教育法(1996-05-15).md"]]
+    assert all(r["superseded_by"] == [] for r in others if r["citation"]["document_id"] in (
+        ids["职业教育法(2022-04-20).md"], ids["河南省实施《职业教育法》办法(2010-07-30).md"]))

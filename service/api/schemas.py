@@ -109,6 +109,13 @@ class SearchResultOut(BaseModel):
     highlights: HighlightOut | None = Field(description="Matched query terms in `text`.")
     also_in: list[AlsoInOut] = Field(description="Near-identical clauses in other documents, collapsed into this result.")
     scores: dict[str, float | None] = Field(description="Per-retriever scores (lexical BM25, dense cosine); null when that retriever did not find it.")
+    superseded_by: list["SupersedingOut"] = Field(default_factory=list, description="Newer versions of the result's "
+                                                                                     "document, or documents that "
+                                                                                     "replace it, in the index ([]: "
+                                                                                     "none). When a near-identical "
+                                                                                     "clause of a newer version also "
+                                                                                     "matched, that one is the result "
+                                                                                     "and this is in `also_in`.")
 
 
 class SearchResponseOut(BaseModel):
@@ -443,5 +450,6 @@ class ErrorOut(BaseModel):
 
 
 ClauseContextOut.model_rebuild()
+SearchResultOut.model_rebuild()
 SearchResponseOut.model_rebuild()
 DocumentSummaryOut.model_rebuild()

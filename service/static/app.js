@@ -202,10 +202,16 @@
           i ? "；" : "", el("a", { href: readerLink(o.id, o.document_id) }, citationLine(o))]))
       : null;
     const copyButton = citeButton(result.id, c);
+    const newer = (result.superseded_by || []).length
+      ? el("p", { class: "superseded" }, "本文件库中已有新版本或替代文件：", result.superseded_by.map((n, i) => [
+          i ? "；" : "", el("a", { href: "#" + new URLSearchParams({ doc: n.id }).toString() },
+            "《" + (n.title || n.id) + "》" + (n.date ? "（" + n.date + "）" : ""))]))
+      : null;
     return el("li", { class: "card", "data-clause-id": result.id },
       el("p", { class: "cite" }, citationLine(c)),
       el("p", { class: "text" }, markedText(result.text, result.highlights)),
       showFacts ? documentFacts(result) : null,
+      newer,
       also,
       el("div", { class: "actions" },
         copyButton,
