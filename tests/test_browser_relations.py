@@ -109,3 +109,27 @@ def test_the_reader_of_the_old_law_says_新版本_and_the_abolished_regulation_s
     replaced.find_element(By.TAG_NAME, "a").click()
     wait_for(browser, lambda d: ids["档案法实施条例(2024-01-12).md"] in d.current_url, "the link did not open it")
     browser.save_screenshot(str(ARTIFACTS / "relations-reader.png"))
+
+
+def test_a_card_from_the_abolished_regulation_names_its_replacement_and_shared_clauses_show_the_newer_law(
+        browser, servers):
+    from urllib.parse import quote
+
+    from tests.test_browser import results_done
+
+    api, _ = servers
+    ids = _ids(api)
+    open_page(browser, api, "#q=" + quote("属于集体所有、个人所有以及其他不属于国家所有的") + "&mode=lexical")
+    cards = results_done(browser)
+    card = next(c for c in cards if ids["档案法实施办法(2017-03-01).md"] in
+                c.find_element(By.CSS_SELECTOR, "a.open").get_attribute("href"))
+    note = card.find_element(By.CSS_SELECTOR, ".superseded")
+    assert note.text == "本文件库中已有新版本或替代文件：《中华人民共和国档案法实施条例》"
+    assert ids["档案法实施条例(2024-01-12).md"] in note.find_element(By.TAG_NAME, "a").get_attribute("href")
+
+    open_page(browser, api, "#q=" + quote("本法自2001年3月1日起施行") + "&mode=lexical")
+    (card,) = [c for c in results_done(browser) if "2001年3月1日" in c.find_element(By.CSS_SELECTOR, ".text").text]
+    assert ids["law-2011.md"] in card.find_element(By.CSS_SELECTOR, "a.open").get_attribute("href")
+    assert not card.find_elements(By.CSS_SELECTOR, ".superseded")  # the newest version is what the card shows
+    assert ids["law-2001.md"] in card.find_element(By.CSS_SELECTOR, ".also a").get_attribute("href")
+    assert not browser.find_elements(By.CSS_SELECTOR, "#results img, #results script") and no_alert(browser)
