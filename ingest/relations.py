@@ -103,24 +103,49 @@ class _Profile:
     clause_count: int  # its clauses, preamble aside
 
 
-def history(document: Document) -> list[HistoryEvent]:
-    """The dated adoption / amendment lines of the document's header (its preamble clause), in order."""
-    out: list[HistoryEvent] = []
+def _header_lines(document: Document) -> list[tuple[str, int]]:
+    """(line, line number) of the header (the preamble clause), and of the unnumbered paragraphs right
+    after it that still read as history: a header reader may end the header at a line wrapped in two
+    (「2019年8月26日 …《关于修改〈…〉」 / 「〈…〉的决定》第三次修正」)."""
+    out: list[tuple[str, int]] = []
     for clause in document.clauses:
-        if clause.kind != "preamble":
+        if clause.kind == "preamble":
+            out.extend((line, clause.line_start + i) for i, line in enumerate(clause.text.split("\n")))
+            continue
+        if clause.kind != "paragraph" or not out or "。" in clause.text or len(clause.text) > 200:
             break
-        for i, line in enumerate(clause.text.split("\n")):
-            s = simplified(line)
-            if "。" in s or len(s) > 400:
+        out.extend((line, clause.line_start + i) for i, line in enumerate(clause.text.split("\n")))
+    return out
+
+
+def history(document: Document) -> list[HistoryEvent]:
+    """The dated adoption / amendment lines of the document's header, in date order."""
+    out: list[HistoryEvent] = []
+    pending: tuple[str, str, int] | None = None  # a dated line whose event word is on the next line
+    for line, number in _header_lines(document):
+        s = simplified(line)
+        if "。" in s or len(s) > 400:
+            pending = None
+            continue
+        dates = find_dates(s)
+        if not dates:
+            action = _EVENT.findall(s)
+            if pending is not None and action:
+                out.append(HistoryEvent(pending[0], action[-1], f"{pending[1]}{line.strip()}", pending[2]))
+            pending = None
+            continue
+        pending = None
+        # one line may hold several events: 「2000年…第一次修正根据2009年…第二次修正」
+        for k, found in enumerate(dates):
+            segment = s[found.end: dates[k + 1].start if k + 1 < len(dates) else len(s)]
+            actions = _EVENT.findall(segment)
+            if segment.rstrip("）)　 ").endswith("施行"):
                 continue
-            dates = find_dates(s)
-            # one line may hold several events: 「2000年…第一次修正根据2009年…第二次修正」
-            for k, found in enumerate(dates):
-                segment = s[found.end: dates[k + 1].start if k + 1 < len(dates) else len(s)]
-                actions = _EVENT.findall(segment)
-                if not actions or segment.rstrip("）)　 ").endswith("施行"):
-                    continue
-                out.append(HistoryEvent(found.iso, actions[-1], line.strip(), clause.line_start + i))
+            if not actions:
+                if k == len(dates) - 1 and len(segment) > 6:
+                    pending = (found.iso, line.strip(), number)
+                continue
+            out.append(HistoryEvent(found.iso, actions[-1], line.strip(), number))
     return sorted(out, key=lambda e: e.date)
 
 
@@ -149,7 +174,8 @@ def _effective_date(document: Document) -> str | None:
 def _profile(doc: Document) -> _Profile:
     events = tuple(history(doc))
     date = doc.meta.value("date")
-    version_date = date if date and len(date) == 10 else (events[-1].date if events else None)
+    dates = [d for d in (date if date and len(date) == 10 else None, events[-1].date if events else None) if d]
+    version_date = max(dates) if dates else None  # the latest the text states: its date, or its last amendment
     body = [c for c in doc.clauses if c.kind != "preamble"]
     return _Profile(doc, title_key(doc.title), _issuer_key(doc.meta.value("issuer")), version_date, events,
                     _effective_date(doc), frozenset(c.duplicate_group for c in body if c.duplicate_group), len(body))
@@ -305,8 +331,9 @@ def _implemented_law(p: _Profile) -> tuple[str, str] | None:
     for clause in p.doc.clauses[:6]:
         if clause.kind == "preamble":
             continue
-        m = _IMPLEMENTS_ARTICLE.search(simplified(clause.text))
-        if m and "制定本" in simplified(clause.text):
+        text = re.sub(r"[\s\u3000]", "", simplified(clause.text))  # 「为了实施 《…》 （以下简称条例）」
+        m = _IMPLEMENTS_ARTICLE.search(text)
+        if m and "制定本" in text:
             return m.group("law"), f"{clause.label or '首条'}「{m.group(0)}」"
     return None
 

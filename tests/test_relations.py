@@ -1,8 +1,9 @@
 """Relations between documents, scored against a key made by hand, and what a reader sees of them.
 
 The key (tests/data/relations_key.jsonl) was made by reading the texts of
-../shared/corpora/versions-and-regions/, the bundled seeds (corpus/) and
-../shared/corpora/laws-and-policies/: every pair of versions, the replacement, each
+../shared/corpora/versions-and-regions/, the bundled seeds (corpus/),
+../shared/corpora/laws-and-policies/ and ../shared/corpora/stard-laws/ (88 laws, one version each:
+five 实施条例/实施办法; every 「同时废止」 there names a document outside the corpus or itself): every pair of versions, the replacement, each
 实施办法's law with the version it implements (by the dates in the histories), and the
 successive plans. A found relation counts as right when the key has it: the same kind and
 documents, in the key's order when the tool says it knows the order (a tool that says it
@@ -29,7 +30,7 @@ KEY = REPO / "tests" / "data" / "relations_key.jsonl"
 FIXTURES = [*sorted((REPO / "tests" / "fixtures" / "relations").glob("*.md")),
             *sorted((REPO / "tests" / "fixtures" / "compare").glob("*.md"))]
 CORPORA = {"versions-and-regions": SHARED / "versions-and-regions", "seeds": REPO / "corpus",
-           "laws-and-policies": SHARED / "laws-and-policies"}
+           "laws-and-policies": SHARED / "laws-and-policies", "stard-laws": SHARED / "stard-laws"}
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} is absent (it ships beside the repo, not in it)")
 
 
@@ -124,6 +125,19 @@ def test_a_history_line_that_holds_two_amendments_gives_both_with_their_dates():
     # 「2000年7月8日 …第一次修正根据2009年8月27日…第二次修正」 is one line of its header
     assert [(e.date, e.action) for e in history(law)] == [
         ("1993-02-22", "通过"), ("2000-07-08", "修正"), ("2009-08-27", "修正"), ("2018-12-29", "修正")]
+
+
+@needs_shared
+@pytest.mark.shared
+def test_an_amendment_wrapped_over_two_lines_is_read_and_dates_the_version_a_regulation_implements():
+    from policykb.ingest.pipeline import ingest_file
+
+    # 「2019年8月26日 …《关于修改〈中华人民共和国土地管理法〉」 / 「〈…城市房地产管理法〉的决定》第三次修正」
+    (law,) = ingest_file(SHARED / "stard-laws" / "土地管理法(2019-08-26).md").documents
+    assert [(e.date, e.action) for e in history(law)][-1] == ("2019-08-26", "修正")
+    (regulation,) = ingest_file(SHARED / "stard-laws" / "土地管理法实施条例(2021-07-02).md").documents
+    (rel,) = [r for r in find_relations([law, regulation]) if r.kind == "implements"]
+    assert (rel.target_id, rel.implemented_version, rel.implemented_version_held) == (law.id, "2019-08-26", True)
 
 
 @pytest.fixture(scope="module")
