@@ -390,11 +390,16 @@ def _series(profiles: list[_Profile], versions: list[DocumentRelation]) -> list[
             by_stem[found[0]].append((p, found[1]))
     out = []
     for stem, group in by_stem.items():
-        group = sorted(group, key=lambda g: g[1])
+        mixed = len({period[0] < 100 for _, period in group}) > 1  # 「“十一五”」 beside 「2011—2015年」
+
+        def when(period: tuple[int, int], mixed: bool = mixed) -> tuple[int, int]:
+            return _five_year_years(period) if mixed and period[0] < 100 else period
+
+        group = sorted(group, key=lambda g: when(g[1]))
         for (a, pa), (b, pb) in zip(group, group[1:]):
             if frozenset((a.doc.id, b.doc.id)) in paired or not _issuers_agree(a, b):
                 continue
-            if pa == pb:
+            if when(pa) == when(pb):
                 if _shared_clauses(a, b) >= 0.3 or a.doc.content_hash == b.doc.content_hash:
                     continue  # one plan twice (or its versions), not two plans of the same period
                 out.append(DocumentRelation(
@@ -402,15 +407,27 @@ def _series(profiles: list[_Profile], versions: list[DocumentRelation]) -> list[
                     f"同一系列「{stem}」，两文所写期数相同（{pa[0]}—{pa[1]}），先后无法从文本判定", 0.5, True,
                     ordered=False))
             else:
+                inferred = mixed and (pa[0] < 100) != (pb[0] < 100)  # ordered by what the N of 「N五」 means
                 out.append(DocumentRelation(
                     "series", a.doc.id, b.doc.id, b.doc.title,
-                    f"同一系列「{stem}」：{_period_text(pa)} → {_period_text(pb)}", 0.85, False))
+                    f"同一系列「{stem}」：{_period_text(pa)} → {_period_text(pb)}"
+                    + ("（按第N个五年计划的年份推断先后）" if inferred else ""), 0.75 if inferred else 0.85, inferred))
     return out
+
+
+def _five_year_years(period: tuple[int, int]) -> tuple[int, int]:
+    """The years of the Nth national five-year plan: 一五 1953—1957, 二五 1958—1962, 三五 1966—1970, …,
+    十一五 2006—2010 (1963—1965 were years of adjustment between the second and the third)."""
+    n = period[0]
+    start = 1953 if n == 1 else 1958 if n == 2 else 1966 + 5 * (n - 3)
+    return start, start + 4
 
 
 def _period_text(period: tuple[int, int]) -> str:
     if period[0] < 100:
-        return f"第{period[0]}个五年"
+        n = period[0]
+        digits = "一二三四五六七八九"
+        return f"“{'十' if n >= 10 else ''}{digits[n % 10 - 1] if n % 10 else ''}五”"
     return f"{period[0]}—{period[1]}年"
 
 

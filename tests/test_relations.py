@@ -207,3 +207,21 @@ if __name__ == "__main__":
             print("  not in the key:", line)
         for line in s.missed:
             print("  missed:", line)
+
+
+def test_successive_plans_are_a_series_in_the_order_of_their_periods_whether_named_by_years_or_五年(tmp_path):
+    seed = (REPO / "corpus" / "001_cb65ab459c5c236d.txt").read_text(encoding="utf-8").splitlines()
+    plan = "\n".join(seed[8:35])  # the 人事部 “十一五” plan, from its title line to the next document
+    assert plan.startswith("“十一五”全国人事干部教育培训规划")
+    for name, title in (("a.txt", "“十三五”全国人事干部教育培训规划"), ("b.txt", "2011—2015年全国人事干部教育培训规划"),
+                        ("c.txt", "“十一五”全国人事干部教育培训规划")):
+        (tmp_path / name).write_text(plan.replace("“十一五”全国人事干部教育培训规划", title, 1) + "\n"
+                                     + f"本规划由{name}印发。\n", encoding="utf-8")
+    documents = {d.file: d for d in _ingest(tmp_path)}
+    series = [(documents_by_id(documents)[r.source_id], documents_by_id(documents)[r.target_id], r.ordered)
+              for r in find_relations(list(documents.values())) if r.kind == "series"]
+    assert series == [("c.txt", "b.txt", True), ("b.txt", "a.txt", True)]
+
+
+def documents_by_id(documents: dict[str, Document]) -> dict[str, str]:
+    return {d.id: f for f, d in documents.items()}
