@@ -1,11 +1,12 @@
 """What finding relations between documents (ingest/relations.py) adds to ingest: the real laws, local
-measures and plans of ../shared/corpora/versions-and-regions/ and the bundled seeds, written out again
-as copies whose laws and plans are renamed per copy (职业教育法 → 职业教育3法, 干部教育 → 干部3教育 in
-the titles and texts of copy 3, so each copy is a family of its own: versions, a replacement, measures
-naming their law, plan series) until the files hold `--clauses` clauses. Times `ingest_paths` over them (read, parse, segment, tokenize, link
-near-duplicates: ingest without embedding, so the share printed is the most relations can add; the
-embedding of a real ingest makes it smaller), then `find_relations` over the documents, as
-index/build.py runs it, and the signature check that lets a build over the same documents skip it.
+measures and plans of ../shared/corpora/versions-and-regions/ and the bundled seeds, written out
+again as copies whose laws and plans are renamed per copy (职业教育法 → 职业教育3法, 干部教育 → 干部3教育 in the
+titles and texts of copy 3, so each copy is a family of its own: versions, a replacement, measures
+naming their law, plan series) until the files hold `--clauses` clauses. Times `ingest_paths` over
+them (read, parse, segment, tokenize, link near-duplicates: ingest without embedding, so the share
+printed is the most relations can add; the embedding of a real ingest makes it smaller), then
+`find_relations` over the documents, as index/build.py runs it, and the signature check that lets a
+build over the same documents skip it.
 
     .venv/bin/python -m benchmarks.relations_cost --clauses 100000
 """

@@ -8,7 +8,8 @@ can check) and how sure it is. Only what the texts support is asserted:
   whose amendment histories 「…通过 / …修订 / …修正」 start at the same adoption, or that share
   most of their clauses (near-duplicates). Older → newer by the version date (the document's
   date, else the last event of its history); when neither tells, `ordered` is False.
-- **replaced_by**: a newer document says 「《X》同时废止」 (stated), or, marked inferred, the same
+- **replaced_by**: a newer document says 「《X》同时废止」 (or 即行/予以/一并废止, 「自…起废止」) of a
+  document the index holds (stated), or, marked inferred, the same
   subject under a new type word by the same issuer (「档案法实施办法」 → 「档案法实施条例」).
 - **implements**: a document whose title says 实施 (「实施《X》办法」, 「X实施条例」, 「…实施意见」)
   and names the law or plan (in its title, or 「根据 / 为了实施 / 为贯彻落实《X》」 in its first
@@ -19,7 +20,8 @@ can check) and how sure it is. Only what the texts support is asserted:
 - **series**: plans of one programme (the title without its period: 「2009—2013年」, 「“十一五”」)
   in different periods, earlier → later; same period and different texts: `ordered` False.
 
-`history(document)` reads a document's amendment history block into dated events.
+`history(document)` reads a document's amendment history block into dated events (several on one
+line, 「…第一次修正根据2009年…第二次修正」, and one wrapped over two lines are each read).
 Relations are document-level: index/build.py recomputes them only when the documents
 (ids, content hashes, metadata) changed (`relations_signature`).
 """
@@ -51,7 +53,8 @@ _IMPLEMENTS_TITLE = re.compile(r"实施《(?P<law>[^《》]{2,60})》(?:的)?(?:
 _IMPLEMENTING_SUFFIX = re.compile(r"^(?P<law>.{2,60}?法)实施(?:办法|条例|细则)$")
 _IMPLEMENTS_ARTICLE = re.compile(r"(?:根据|为了?实施|为了?贯彻(?:落实|实施|执行)?)《(?P<law>[^《》]{2,60})》")
 _EFFECTIVE = re.compile(r"本(?:法|条例|办法|规定|细则|意见|方案|规划)自(?P<date>[^，。；]{6,14}日)起施行")
-_ABOLISHED = re.compile(r"[^。；]*同时废止")
+# 「《X》同时废止」「即行废止」「予以废止」「一并废止」「自…起废止」
+_ABOLISHED = re.compile(r"[^。；]*(?:同时|即行|予以|一并|起)废止")
 _TITLE_IN = re.compile(r"《(?P<title>[^《》]{2,80})》")
 
 
@@ -275,7 +278,7 @@ def _replacements(profiles: list[_Profile]) -> list[DocumentRelation]:
     found: dict[tuple[str, str], DocumentRelation] = {}
     for p in profiles:  # stated: 「《X》同时废止」
         for clause in p.doc.clauses[-8:]:
-            if "废止" not in clause.text:
+            if clause.kind == "preamble" or "废止" not in clause.text:
                 continue
             text = simplified(clause.text)
             for sentence in _ABOLISHED.finditer(text):
@@ -321,8 +324,7 @@ def _implemented_law(p: _Profile) -> tuple[str, str] | None:
     title = simplified(p.doc.title or "")
     if "实施" not in title:
         return None
-    m = _IMPLEMENTS_TITLE.search(_PUNCT.sub("", title.replace("《", "\x00").replace("》", "\x01"))
-                                 .replace("\x00", "《").replace("\x01", "》"))
+    m = _IMPLEMENTS_TITLE.search(re.sub(r"[\s\u3000“”\"']", "", title))
     if m:
         return m.group("law"), f"标题「{p.doc.title}」"
     m = _IMPLEMENTING_SUFFIX.match(_PUNCT.sub("", title))

@@ -3,9 +3,9 @@
 The key (tests/data/relations_key.jsonl) was made by reading the texts of
 ../shared/corpora/versions-and-regions/, the bundled seeds (corpus/),
 ../shared/corpora/laws-and-policies/ and ../shared/corpora/stard-laws/ (88 laws, one version each:
-five 实施条例/实施办法; every 「同时废止」 there names a document outside the corpus or itself): every pair of versions, the replacement, each
-实施办法's law with the version it implements (by the dates in the histories), and the
-successive plans. A found relation counts as right when the key has it: the same kind and
+five 实施条例/实施办法; every 「同时废止」 there names a document outside the corpus or itself): every
+pair of versions, the replacement, each 实施办法's law with the version it implements (by the
+dates in the histories), and the successive plans. A found relation counts as right when the key has it: the same kind and
 documents, in the key's order when the tool says it knows the order (a tool that says it
 cannot tell the order is not wrong), and for a measure the same law and version. Anything
 else found counts against precision. `python -m tests.test_relations` prints the figures.
@@ -31,7 +31,8 @@ FIXTURES = [*sorted((REPO / "tests" / "fixtures" / "relations").glob("*.md")),
             *sorted((REPO / "tests" / "fixtures" / "compare").glob("*.md"))]
 CORPORA = {"versions-and-regions": SHARED / "versions-and-regions", "seeds": REPO / "corpus",
            "laws-and-policies": SHARED / "laws-and-policies", "stard-laws": SHARED / "stard-laws"}
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} is absent (it ships beside the repo, not in it)")
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(),
+                                  reason=f"{SHARED} is absent (it ships beside the repo, not in it)")
 
 
 @dataclass(frozen=True)

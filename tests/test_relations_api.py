@@ -15,7 +15,8 @@ from policykb.service.api.main import create_app
 from policykb.service.config import Settings
 
 HERE = Path(__file__).resolve().parent
-FIXTURES = [*sorted((HERE / "fixtures" / "relations").glob("*.md")), *sorted((HERE / "fixtures" / "compare").glob("*.md"))]
+FIXTURES = [*sorted((HERE / "fixtures" / "relations").glob("*.md")),
+            *sorted((HERE / "fixtures" / "compare").glob("*.md"))]
 pytestmark = pytest.mark.slow  # builds a real index (tiny model)
 
 
