@@ -150,3 +150,24 @@ def test_a_result_from_the_old_law_alone_says_the_index_holds_its_newer_version(
     others = [r for r in body["results"] if r["citation"]["document_id"] != ids["职业教育法(1996-05-15).md"]]
     assert all(r["superseded_by"] == [] for r in others if r["citation"]["document_id"] in (
         ids["职业教育法(2022-04-20).md"], ids["河南省实施《职业教育法》办法(2010-07-30).md"]))
+
+
+def test_policykb_search_says_a_result_has_a_newer_version_in_the_index(index, ids, capsys):
+    from policykb.service.cli import main
+
+    assert main(["search", "科教兴国战略", "--index", str(index), "--mode", "lexical", "--k", "5"]) == 0
+    out = capsys.readouterr().out
+    assert f"newer in the index: 中华人民共和国职业教育法 (2022-04-20, {ids['职业教育法(2022-04-20).md']})" in out
+
+
+def test_a_store_without_relations_is_found_anew_by_the_next_build(index, tmp_path):
+    from policykb.index.generation import open_generation
+    from policykb.index.store import stored_relations
+
+    copy = tmp_path / "store.sqlite"
+    shutil.copy(open_generation(index, verify=False).path / "store.sqlite", copy)
+    assert stored_relations(copy) is not None
+    con = sqlite3.connect(copy)
+    con.executescript("DROP TABLE document_relations; DROP TABLE relations_state;")
+    con.close()
+    assert stored_relations(copy) is None  # so index/build.py finds them again instead of copying
