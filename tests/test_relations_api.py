@@ -171,3 +171,26 @@ def test_a_store_without_relations_is_found_anew_by_the_next_build(index, tmp_pa
     con.executescript("DROP TABLE document_relations; DROP TABLE relations_state;")
     con.close()
     assert stored_relations(copy) is None  # so index/build.py finds them again instead of copying
+
+
+def test_a_newer_version_ingested_later_relates_to_the_documents_already_indexed(tmp_path, tiny_model_path):
+    from policykb.index.build import build_index
+    from policykb.index.generation import open_generation
+    from policykb.index.store import StoreReader
+    from policykb.ingest.pipeline import ingest_paths
+
+    first, second, index = tmp_path / "first", tmp_path / "second", tmp_path / "index"
+    first.mkdir(), second.mkdir()
+    for path in FIXTURES:
+        if "职业教育法" in path.name:
+            shutil.copy(path, (second if "2022" in path.name else first) / path.name)
+    build_index(ingest_paths([first]), index, model=tiny_model_path, progress=None)
+    store = StoreReader(open_generation(index, verify=False).path / "store.sqlite")
+    assert [r.kind for r in store.relations()] == ["implements"]  # 河南's measure and the 1996 law
+    build_index(ingest_paths([second]), index, model=tiny_model_path, progress=None)  # kept: the first two
+    store = StoreReader(open_generation(index, verify=False).path / "store.sqlite")
+    names = {d["id"]: d["file"] for d in store.documents()}
+    found = {(r.kind, names[r.source_id], names[r.target_id], r.implemented_version) for r in store.relations()}
+    assert found == {("version", "职业教育法(1996-05-15).md", "职业教育法(2022-04-20).md", None),
+                     ("implements", "河南省实施《职业教育法》办法(2010-07-30).md", "职业教育法(1996-05-15).md",
+                      "1996-05-15")}
