@@ -88,7 +88,7 @@ def test_the_list_marks_the_older_law_and_its_link_opens_the_newer_one_whose_tit
              "the reader did not open")
     (older,) = browser.find_elements(By.CSS_SELECTOR, "#document .doc-relations li")
     assert older.get_attribute("data-role") == "older_version"
-    assert older.text == f"旧版本：《{HOSTILE_TITLE}》（2001-01-01）"
+    assert older.text == f"旧版本：《{HOSTILE_TITLE}》（2001-01-01） · 新旧对照"
     assert not browser.find_elements(By.CSS_SELECTOR, "#document img, #document script") and no_alert(browser)
 
 
@@ -99,14 +99,16 @@ def test_the_reader_of_the_old_law_says_新版本_and_the_abolished_regulation_s
     (newer,) = _reader(browser, api, ids["law-2001.md"])
     assert newer.text.startswith(f"新版本：《{HOSTILE_TITLE}》")
     assert "2001年1月1日通过" in newer.get_attribute("title")  # the evidence, in the tooltip
+    compare = newer.find_element(By.CSS_SELECTOR, "a.compare-link").get_attribute("href")
+    assert compare.endswith("#/compare?" + urlencode({"a": ids["law-2001.md"], "b": ids["law-2011.md"]}))
     relations = _reader(browser, api, ids["档案法实施办法(2017-03-01).md"])
     replaced = next(r for r in relations if r.get_attribute("data-role") == "replaced_by")
-    assert replaced.text == "被《中华人民共和国档案法实施条例》取代"
+    assert replaced.text == "被《中华人民共和国档案法实施条例》取代 · 新旧对照"
     assert "同时废止" in replaced.get_attribute("title")
     implements = next(r for r in relations if r.get_attribute("data-role") == "implements")
     assert "《中华人民共和国档案法》（未收入）" in implements.text  # named, not in this index: no link
     assert not implements.find_elements(By.TAG_NAME, "a")
-    replaced.find_element(By.TAG_NAME, "a").click()
+    replaced.find_element(By.CSS_SELECTOR, "a[data-document-id]").click()
     wait_for(browser, lambda d: ids["档案法实施条例(2024-01-12).md"] in d.current_url, "the link did not open it")
     browser.save_screenshot(str(ARTIFACTS / "relations-reader.png"))
 

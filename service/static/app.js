@@ -402,7 +402,7 @@
         el("header", {},
           el("h1", {}, d.title || d.file),
           el("p", { class: "doc-meta" }, [d.doc_number, d.date || yearText(d.year, d.year_source), d.issuer, d.doc_type, d.file].filter(Boolean).join(" · ")),
-          sourceNote(d), relationsNote(data.relations || [])),
+          sourceNote(d), relationsNote(d.id, data.relations || [])),
         ...data.clauses.map((c) => el("p", {
           id: "c-" + c.id, class: "clause kind-" + c.kind + " depth-" + Math.min(c.depth, 4),
           "data-path": c.section_path.join(SEP),
@@ -433,7 +433,9 @@
     next_in_series: ["下一期：", ""], previous_in_series: ["上一期：", ""],
     other_version: ["另一版本（先后未定）：", ""], same_series: ["同一系列（先后未定）：", ""],
   };
-  function relationsNote(relations) {
+  const OLDER_HERE = new Set(["newer_version", "replaced_by", "other_version"]);
+  const NEWER_HERE = new Set(["older_version", "replaces"]);
+  function relationsNote(documentId, relations) {
     if (!relations.length) return null;
     return el("ul", { class: "doc-relations", "aria-label": "相关文件" }, relations.map((r) => {
       const [before, after] = RELATION_TEXT[r.role] || ["相关：", ""];
@@ -444,8 +446,13 @@
       const version = r.implemented_version
         ? "，所据版本：" + r.implemented_version + (r.implemented_version_held ? "" : "（未收入，链接为另一版本）")
         : (r.role === "implements" ? "，所据版本无法判定" : "");
+      // a version or a replacement: 新旧对照 of the two, older first
+      const pair = !r.document_id ? null : OLDER_HERE.has(r.role) ? [documentId, r.document_id]
+        : NEWER_HERE.has(r.role) ? [r.document_id, documentId] : null;
+      const compare = pair ? el("a", { class: "compare-link", href: "#/compare?" + new URLSearchParams({ a: pair[0], b: pair[1] }).toString() }, "新旧对照") : null;
       return el("li", { "data-role": r.role, title: r.evidence + "（可信度 " + r.confidence + (r.inferred ? "，推断" : "") + "）" },
-        before, target, after, version, r.inferred ? el("span", { class: "inferred" }, "（推断）") : null);
+        before, target, after, version, r.inferred ? el("span", { class: "inferred" }, "（推断）") : null,
+        compare ? " · " : null, compare);
     }));
   }
 
