@@ -310,8 +310,13 @@ def _replacements(profiles: list[_Profile]) -> list[DocumentRelation]:
                 found[(old.doc.id, new.doc.id)] = DocumentRelation(
                     "replaced_by", old.doc.id, new.doc.id, new.doc.title,
                     f"推断：同一事项（{a.title[: -len(wa)]}）由「{_type_word(old)}」改为「{_type_word(new)}」，"
-                    f"新文件日期{_ordering_date(new)}晚于{_ordering_date(old)}", 0.6, True)
+                    f"新文件{_dated(new)}晚于旧文件{_dated(old)}", 0.6, True)
     return list(found.values())
+
+
+def _dated(p: _Profile) -> str:
+    """「日期1999-06-07」, or 「施行日期2024-03-01」 when only its 「本条例自…起施行」 dates it."""
+    return f"日期{p.version_date}" if p.version_date else f"施行日期{p.effective}"
 
 
 def _type_word(p: _Profile) -> str:

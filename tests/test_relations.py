@@ -164,6 +164,20 @@ def test_a_regulation_that_abolishes_another_by_name_replaces_it_with_its_words_
     assert "《中华人民共和国档案法实施办法》同时废止" in replaced[0].evidence
 
 
+def test_without_the_abolishing_sentence_the_new_title_for_the_same_subject_is_an_inferred_replacement(
+        fixture_documents):
+    import copy
+    from dataclasses import replace
+
+    old = fixture_documents["档案法实施办法(2017-03-01).md"]
+    new = copy.deepcopy(fixture_documents["档案法实施条例(2024-01-12).md"])
+    new.clauses = [replace(c, text=c.text.replace("《中华人民共和国档案法实施办法》同时废止。", "")) for c in new.clauses]
+    (rel,) = [r for r in find_relations([old, new]) if r.kind == "replaced_by"]
+    assert (rel.source_id, rel.target_id, rel.inferred) == (old.id, new.id, True)
+    assert rel.confidence < 0.9 and rel.evidence.startswith("推断")
+    assert "「实施办法」改为「实施条例」" in rel.evidence and "施行日期2024-03-01" in rel.evidence
+
+
 def test_a_local_measure_implements_the_version_of_the_law_in_force_when_it_was_made(fixture_documents):
     henan = fixture_documents["河南省实施《职业教育法》办法(2010-07-30).md"]
     law_1996 = fixture_documents["职业教育法(1996-05-15).md"]
