@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from policykb.ingest.pipeline import ingest_paths
-from policykb.ingest.relations import find_relations, relations_signature
+from policykb.ingest.relations import KINDS, find_relations, relations_signature
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = [REPO.parent / "shared" / "corpora" / "versions-and-regions", REPO / "corpus",
@@ -71,7 +71,7 @@ def main() -> None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     clauses = sum(len(d.clauses) for d in documents)
-    kinds = {k: sum(1 for r in relations if r.kind == k) for k in ("version", "replaced_by", "implements", "series")}
+    kinds = {k: sum(1 for r in relations if r.kind == k) for k in KINDS}
     print(f"{clauses} clauses in {len(documents)} documents ({files} files)")
     print(f"ingest (parse, no embedding): {ingest_s:.1f} s")
     print(f"find_relations: {relations_s:.2f} s ({relations_s / ingest_s:.1%} of that ingest); "

@@ -38,6 +38,8 @@ from policykb.ingest.metadata import simplified
 from policykb.ingest.model import Document
 
 KINDS = ("version", "replaced_by", "implements", "series")
+# Part of every signature: a change to how relations are found makes the next build find them again.
+RELATIONS_VERSION = 1
 
 _EVENT = re.compile(r"(通过|修订|修正|批准|发布|公布)")
 _STATE = "中华人民共和国"
@@ -446,8 +448,9 @@ def find_relations(documents: list[Document]) -> list[DocumentRelation]:
 
 
 def relations_signature(documents: list[Document]) -> str:
-    """Changes whenever anything relations are read from may have: a document's id, text or metadata."""
-    h = hashlib.sha256()
+    """Changes whenever anything relations are read from may have: a document's id, text or metadata,
+    or the way they are found (RELATIONS_VERSION)."""
+    h = hashlib.sha256(f"relations {RELATIONS_VERSION}\x1e".encode("utf-8"))
     for d in sorted(documents, key=lambda d: d.id):
         m = d.meta
         h.update("\x1f".join((d.id, d.content_hash, m.value("title") or "", m.value("issuer") or "",

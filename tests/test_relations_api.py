@@ -194,3 +194,17 @@ def test_a_newer_version_ingested_later_relates_to_the_documents_already_indexed
     assert found == {("version", "职业教育法(1996-05-15).md", "职业教育法(2022-04-20).md", None),
                      ("implements", "河南省实施《职业教育法》办法(2010-07-30).md", "职业教育法(1996-05-15).md",
                       "1996-05-15")}
+
+
+def test_a_new_way_of_finding_relations_finds_them_again_over_the_same_documents(corpus, tiny_model_path,
+                                                                                  monkeypatch, tmp_path):
+    from policykb.index import build
+    from policykb.ingest import relations
+    from policykb.ingest.pipeline import ingest_paths
+
+    build.build_index(ingest_paths([corpus]), tmp_path, model=tiny_model_path, progress=None)
+    calls = []
+    monkeypatch.setattr(relations, "RELATIONS_VERSION", relations.RELATIONS_VERSION + 1)
+    monkeypatch.setattr(build, "find_relations", lambda documents: calls.append(len(documents)) or [])
+    build.build_index(ingest_paths([corpus]), tmp_path, model=tiny_model_path, progress=None)
+    assert calls == [5]  # not copied from the previous generation: found again over all five documents
