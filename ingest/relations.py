@@ -46,9 +46,10 @@ _STATE = "中华人民共和国"
 _PUNCT = re.compile(r"[\s\u3000“”\"'‘’「」《》〈〉<>]")
 _DASH = re.compile(r"[—－\-–~～]+")
 _PERIOD = re.compile(r"[（(]?((?:19|20)\d{2})\s*年?\s*(?:[—－\-–~～至到]+)\s*((?:19|20)\d{2})\s*年?[)）]?")
-_PLAN = re.compile(r"“?(十[一二三四五六七八九]?|[一二三四五六七八九])五”?(?=规划|计划|纲要|期间|时期|全国|[\u4e00-\u9fff])")
+# 「“十一五”」 in quotes, or unquoted right before what it numbers (十二五规划, 六五普法); not 「第十五届」
+_PLAN = re.compile(r"“(十[一二三四五六七八九]?|[一二三四五六七八九])五”"
+                   r"|(?<![第\d])(十[一二三四五六七八九]?|[一二三四五六七八九])五(?=规划|计划|纲要|期间|时期|普法)")
 _PLAN_TYPES = ("规划", "计划", "纲要", "要点", "方案")
-_TAIL_NOTE = re.compile(r"[（(][^（）()]{1,16}[)）]$")
 # Type words a subject can be re-issued under (实施办法 → 实施条例), longest first.
 _TYPE_WORDS = ("实施办法", "实施条例", "实施细则", "暂行办法", "暂行条例", "暂行规定", "办法", "条例", "细则", "规定")
 _IMPLEMENTS_TITLE = re.compile(r"实施《(?P<law>[^《》]{2,60})》(?:的)?(?:办法|细则|条例|意见|方案|规定)$")
@@ -201,16 +202,22 @@ def _cn(iso: str) -> str:
     return f"{int(y)}年{int(m)}月{int(d)}日"
 
 
-def _plan_period(title: str) -> tuple[str, tuple[int, int]] | None:
-    """(title without its period, (start, end)) for a plan whose title names one."""
+def _plan_period(written: str | None) -> tuple[str, tuple[int, int]] | None:
+    """(title without its period, as title_key compares it; (start, end)) for a plan whose title names one
+    (start = end = N for the Nth five-year plan)."""
+    if not written:
+        return None
+    title = _DASH.sub("—", re.sub(r"[\s\u3000]", "", simplified(written)))
     m = _PERIOD.search(title)
     if m:
-        return (title[:m.start()] + title[m.end():]).strip("—"), (int(m.group(1)), int(m.group(2)))
+        return title_key(title[:m.start()] + title[m.end():]).strip("—"), (int(m.group(1)), int(m.group(2)))
     m = _PLAN.search(title)
     if m:
-        n = {"十": 10}.get(m.group(1)) or (10 + "一二三四五六七八九".index(m.group(1)[1]) + 1
-                                            if m.group(1).startswith("十") else "一二三四五六七八九".index(m.group(1)) + 1)
-        return title[:m.start()] + title[m.end():], (n, n)
+        numeral = m.group(1) or m.group(2)
+        digits = "一二三四五六七八九"
+        n = 10 if numeral == "十" else 10 + digits.index(numeral[1]) + 1 if numeral.startswith("十") \
+            else digits.index(numeral) + 1
+        return title_key(title[:m.start()] + title[m.end():]), (n, n)
     return None
 
 
@@ -245,7 +252,7 @@ def _version_pair(a: _Profile, b: _Profile) -> DocumentRelation | None:
             f"{older.history[-1].action if older.history else ''}，新版截至{_cn(newer.version_date)}"
             f"{newer.history[-1].action if newer.history else ''}", 0.95, False)
     shared = _shared_clauses(a, b)
-    if _plan_period(a.title) is not None and shared < 0.3:
+    if _plan_period(a.doc.title) is not None and shared < 0.3:
         return None  # same period, different texts: a series question (_series)
     if shared < 0.3:
         return None
@@ -394,7 +401,7 @@ def _series(profiles: list[_Profile], versions: list[DocumentRelation]) -> list[
     for p in profiles:
         if p.doc.meta.value("doc_type") not in _PLAN_TYPES and not p.title.endswith(_PLAN_TYPES):
             continue
-        found = _plan_period(p.title)
+        found = _plan_period(p.doc.title)
         if found:
             by_stem[found[0]].append((p, found[1]))
     out = []
