@@ -29,8 +29,9 @@ from policykb.index.history import carry_history
 from policykb.index.lexical import LexicalIndex
 from policykb.index.lock import DEFAULT_LOCK_TIMEOUT, index_write_lock
 from policykb.index.manifest import Manifest, package_version, write_manifest
-from policykb.index.store import VectorRow, load_documents, load_fingerprints, write_store
+from policykb.index.store import VectorRow, load_documents, load_fingerprints, stored_relations, write_store
 from policykb.ingest.references import resolve_references
+from policykb.ingest.relations import DocumentRelation, find_relations, relations_signature
 from policykb.index.units import EMBEDDING_UNIT, embedding_texts
 from policykb.ingest.model import Document
 
@@ -108,6 +109,18 @@ def _fingerprints(run, previous: gen.Generation | None, documents: list[Document
             for f in held if (f in read_now and f in fresh) or f in recorded}
 
 
+def document_relations(documents: list[Document], previous: gen.Generation | None
+                       ) -> tuple[list[DocumentRelation], str]:
+    """The relations between the new generation's documents, and their signature: the previous
+    generation's, copied, when it was found over the same documents (ids, texts, metadata), else found
+    anew. Relations are document-level, so re-ingesting unchanged files recomputes nothing."""
+    signature = relations_signature(documents)
+    kept = stored_relations(previous.path / STORE) if previous is not None else None
+    if kept is not None and kept[1] == signature:
+        return kept
+    return find_relations(documents), signature
+
+
 INHERIT = "inherit"  # build_index's default query adapter: whatever the index already records
 
 
@@ -167,8 +180,10 @@ def build_index(run, index_dir: str | Path, model: str | None = None, prune: boo
             rows = [VectorRow(vid, row, pidx, sha) for vid, ((row, pidx), sha) in enumerate(zip(owners, hashes))]
             # resolved over every document of the generation, so links into a re-read file are fresh
             references = resolve_references(documents)
+            # between documents; found again only when the documents changed
+            relations = document_relations(documents, previous)
             write_store(folder / STORE, documents, sources, rows, _fingerprints(run, previous, documents),
-                        references)
+                        references, relations)
             # old versions of changed documents, so permalinks to them still show what they cited
             carry_history(folder / STORE, previous.path / STORE if previous is not None else None, folder.name)
             tokens = [c.tokens for d in documents for c in d.clauses]

@@ -14,6 +14,12 @@ written before has none of those columns and still loads: the values are then No
 `clause_references` holds the cross-references of every clause (ingest/references.py),
 resolved when the generation is written; a store written before it has no such table,
 and then no clause has references or backlinks (the next build writes them).
+
+`document_relations` holds the relations between documents (ingest/relations.py: versions,
+replacements, implementing measures, plan series) with their evidence and confidence, and
+`relations_state` the signature of the documents they were found over, so a build over the
+same documents copies them instead of finding them again. A store without these tables has
+no relations (and every document `superseded_in_corpus` false) until the next build.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from typing import Iterable
 
 from policykb.ingest.model import Clause, Document, DocumentMeta, MetaField, OcrInfo, Passage
 from policykb.ingest.references import Reference
+from policykb.ingest.relations import DocumentRelation
 
 SCHEMA = """
 CREATE TABLE documents (
@@ -53,6 +60,13 @@ CREATE TABLE clause_references (
   clause_id TEXT NOT NULL, ordinal INTEGER NOT NULL, span_start INTEGER, span_end INTEGER, text TEXT,
   kind TEXT, target_document TEXT, target_label TEXT, paragraph INTEGER, item INTEGER,
   resolved_clause_id TEXT, PRIMARY KEY (clause_id, ordinal));
+CREATE TABLE document_relations (
+  ordinal INTEGER PRIMARY KEY, kind TEXT NOT NULL, source_id TEXT NOT NULL, target_id TEXT, target_title TEXT,
+  evidence TEXT NOT NULL, confidence REAL NOT NULL, inferred INTEGER NOT NULL, ordered INTEGER NOT NULL,
+  implemented_version TEXT, implemented_version_held INTEGER);
+CREATE INDEX relations_source ON document_relations(source_id);
+CREATE INDEX relations_target ON document_relations(target_id);
+CREATE TABLE relations_state (signature TEXT NOT NULL);
 CREATE INDEX references_target ON clause_references(resolved_clause_id);
 CREATE INDEX clauses_document ON clauses(document_id);
 CREATE INDEX clauses_group ON clauses(duplicate_group);
@@ -71,11 +85,14 @@ class VectorRow:
 
 def write_store(path: Path, documents: list[Document], source_paths: dict[str, str],
                 vectors: list[VectorRow], fingerprints: dict[str, str] | None = None,
-                references: list[Reference] | None = None) -> None:
+                references: list[Reference] | None = None,
+                relations: tuple[list[DocumentRelation], str] | None = None) -> None:
     """Write a new store at `path` (which must not exist). Clause rows follow document order.
 
     `references` are the resolved cross-references of the documents' clauses
-    (ingest.references.resolve_references over these same documents).
+    (ingest.references.resolve_references over these same documents); `relations` the relations
+    between them (ingest.relations.find_relations) and the signature of the documents they were
+    found over (ingest.relations.relations_signature).
 
     `fingerprints` maps a file to what it was read from (see ingest.pipeline.fingerprint),
     so the next ingest can skip files that have not changed.
@@ -116,9 +133,52 @@ def write_store(path: Path, documents: list[Document], source_paths: dict[str, s
             rows_out.append((r.clause_id, ordinals[r.clause_id], r.span_start, r.span_end, r.text, r.kind,
                              r.target_document, r.target_label, r.paragraph, r.item, r.resolved_clause_id))
         con.executemany("INSERT INTO clause_references VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows_out)
+        if relations is not None:
+            found, signature = relations
+            con.executemany("INSERT INTO document_relations VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                            [(i, r.kind, r.source_id, r.target_id, r.target_title, r.evidence, r.confidence,
+                              int(r.inferred), int(r.ordered), r.implemented_version,
+                              None if r.implemented_version_held is None else int(r.implemented_version_held))
+                             for i, r in enumerate(found)])
+            con.execute("INSERT INTO relations_state VALUES (?)", (signature,))
         con.executemany("INSERT INTO vectors VALUES (?,?,?,?)",
                         [(v.vid, v.clause_row, v.passage_index, v.text_sha256) for v in vectors])
         con.commit()
+    finally:
+        con.close()
+
+
+def _relation_from_row(r: sqlite3.Row) -> DocumentRelation:
+    held = r["implemented_version_held"]
+    return DocumentRelation(r["kind"], r["source_id"], r["target_id"], r["target_title"], r["evidence"],
+                            r["confidence"], bool(r["inferred"]), bool(r["ordered"]), r["implemented_version"],
+                            None if held is None else bool(held))
+
+
+def read_relations(con: sqlite3.Connection, document_id: str | None = None) -> list[DocumentRelation]:
+    """The relations stored (those from or to `document_id` when given), in the order found; [] for a
+    store written before relations were kept. `con` gives rows as sqlite3.Row."""
+    try:
+        if document_id is None:
+            rows = con.execute("SELECT * FROM document_relations ORDER BY ordinal").fetchall()
+        else:
+            rows = con.execute("SELECT * FROM document_relations WHERE source_id = ? OR target_id = ? "
+                               "ORDER BY ordinal", (document_id, document_id)).fetchall()
+    except sqlite3.OperationalError:  # a store written before relations were kept
+        return []
+    return [_relation_from_row(r) for r in rows]
+
+
+def stored_relations(path: Path) -> tuple[list[DocumentRelation], str] | None:
+    """A store's relations and the signature of the documents they were found over, or None when it
+    has none recorded (a store written before relations were kept)."""
+    con = connect_readonly(path)
+    try:
+        try:
+            row = con.execute("SELECT signature FROM relations_state").fetchone()
+        except sqlite3.OperationalError:
+            return None
+        return (read_relations(con), row[0]) if row else None
     finally:
         con.close()
 
@@ -364,6 +424,10 @@ class StoreReader:
             return []
         return [Reference(r["clause_id"], r["span_start"], r["span_end"], r["text"], r["kind"], r["target_document"],
                           r["target_label"], r["paragraph"], r["item"], r["resolved_clause_id"]) for r in rows]
+
+    def relations(self, document_id: str | None = None) -> list[DocumentRelation]:
+        """Relations between documents: all of them, or those from or to `document_id` ([] if none kept)."""
+        return read_relations(self._con(), document_id)
 
     def references_from(self, clause_id: str) -> list[Reference]:
         """The cross-references written in clause `clause_id`, in reading order ([] if none or not kept)."""

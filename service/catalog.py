@@ -20,6 +20,7 @@ from policykb.index.store import StoreReader
 from policykb.ingest.model import Clause, Document
 from policykb.ingest.outline import outline
 from policykb.service.filters import facet_key
+from policykb.service.relations import RelatedDocument, related_documents, superseded_by
 from policykb.service.results import Citation
 
 
@@ -118,7 +119,15 @@ class Catalog:
     def __init__(self, store: StoreReader) -> None:
         self.store = store
         counts = store.clause_counts()
-        self.summaries = [_summary_from_row(row, counts.get(row["id"], 0)) for row in store.documents()]
+        self.relations = store.relations()
+        newer = superseded_by(self.relations)
+        rows = store.documents()
+        named = {row["id"]: {"id": row["id"], "title": row["title"], "date": row["date"]} for row in rows}
+        self.summaries = [_summary_from_row(row, counts.get(row["id"], 0))
+                          | {"superseded_in_corpus": row["id"] in newer,
+                             "superseded_by": [named[i] for i in newer.get(row["id"], []) if i in named]}
+                          for row in rows]
+        self._by_id = {s["id"]: s for s in self.summaries}
         self._ids = {s["id"] for s in self.summaries}
         self.facets = facet_counts(self.summaries)
         self._cache: OrderedDict[str, Document] = OrderedDict()
@@ -143,6 +152,18 @@ class Catalog:
             while len(self._cache) > self.CACHED_DOCUMENTS:
                 self._cache.popitem(last=False)
         return doc
+
+    def summary_of(self, doc: Document) -> dict:
+        """`document_summary(doc)` with `superseded_in_corpus` and `superseded_by` as the list gives them."""
+        listed = self._by_id.get(doc.id, {})
+        return document_summary(doc) | {"superseded_in_corpus": listed.get("superseded_in_corpus", False),
+                                        "superseded_by": listed.get("superseded_by", [])}
+
+    def related(self, document_id: str) -> list[RelatedDocument]:
+        """The documents related to this one (service/relations.py), in the order they were found."""
+        titles = {s["id"]: (s["title"], s["date"]) for s in self.summaries}
+        return related_documents(document_id, [r for r in self.relations
+                                               if document_id in (r.source_id, r.target_id)], titles)
 
     def outline(self, document: Document) -> list[dict]:
         """The document's heading tree; every node names the clause that opens it."""

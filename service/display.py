@@ -15,7 +15,7 @@ still holds nothing but escaped text and <mark>.
 from __future__ import annotations
 
 import html
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 from policykb.service.citations.record import CitedClause, CitedDocument
 
@@ -69,7 +69,18 @@ def summary_for_display(summary: dict, script: str) -> dict:
     """A document summary (catalog.document_summary) with its text fields in `script`."""
     if script == "original":
         return summary
-    return {**summary, **{k: convert(summary[k], script) for k in SUMMARY_TEXT if summary.get(k)}}
+    newer = [{**d, "title": convert(d["title"], script) if d.get("title") else d.get("title")}
+             for d in summary.get("superseded_by") or []]
+    return {**summary, **{k: convert(summary[k], script) for k in SUMMARY_TEXT if summary.get(k)},
+            **({"superseded_by": newer} if "superseded_by" in summary else {})}
+
+
+def related_for_display(related, script: str) -> dict:
+    """A RelatedDocument (service/relations.py) as a dict, its title and evidence in `script`."""
+    out = asdict(related)
+    if script != "original":
+        out |= {k: convert(out[k], script) for k in ("title", "evidence") if out.get(k)}
+    return out
 
 
 def outline_for_display(nodes: list[dict], script: str) -> list[dict]:
@@ -90,6 +101,8 @@ def result_for_display(result: dict, script: str) -> dict:
             "highlights": {"spans": [list(s) for s in spans], "html": marked, "terms": marks["terms"]},
             "citation": citation_for_display(result["citation"], script),
             "also_in": [citation_for_display(c, script) for c in result.get("also_in", [])],
+            "superseded_by": [{**d, "title": convert(d["title"], script) if d.get("title") else d.get("title")}
+                              for d in result.get("superseded_by", [])],
             "document_type": convert(result["document_type"], script) if result.get("document_type") else None}
 
 

@@ -28,7 +28,8 @@ from policykb.service.catalog import facet_counts
 from policykb.service.confidence import NO_ANSWER_THRESHOLD, Evidence, confidence, query_words
 from policykb.service.filters import SearchFilters, allowed_rows, filter_report
 from policykb.service.highlight import QueryMarks
-from policykb.service.results import Citation, SearchResponse, SearchResult
+from policykb.service.relations import superseded_by
+from policykb.service.results import Citation, NewerDocument, SearchResponse, SearchResult
 from policykb.service.synonyms import thesaurus
 
 log = logging.getLogger("policykb.search")
@@ -127,6 +128,8 @@ class KnowledgeBase:
         codes = {k: i for i, k in enumerate(self.kind_names)}
         self.clause_kind = np.fromiter((codes[k] for k in kinds), dtype=np.int8, count=len(kinds))
         self.group_of, self._group_rows = _duplicate_groups(groups)
+        # document id -> its newer versions and replacements in the index (service/relations.py)
+        self.newer = superseded_by(self.store.relations())
         self.vector_rows = np.asarray(self.store.vector_rows(), dtype=np.int64)
         self.size = len(doc_ids)
         del doc_ids, kinds, groups
@@ -321,17 +324,42 @@ class KnowledgeBase:
         return self.clause_doc_ids[self.clause_doc[row]]
 
     def _distinct(self, order: list[int]) -> list[tuple[int, list[int]]]:
-        """(row, its near-duplicates) for each row of `order` whose duplicate group is not shown yet."""
+        """(row, its near-duplicates) for each row of `order` whose duplicate group is not shown yet.
+
+        Versions collapse newest first: when a near-duplicate of the best row is in a newer version of
+        (or a replacement for) its document and was found by the query too (`order` holds it), that one
+        is shown, in the best row's place, and the best row goes to its `also_in`."""
         shown: list[tuple[int, list[int]]] = []
         seen_groups: set[int] = set()
+        found = set(order)
         for row in order:
             group = int(self.group_of[row])
             if group >= 0:
                 if group in seen_groups:
                     continue
                 seen_groups.add(group)
-            shown.append((row, self.duplicates_of(row)))
+            others = self.duplicates_of(row)
+            newest = self._newest_of(row, [r for r in others if r in found])
+            if newest != row:
+                others = [row, *(r for r in others if r != newest)]
+            shown.append((newest, others))
         return shown
+
+    def _newest_of(self, row: int, candidates: list[int]) -> int:
+        """Of `row` and `candidates`, the one whose document no other one's document supersedes (`row`
+        when none is newer)."""
+        if not self.newer or not candidates:
+            return row
+        best = row
+        for other in candidates:
+            if self._document_of(other) in self.newer.get(self._document_of(best), ()):
+                best = other
+        return best
+
+    def newer_documents(self, document_id: str) -> list[NewerDocument]:
+        """The newer versions and replacements of a document that the index holds."""
+        return [NewerDocument(i, self.documents[i]["title"], self.documents[i]["date"])
+                for i in self.newer.get(document_id, []) if i in self.documents]
 
     def _results(self, shown: list[tuple[int, list[int]]], fused: dict[int, float],
                  evidence: Evidence, marks: QueryMarks) -> list[SearchResult]:
@@ -348,7 +376,8 @@ class KnowledgeBase:
                 highlights=marks.highlight(clause.text),
                 also_in=[self.citation(records[r]) for r in others],
                 also_in_ids=[records[r].id for r in others],
-                scores={"lexical": evidence.lexical.get(row), "dense": evidence.dense.get(row)}))
+                scores={"lexical": evidence.lexical.get(row), "dense": evidence.dense.get(row)},
+                superseded_by=self.newer_documents(clause.document_id)))
         return results
 
 

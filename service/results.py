@@ -67,6 +67,18 @@ class Highlight:
         return {"spans": [list(s) for s in self.spans], "html": self.html, "terms": self.terms}
 
 
+@dataclass(frozen=True)
+class NewerDocument:
+    """A newer version or replacement, in the index, of a result's document (ingest/relations.py)."""
+
+    id: str
+    title: str | None
+    date: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "date": self.date}
+
+
 @dataclass
 class SearchResult:
     id: str
@@ -83,6 +95,8 @@ class SearchResult:
     also_in: list[Citation] = field(default_factory=list)
     also_in_ids: list[str] = field(default_factory=list)
     scores: dict[str, float | None] = field(default_factory=dict)  # per retriever, for inspection
+    # the index holds a newer version of the result's document, or one that replaces it
+    superseded_by: list[NewerDocument] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +107,7 @@ class SearchResult:
             "highlights": self.highlights.to_dict() if self.highlights else None,
             "also_in": [dict(c.to_dict(), id=cid) for c, cid in zip(self.also_in, self.also_in_ids)],
             "scores": {k: (round(v, 6) if v is not None else None) for k, v in self.scores.items()},
+            "superseded_by": [d.to_dict() for d in self.superseded_by],
         }
 
 

@@ -109,6 +109,13 @@ class SearchResultOut(BaseModel):
     highlights: HighlightOut | None = Field(description="Matched query terms in `text`.")
     also_in: list[AlsoInOut] = Field(description="Near-identical clauses in other documents, collapsed into this result.")
     scores: dict[str, float | None] = Field(description="Per-retriever scores (lexical BM25, dense cosine); null when that retriever did not find it.")
+    superseded_by: list["SupersedingOut"] = Field(default_factory=list, description="Newer versions of the result's "
+                                                                                     "document, or documents that "
+                                                                                     "replace it, in the index ([]: "
+                                                                                     "none). When a near-identical "
+                                                                                     "clause of a newer version also "
+                                                                                     "matched, that one is the result "
+                                                                                     "and this is in `also_in`.")
 
 
 class SearchResponseOut(BaseModel):
@@ -272,6 +279,14 @@ class DocumentSummaryOut(BaseModel):
                                                           "clause texts, new whenever its wording changes. A permalink "
                                                           "names it (`/#doc=…&clause=…&v=…`); null for an index built "
                                                           "before versions were recorded.")
+    superseded_in_corpus: bool = Field(default=False, description="True when the index holds a newer version of this "
+                                                                  "document or a document that replaces it (found "
+                                                                  "from the texts; see `relations` of "
+                                                                  "/api/documents/{id}). Separate from `status`, "
+                                                                  "which is only what the document itself states.")
+    superseded_by: list["SupersedingOut"] = Field(default_factory=list, description="Those newer versions and "
+                                                                                     "replacements in the index "
+                                                                                     "([] when none).")
 
     @field_validator("source_url", mode="before")
     @classmethod
@@ -280,6 +295,14 @@ class DocumentSummaryOut(BaseModel):
         if isinstance(value, str) and urlsplit(value.strip()).scheme.lower() in ("http", "https"):
             return value
         return None
+
+
+class SupersedingOut(BaseModel):
+    """A newer version or replacement of a document, in the index."""
+
+    id: str = Field(description="Its document id.")
+    title: str | None = Field(description="Its title, or null.")
+    date: str | None = Field(description="Its date, or null.")
 
 
 class OcrOut(BaseModel):
@@ -333,10 +356,53 @@ class OutlineNodeOut(BaseModel):
     children: list["OutlineNodeOut"] = Field(description="Sub-headings.")
 
 
+class HistoryEventOut(BaseModel):
+    """One line of the document's adoption and amendment history (「…通过」「…修订」「…修正」)."""
+
+    date: str = Field(description="ISO date of the event.")
+    action: str = Field(description="What happened: 通过, 修订, 修正, 批准, 发布 or 公布.")
+    text: str = Field(description="The line as written.")
+    line: int | None = Field(description="Its line in the source file, or null.")
+
+
+class RelatedDocumentOut(BaseModel):
+    """Another document related to this one, with the evidence that found it."""
+
+    role: Literal["newer_version", "older_version", "replaced_by", "replaces", "implements", "implemented_by",
+                  "next_in_series", "previous_in_series", "other_version", "same_series"] = Field(
+        description="What the other document is to this one: its newer / older version, the document that replaced "
+                    "it / that it replaces, the law or plan it implements / a measure implementing it, the next / "
+                    "previous plan of its series; other_version and same_series when the texts do not tell which "
+                    "came first.")
+    document_id: str | None = Field(description="The other document's id, or null when the index does not hold it "
+                                                "(implements: a law named but not ingested).")
+    title: str | None = Field(description="Its title (as the index holds it, else as this text names it).")
+    date: str | None = Field(description="Its date, or null.")
+    evidence: str = Field(description="What in the texts found the relation, in words a person can check (a title, a "
+                                      "history line, 「…同时废止」).")
+    confidence: float = Field(description="How sure the relation is, 0–1 (0.95: stated; 0.5–0.7: inferred).")
+    inferred: bool = Field(description="True when no text states the relation itself (the same subject under a new "
+                                       "title, a version told by shared clauses, an unordered series).")
+    implemented_version: str | None = Field(default=None, description="implements / implemented_by: ISO date of the "
+                                                                      "law's version most likely implemented (the "
+                                                                      "latest adoption or amendment by the measure's "
+                                                                      "date); null when it cannot be told.")
+    implemented_version_held: bool | None = Field(default=None, description="Whether the index holds that version "
+                                                                            "(`document_id` is it); false: "
+                                                                            "`document_id` is another version.")
+
+
 class DocumentOut(BaseModel):
     """Answer to GET /api/documents/{id}: metadata, outline and all clauses in order."""
 
     document: DocumentSummaryOut = Field(description="Metadata.")
+    history: list[HistoryEventOut] = Field(default_factory=list, description="The document's adoption and amendment "
+                                                                             "history as its header states it, oldest "
+                                                                             "first ([] when it gives none).")
+    relations: list[RelatedDocumentOut] = Field(default_factory=list, description="Versions, replacements, "
+                                                                                  "implementing measures and plan "
+                                                                                  "series this document has in the "
+                                                                                  "index (see docs/api.md, Relations between documents).")
     outline: list[OutlineNodeOut] = Field(description="Heading tree; each node links to its clause.")
     clauses: list[ClauseOut] = Field(description="Every clause in document order.")
     script: str = Field(description="Script of the clause texts: original, hans or hant.")
@@ -384,5 +450,6 @@ class ErrorOut(BaseModel):
 
 
 ClauseContextOut.model_rebuild()
+SearchResultOut.model_rebuild()
 SearchResponseOut.model_rebuild()
 DocumentSummaryOut.model_rebuild()

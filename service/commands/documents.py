@@ -15,7 +15,9 @@ from policykb.service.filters import SearchFilters
 def register(subparsers) -> None:
     p = subparsers.add_parser("documents", help="list the documents of an index with their ids",
                               description="List the documents an index holds: id, date (or the year its 文号 or "
-                                          "title gives), type, status, clause count, title, issuer and 文号. "
+                                          "title gives), type, status (as the text states it), clause count, "
+                                          "title, issuer, 文号, and 被取代:ID when the index holds a newer "
+                                          "version or a replacement of it. "
                                           "Unknown values print as -. The id is what `policykb search "
                                           "--document ID` and /api/documents/{id} take.")
     p.add_argument("--index", metavar="DIR", help=f"index directory (default: {DEFAULT_INDEX_HELP})")
@@ -40,6 +42,11 @@ def when(summary: dict) -> str:
     return f"{summary['year']}（据{'文号' if source == 'doc_number' else '标题'}）"
 
 
+def superseded(summary: dict) -> str:
+    """「被取代:ID,ID」 when the index holds a newer version or a replacement of the document, else -."""
+    return f"被取代:{','.join(d['id'] for d in summary['superseded_by'])}" if summary.get("superseded_in_corpus") else "-"
+
+
 def run(args: argparse.Namespace) -> int:
     from policykb.index.generation import IndexLoadError, open_generation
     from policykb.service.catalog import Catalog
@@ -62,8 +69,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for s in page.documents:
         line = "  ".join([s["id"], when(s), s["doc_type"] or "-", s["status"] or "-", f"{s['clause_count']}条",
-                          f"《{s['title']}》" if s["title"] else s["file"], s["issuer"] or "-", s["doc_number"] or "-"])
+                          f"《{s['title']}》" if s["title"] else s["file"], s["issuer"] or "-", s["doc_number"] or "-",
+                          superseded(s)])
         print(line)
     shown = f"{page.matched} of {len(catalog.summaries)}" if filters.active else str(page.matched)
-    print(f"({shown} documents; columns: id, date, type, status, clauses, title, issuer, 文号)", file=sys.stderr)
+    print(f"({shown} documents; columns: id, date, type, status as stated, clauses, title, issuer, 文号, "
+          f"被取代:ID when a newer version or replacement is in the index)", file=sys.stderr)
     return 0

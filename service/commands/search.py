@@ -103,6 +103,8 @@ def _print_readable(response) -> None:
             print(f"   document: {year} · {r.document_type or 'type unknown'}")
         print(f"   {where}  ({c.file}, {c.where()})" + ("  [text read by OCR]" if c.text_source != "text" else ""))
         print("   " + r.text.replace("\n", "\n   "))
+        for newer in r.superseded_by:
+            print(f"   newer in the index: {newer.title or newer.id} ({newer.date or 'undated'}, {newer.id})")
         for other in r.also_in:
             print(f"   also in: {other.title or other.file} ({other.file}, {other.where()})")
         print()

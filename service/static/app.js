@@ -203,10 +203,16 @@
           i ? "；" : "", el("a", { href: readerLink(o.id, o.document_id) }, citationLine(o))]))
       : null;
     const copyButton = citeButton(result.id, c);
+    const newer = (result.superseded_by || []).length
+      ? el("p", { class: "superseded" }, "本文件库中已有新版本或替代文件：", result.superseded_by.map((n, i) => [
+          i ? "；" : "", el("a", { href: "#" + new URLSearchParams({ doc: n.id }).toString() },
+            "《" + (n.title || n.id) + "》" + (n.date ? "（" + n.date + "）" : ""))]))
+      : null;
     return el("li", { class: "card", "data-clause-id": result.id },
       el("p", { class: "cite" }, citationLine(c)),
       el("p", { class: "text" }, markedText(result.text, result.highlights)),
       showFacts ? documentFacts(result) : null,
+      newer,
       also,
       el("div", { class: "actions" },
         copyButton,
@@ -401,7 +407,7 @@
         el("header", {},
           el("h1", {}, d.title || d.file),
           el("p", { class: "doc-meta" }, [d.doc_number, d.date || yearText(d.year, d.year_source), d.issuer, d.doc_type, d.file].filter(Boolean).join(" · ")),
-          sourceNote(d)),
+          sourceNote(d), relationsNote(d.id, data.relations || [])),
         ...data.clauses.map((c) => el("p", {
           id: "c-" + c.id, class: "clause kind-" + c.kind + " depth-" + Math.min(c.depth, 4),
           "data-path": c.section_path.join(SEP),
@@ -422,6 +428,37 @@
     if (old) old.remove();
     markClause(clauseId);
     if (clauseId && version && current && version !== current) await versionNote(clauseId, version);
+  }
+
+  /** What the reader's document is to others (GET /api/documents/{id} `relations`): 「新版本：《…》」,
+   * 「被《…》取代」, each a link to the other document, its evidence and confidence in the tooltip. */
+  const RELATION_TEXT = {
+    newer_version: ["新版本：", ""], older_version: ["旧版本：", ""], replaced_by: ["被", "取代"],
+    replaces: ["取代", ""], implements: ["实施", ""], implemented_by: ["实施办法：", ""],
+    next_in_series: ["下一期：", ""], previous_in_series: ["上一期：", ""],
+    other_version: ["另一版本（先后未定）：", ""], same_series: ["同一系列（先后未定）：", ""],
+  };
+  const OLDER_HERE = new Set(["newer_version", "replaced_by", "other_version"]);
+  const NEWER_HERE = new Set(["older_version", "replaces"]);
+  function relationsNote(documentId, relations) {
+    if (!relations.length) return null;
+    return el("ul", { class: "doc-relations", "aria-label": "相关文件" }, relations.map((r) => {
+      const [before, after] = RELATION_TEXT[r.role] || ["相关：", ""];
+      const name = "《" + (r.title || "未注明标题") + "》" + (r.date ? "（" + r.date + "）" : "");
+      const target = r.document_id
+        ? el("a", { href: "#" + new URLSearchParams({ doc: r.document_id }).toString(), "data-document-id": r.document_id }, name)
+        : el("span", { class: "not-indexed" }, name + "（未收入）");
+      const version = r.implemented_version
+        ? "，所据版本：" + r.implemented_version + (r.implemented_version_held ? "" : "（未收入，链接为另一版本）")
+        : (r.role === "implements" ? "，所据版本无法判定" : "");
+      // a version or a replacement: 新旧对照 of the two, older first
+      const pair = !r.document_id ? null : OLDER_HERE.has(r.role) ? [documentId, r.document_id]
+        : NEWER_HERE.has(r.role) ? [r.document_id, documentId] : null;
+      const compare = pair ? el("a", { class: "compare-link", href: "#/compare?" + new URLSearchParams({ a: pair[0], b: pair[1] }).toString() }, "新旧对照") : null;
+      return el("li", { "data-role": r.role, title: r.evidence + "（可信度 " + r.confidence + (r.inferred ? "，推断" : "") + "）" },
+        before, target, after, version, r.inferred ? el("span", { class: "inferred" }, "（推断）") : null,
+        compare ? " · " : null, compare);
+    }));
   }
 
   const VERSION_TEXT = {
@@ -484,7 +521,10 @@
       el("p", { class: "doc-meta" },
         metaSpan("doc_number", "文号", d.doc_number), metaSpan("date", "日期", when), metaSpan("issuer", "发文机关", d.issuer),
         metaSpan("doc_type", "类型", d.doc_type), metaSpan("status", "状态", d.status),
-        el("span", { "data-field": "clause_count" }, d.clause_count + " 条")));
+        el("span", { "data-field": "clause_count" }, d.clause_count + " 条"),
+        d.superseded_in_corpus ? el("span", { "data-field": "superseded_by", class: "superseded" }, "库中已有新版本或替代文件：",
+          (d.superseded_by || []).flatMap((n, k) => [k ? "、" : null, el("a", { href: "#" + new URLSearchParams({ doc: n.id }).toString() },
+            "《" + (n.title || n.id) + "》" + (n.date ? "（" + n.date + "）" : ""))])) : null));
   }
 
   function facetGroup(rows, param, label, params) {

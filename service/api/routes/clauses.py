@@ -10,7 +10,7 @@ from policykb.ingest.model import Clause, Document
 from policykb.service.api.deps import run_limited, served
 from policykb.service.api.errors import ApiError
 from policykb.service.api.schemas import ClauseContextOut, ErrorOut
-from policykb.service.catalog import citation_of, document_summary
+from policykb.service.catalog import citation_of
 from policykb.service.display import citation_for_display, convert, summary_for_display
 from policykb.service.permalinks import VersionCheck, check_version
 from policykb.service.reload import Loaded
@@ -113,7 +113,7 @@ async def clause(request: Request, loaded: Annotated[Loaded, Depends(served)],
         doc = ctx.document
         references, cited_by = references_out(loaded, ctx.clause.id, script)
         return {"clause": clause_out(doc, ctx.clause, script), "references": references, "cited_by": cited_by,
-                "document": summary_for_display(document_summary(doc), script),
+                "document": summary_for_display(loaded.catalog.summary_of(doc), script),
                 "previous": clause_out(doc, ctx.previous, script) if ctx.previous else None,
                 "next": clause_out(doc, ctx.next, script) if ctx.next else None,
                 "duplicates": [clause_out(d, c, script) for d, c in ctx.duplicates],

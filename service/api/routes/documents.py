@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
+from policykb.ingest.relations import history
 from policykb.service.api.deps import run_limited, served
 from policykb.service.api.errors import ApiError
 from policykb.service.api.routes.clauses import Script, clause_out
 from policykb.service.api.routes.search import reject_problems
 from policykb.service.api.schemas import DocumentListOut, DocumentOut, ErrorOut
 from policykb.service.browse import DocumentQuery, browse
-from policykb.service.catalog import document_summary
-from policykb.service.display import convert, outline_for_display, summary_for_display
+from policykb.service.display import convert, outline_for_display, related_for_display, summary_for_display
 from policykb.service.filters import SearchFilters
 from policykb.service.reload import Loaded
 
@@ -66,8 +67,10 @@ async def documents(
     "/documents/{document_id}", response_model=DocumentOut,
     responses={404: {"model": ErrorOut, "description": "No document with this id"}},
     summary="A document: metadata, outline, clauses",
-    description="The document's metadata, its outline (heading tree, each node naming the clause that opens "
-                "it) and all its clauses in order, for a reader view.")
+    description="The document's metadata, its amendment history, the documents it relates to (versions, "
+                "replacements, implementing measures, plan series, each with its evidence and confidence), its "
+                "outline (heading tree, each node naming the clause that opens it) and all its clauses in order, "
+                "for a reader view.")
 async def document(request: Request, loaded: Annotated[Loaded, Depends(served)],
                    document_id: Annotated[str, Path(description="Document id, as in citations.")],
                    script: Script = "original") -> dict:
@@ -76,7 +79,9 @@ async def document(request: Request, loaded: Annotated[Loaded, Depends(served)],
         if doc is None:
             raise ApiError(404, "not_found", f"No document with id {document_id!r} in index generation "
                                              f"{loaded.generation}. /api/documents lists them.")
-        return {"document": summary_for_display(document_summary(doc), script),
+        return {"document": summary_for_display(loaded.catalog.summary_of(doc), script),
+                "history": [asdict(e) for e in history(doc)],
+                "relations": [related_for_display(r, script) for r in loaded.catalog.related(doc.id)],
                 "outline": outline_for_display(loaded.catalog.outline(doc), script),
                 "clauses": [clause_out(doc, c, script) for c in doc.clauses], "script": script,
                 "generation": loaded.generation}
