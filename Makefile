@@ -82,7 +82,7 @@ reliability: setup
 	$(BIN)/python -m benchmarks.reliability.browser_payloads --out $(RELIABILITY)/reliability_browser_payloads.json
 
 test: setup
-	$(BIN)/pytest -q -rs
+	$(BIN)/pytest -q -rs --durations=30
 
 test-fast: setup
 	$(BIN)/pytest -q -rs -m "not slow"
