@@ -179,7 +179,7 @@ def build_index(run, index_dir: str | Path, model: str | None = None, prune: boo
         try:
             rows = [VectorRow(vid, row, pidx, sha) for vid, ((row, pidx), sha) in enumerate(zip(owners, hashes))]
             # resolved over every document of the generation, so links into a re-read file are fresh
-            references = resolve_references(documents)
+            references = resolve_references(documents, warn=lambda message: say(f"warning: {message}"))
             # between documents; found again only when the documents changed
             relations = document_relations(documents, previous)
             write_store(folder / STORE, documents, sources, rows, _fingerprints(run, previous, documents),

@@ -18,6 +18,7 @@ clause stays unresolved (`resolved_clause_id` None), never a guess.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -190,17 +191,22 @@ def _range_between(first: Reference, last: Reference) -> list[Reference]:
 
 
 def _chinese(n: int) -> str:
-    """1..999 as written in article numbers: 17 → 「十七」, 105 → 「一百零五」."""
+    """1..9999 as written in article numbers: 17 → 「十七」, 105 → 「一百零五」, 1010 → 「一千零一十」
+    (民法典 runs to 第一千二百六十条)."""
     digits = "零一二三四五六七八九"
-    hundreds, rest = divmod(n, 100)
-    tens, ones = divmod(rest, 10)
-    out = f"{digits[hundreds]}百" if hundreds else ""
-    if tens:
-        out += (f"{digits[tens]}十" if (tens > 1 or hundreds) else "十")
-    elif hundreds and ones:
-        out += "零"
-    if ones:
-        out += digits[ones]
+    if not 0 < n < 10000:
+        return str(n)
+    out, started, gap = "", False, False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十")):
+        d, n = divmod(n, value)
+        if d:
+            out += "零" if gap else ""
+            out += "十" if (unit == "十" and d == 1 and not started) else digits[d] + unit
+            started, gap = True, False
+        elif started:
+            gap = True
+    if n:
+        out += ("零" if gap else "") + digits[n]
     return out
 
 
@@ -245,8 +251,10 @@ def _doc_labels(document: Document) -> dict[tuple, list[Clause]]:
     return labels
 
 
-def resolve_references(documents: list[Document]) -> list[Reference]:
-    """Every reference in `documents`, each resolved to one clause id where exactly one fits."""
+def resolve_references(documents: list[Document], warn: Callable[[str], None] | None = None) -> list[Reference]:
+    """Every reference in `documents`, each resolved to one clause id where exactly one fits.
+
+    A document whose references cannot be read is skipped, told to `warn` by its file."""
     by_title: dict[str, list[Document]] = {}
     for doc in documents:
         if doc.title:
@@ -256,7 +264,14 @@ def resolve_references(documents: list[Document]) -> list[Reference]:
     out: list[Reference] = []
     for doc in documents:
         clause_of = {c.id: c for c in doc.clauses}
-        for ref in find_references(doc):
+        try:
+            found_in_doc = find_references(doc)
+        except Exception as exc:  # one document's odd text must not cost the build (issue 17 item 3)
+            if warn is not None:
+                warn(f"{doc.file}: its cross-references could not be read ({type(exc).__name__}: {exc}); "
+                     "the document is indexed without them")
+            continue
+        for ref in found_in_doc:
             target: Document | None = doc
             if ref.target_document is not None:
                 matches = {d.id: d for k in _title_keys(ref.target_document) for d in by_title.get(k, [])}

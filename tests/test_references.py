@@ -199,3 +199,39 @@ def test_a_law_and_its_regulation_in_traditional_script_link_as_in_simplified(tm
                        (where.get(r.resolved_clause_id) or "").translate(str.maketrans("條", "条")))
                       for r in resolve_references(docs))
     assert links(documents) == links(simple)
+
+
+def test_a_range_past_the_thousandth_article_resolves_each_article_in_it(tmp_path):
+    # 民法典 runs to 第一千二百六十条; a range up there once crashed the whole ingest of STARD's laws
+    code = tmp_path / "civil_code_excerpt.md"
+    code.write_text(
+        "# 中华人民共和国民法典\n\n"
+        "第一千一百九十八条 宾馆、商场的经营者未尽到安全保障义务，造成他人损害的，应当承担侵权责任。\n\n"
+        "第一千一百九十九条 无民事行为能力人在幼儿园受到人身损害的，幼儿园应当承担侵权责任。\n\n"
+        "第一千二百条 限制民事行为能力人在学校受到人身损害的，学校应当承担侵权责任。\n\n"
+        "第一千二百零一条 第一千一百九十八条至第一千二百条规定以外的损害，依照本编的规定承担责任。\n",
+        encoding="utf-8")
+    (document,) = _documents([code])
+    label_of = {c.id: c.label for c in document.clauses}
+    citing = next(c.id for c in document.clauses if c.label == "第一千二百零一条")
+    cited = sorted(label_of[r.resolved_clause_id] for r in resolve_references([document])
+                   if r.clause_id == citing and r.resolved_clause_id)
+    assert cited == sorted(["第一千一百九十八条", "第一千一百九十九条", "第一千二百条"])
+
+
+def test_a_document_whose_references_cannot_be_read_is_indexed_without_them_and_named(tmp_path, monkeypatch):
+    import policykb.ingest.references as references
+
+    law, regulation = _documents([LAWS / "archives_law_2020.md", LAWS / "archives_law_implementing_regs_2024.md"])
+    real = references.find_references
+
+    def breaks_on_the_law(document):
+        if document is law:
+            raise ValueError("a reading no one foresaw")
+        return real(document)
+
+    monkeypatch.setattr(references, "find_references", breaks_on_the_law)
+    warnings: list[str] = []
+    refs = references.resolve_references([law, regulation], warn=warnings.append)
+    assert refs and {r.clause_id for r in refs} <= {c.id for c in regulation.clauses}
+    assert len(warnings) == 1 and law.file in warnings[0] and "without them" in warnings[0]
