@@ -56,16 +56,28 @@ def time_budget(path: str, seconds: float) -> Iterator[None]:
         yield  # no budget, or someone else's alarm is set: leave it alone
         return
 
-    def ring(_signum, _frame):
-        raise FileTimeBudgetExceeded(
+    rang = False
+
+    def over_budget() -> FileTimeBudgetExceeded:
+        return FileTimeBudgetExceeded(
             f"{path}: reading it took longer than {seconds:g} s, the per-file limit, and was stopped; "
             f"the rest of the run goes on. If the file is sound but slow (a long scan to OCR), raise the "
             f"limit: {FILE_SECONDS_ENV}={seconds * 4:g} policykb ingest …")
 
+    def ring(_signum, _frame):
+        nonlocal rang
+        rang = True
+        raise over_budget()
+
     previous = signal.signal(signal.SIGALRM, ring)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # it rings again every `interval` s until the block ends: a reader that swallows the exception
+    # (a broad `except` around a decode attempt) is interrupted again, not let run to the end
+    interval = min(seconds, 1.0)
+    signal.setitimer(signal.ITIMER_REAL, seconds, interval)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if rang:  # it rang and someone swallowed it: what was read may be cut short, so the file fails
+        raise over_budget()

@@ -317,3 +317,22 @@ def test_the_per_file_limit_must_be_a_number_of_seconds(monkeypatch):
     assert file_seconds({}) == 900 and file_seconds({"POLICYKB_FILE_SECONDS": "0"}) == 0
     with pytest.raises(IngestError, match="POLICYKB_FILE_SECONDS"):
         file_seconds({"POLICYKB_FILE_SECONDS": "soon"})
+
+
+def test_a_reader_that_swallows_the_per_file_alarm_still_fails_its_file():
+    # a broad `except` around a decode attempt once caught the alarm; the file then read to the end
+    # and was indexed though the limit had passed (seen once in CI under load)
+    import time
+
+    from policykb.ingest.time_budget import FileTimeBudgetExceeded, time_budget
+
+    caught = 0
+    with pytest.raises(FileTimeBudgetExceeded, match="longer than 0.2 s"):
+        with time_budget("slow.txt", 0.2):
+            end = time.monotonic() + 1.5
+            while time.monotonic() < end:
+                try:
+                    sum(range(10_000))
+                except Exception:
+                    caught += 1
+    assert caught >= 1  # the reader did swallow it, and the file failed all the same
