@@ -326,13 +326,11 @@ def test_a_reader_that_swallows_the_per_file_alarm_still_fails_its_file():
 
     from policykb.ingest.time_budget import FileTimeBudgetExceeded, time_budget
 
-    caught = 0
     with pytest.raises(FileTimeBudgetExceeded, match="longer than 0.2 s"):
         with time_budget("slow.txt", 0.2):
             end = time.monotonic() + 1.5
             while time.monotonic() < end:
                 try:
                     sum(range(10_000))
-                except Exception:
-                    caught += 1
-    assert caught >= 1  # the reader did swallow it, and the file failed all the same
+                except Exception:  # what a careless reader does
+                    pass
