@@ -25,7 +25,7 @@ from policykb.service.api.deps import require_admin_key, require_api_key
 from policykb.service.api.errors import install_error_handlers
 from policykb.service.api.limits import RequestLimits
 from policykb.service.api.methods import HeadAsGet
-from policykb.service.api.routes import clauses, compare, documents, export, health, search, timeline
+from policykb.service.api.routes import clauses, compare, documents, export, health, regions, search, timeline
 from policykb.service.api.schemas import ErrorOut
 from policykb.service.config import Settings
 from policykb.service.reload import IndexHolder, install_sighup, load_generation
@@ -121,7 +121,7 @@ def create_app(settings: Settings | None = None, holder: IndexHolder | None = No
 
     api = APIRouter(prefix="/api", dependencies=[Depends(require_api_key)],
                     responses={401: {"model": ErrorOut, "description": "API key missing or wrong"}})
-    for module in (search, clauses, documents, export, compare, timeline):
+    for module in (search, clauses, documents, export, compare, regions, timeline):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.admin, prefix="/api", dependencies=[Depends(require_admin_key)],

@@ -6,7 +6,8 @@
  * hash: "#q=…&issuer=…" is a search, "#/documents?status=…&sort=date" the document list,
  * "#doc=<id>&clause=<id>&v=<version>" the reader view (v: the document version the link cites),
  * "#/compare?a=<id>&b=<id>" 新旧对照 of two documents (redlines built from text segments),
- * "#/timeline?q=…" the timeline of a requirement (each answering document's clause, by date).
+ * "#/timeline?q=…" the timeline of a requirement (each answering document's clause, by date),
+ * "#/regions?q=…" 中央与地方: the national clause beside each implementing measure's, by issuer level.
  */
 "use strict";
 
@@ -247,6 +248,7 @@
     document.title = q ? q + " · " + PAGE_TITLE : PAGE_TITLE;
     $("hint").hidden = Boolean(q);
     $("timeline-link").hidden = true;
+    $("regions-link").hidden = true;
     if (!q) { setStatus(""); list.dataset.state = "idle"; return; }
     list.dataset.state = "loading";
     setStatus("正在搜索…");
@@ -299,6 +301,9 @@
     const timelineLink = $("timeline-link"); // the same question over time, document by document
     timelineLink.hidden = !data.results.length;
     timelineLink.setAttribute("href", "#/timeline?" + new URLSearchParams({ q }).toString());
+    const regionsLink = $("regions-link"); // the national clause beside each local measure's
+    regionsLink.hidden = !data.results.length;
+    regionsLink.setAttribute("href", "#/regions?" + new URLSearchParams({ q }).toString());
     list.classList.toggle("weak", data.no_answer);
     list.replaceChildren(...data.results.map((r) => card(r, Boolean(disagree) || data.sort === "date")));
     const page = (offset) => { const next = new URLSearchParams(params); if (offset) next.set("offset", offset); else next.delete("offset"); return "#" + next.toString(); };
@@ -687,6 +692,69 @@
     rows.dataset.state = "done";
   }
 
+  /** One document beside the question: its level and date, how it relates to the national document, its closest
+      clause (text nodes and <mark>, opening in the reader) or a note that none answers, and its next answering clauses. */
+  function regionRow(row) {
+    const when = row.when.known ? row.when.label : "日期不详";
+    const parts = [el("p", { class: "cite" }, el("span", { class: "when" }, when), " ",
+      el("span", { class: "level", title: row.level.text ? "依据：" + row.level.text : null }, row.level.label), " ",
+      el("b", {}, "《" + (row.title || row.document_id) + "》"))];
+    if (row.role === "implements") {
+      const version = row.implemented_version ? "所据为 " + row.implemented_version + " 的版本" : "所据版本无法判定";
+      const held = row.implemented_version_held === true ? "（在索引中）" : row.implemented_version_held === false ? "（不在索引中）" : "";
+      parts.push(el("p", { class: "implements", title: row.evidence || null }, "实施该文件；" + version + held));
+    } else if (row.role === "implemented_version") {
+      parts.push(el("p", { class: "implements" }, "另一版本（有地方文件实施此版本）"));
+    }
+    if (row.clause) {
+      parts.push(el("p", {}, el("a", { href: readerLink(row.clause.id, row.document_id) }, citationLine(row.clause.citation))));
+      parts.push(el("p", { class: "text" }, markedText(row.clause.text, row.clause.highlights)));
+      if (row.others.length) {
+        parts.push(el("p", { class: "others" }, "其他相关条款：", row.others.map((o, i) =>
+          [i ? "、" : "", el("a", { href: readerLink(o.id, row.document_id) }, o.label || o.id)])));
+      }
+    } else {
+      parts.push(el("p", { class: "none" }, "未找到回答这个问题的条款。"));
+    }
+    return el("li", { class: "region-row", "data-role": row.role, "data-level": row.level.level || "",
+      "data-document-id": row.document_id }, parts);
+  }
+
+  async function showRegions(params) {
+    const q = (params.get("q") || "").trim();
+    const status = $("regions-status"), groups = $("regions-groups");
+    document.title = "中央与地方对照 · " + (q ? q + " · " : "") + PAGE_TITLE;
+    $("regions-title").textContent = q ? "中央与地方对照：" + q : "中央与地方对照";
+    $("regions-back").setAttribute("href", "#" + new URLSearchParams({ q }).toString());
+    groups.replaceChildren();
+    groups.dataset.state = "loading";
+    status.className = "status";
+    status.textContent = "正在查找全国性文件和实施它的地方文件…";
+    let data;
+    try {
+      const query = new URLSearchParams({ q, script: state.script });
+      for (const name of ["mode", "document"]) if (params.get(name)) query.set(name, params.get(name));
+      data = await api("/api/compare/regions?" + query.toString());
+    } catch (error) {
+      groups.dataset.state = "error";
+      status.className = "status error";
+      status.textContent = error.message;
+      return;
+    }
+    if (!data.national) {
+      status.className = "status no-answer";
+      status.textContent = data.no_answer ? "没有找到可靠的答案。换个说法再试。" : "没有全国性文件回答这个问题。";
+    } else if (!data.implementing) {
+      status.textContent = "索引中没有实施《" + (data.national.title || data.national.document_id) + "》的文件。";
+    } else {
+      status.textContent = "索引中有 " + data.implementing + " 份文件实施《" + (data.national.title || data.national.document_id) +
+        "》，其中 " + data.answering + " 份有回答这个问题的条款。按发布机关级别排列。";
+    }
+    groups.replaceChildren(...data.groups.map((g) => el("section", { class: "region-group", "data-level": g.level || "" },
+      el("h2", {}, g.label), el("ol", {}, g.rows.map(regionRow)))));
+    groups.dataset.state = "done";
+  }
+
   /** The reader's 「对照…」 choice: every other document of the index. */
   async function fillComparePick(documentId) {
     const select = $("compare-with");
@@ -704,14 +772,17 @@
     const listing = hash.startsWith("/documents");
     const comparing = hash.startsWith("/compare");
     const timing = hash.startsWith("/timeline");
-    const params = new URLSearchParams(listing || comparing || timing ? hash.split("?")[1] || "" : hash);
-    const reading = !listing && !comparing && !timing && params.has("doc");
-    document.body.dataset.view = listing ? "documents" : comparing ? "compare" : timing ? "timeline" : reading ? "reader" : "search";
-    $("search-view").hidden = listing || reading || comparing || timing;
+    const regional = hash.startsWith("/regions");
+    const params = new URLSearchParams(listing || comparing || timing || regional ? hash.split("?")[1] || "" : hash);
+    const reading = !listing && !comparing && !timing && !regional && params.has("doc");
+    document.body.dataset.view = listing ? "documents" : comparing ? "compare" : timing ? "timeline"
+      : regional ? "regions" : reading ? "reader" : "search";
+    $("search-view").hidden = listing || reading || comparing || timing || regional;
     $("documents-view").hidden = !listing;
     $("reader-view").hidden = !reading;
     $("compare-view").hidden = !comparing;
     $("timeline-view").hidden = !timing;
+    $("regions-view").hidden = !regional;
     if (comparing) {
       state.back = { hash: location.hash, label: "← 返回对照" };
       return showCompare(params);
@@ -719,6 +790,10 @@
     if (timing) {
       state.back = { hash: location.hash, label: "← 返回时间线" };
       return showTimeline(params);
+    }
+    if (regional) {
+      state.back = { hash: location.hash, label: "← 返回中央与地方对照" };
+      return showRegions(params);
     }
     if (reading) {
       $("back").textContent = state.back.label;
