@@ -750,8 +750,11 @@
       status.textContent = "索引中有 " + data.implementing + " 份文件实施《" + (data.national.title || data.national.document_id) +
         "》，其中 " + data.answering + " 份有回答这个问题的条款。按发布机关级别排列。";
     }
-    groups.replaceChildren(...data.groups.map((g) => el("section", { class: "region-group", "data-level": g.level || "" },
-      el("h2", {}, g.label), el("ol", {}, g.rows.map(regionRow)))));
+    const group = (g) => el("section", { class: "region-group", "data-level": g.level || "" },
+      el("h2", {}, g.label), el("ol", {}, g.rows.map(regionRow)));
+    const local = (g) => ["省", "市", "县"].includes(g.level); // side by side: national on the left, local on the right
+    groups.replaceChildren(el("div", { class: "side national-side" }, data.groups.filter((g) => !local(g)).map(group)),
+      el("div", { class: "side local-side" }, data.groups.filter(local).map(group)));
     groups.dataset.state = "done";
   }
 
