@@ -42,13 +42,7 @@ from pathlib import Path
 
 from policykb.ingest.model import Clause, Document
 from policykb.ingest.pipeline import ingest_paths
-from policykb.ingest.references import (
-    Reference,
-    _doc_labels,
-    _label_key,
-    _title_keys,
-    resolve_references,
-)
+from policykb.ingest.references import Reference, resolve_with_reasons
 
 from benchmarks.common import SHARED, print_table
 
@@ -110,45 +104,17 @@ def read_corpus(corpus: str, folder: Path) -> tuple[list[Document], list[Found]]
     """The corpus's documents and every reference in them, resolved over that corpus alone."""
     documents = ingest_paths([folder], near_duplicates=False).documents
     warnings: list[str] = []
-    refs = resolve_references(documents, warn=warnings.append)
+    resolved = resolve_with_reasons(documents, warn=warnings.append)
     for w in warnings:
         print(f"warning ({corpus}): {w}")
     doc_of = {c.id: d for d in documents for c in d.clauses}
     clause_of = {c.id: c for d in documents for c in d.clauses}
-    by_title: dict[str, list[Document]] = {}
-    for doc in documents:
-        if doc.title:
-            for k in _title_keys(doc.title):
-                by_title.setdefault(k, []).append(doc)
-    labels: dict[str, dict] = {}
     out = []
-    for ref in refs:
+    for ref, reason in resolved:
         doc, clause = doc_of[ref.clause_id], clause_of[ref.clause_id]
-        target_doc, reason, kind = doc, None, None
-        if ref.target_document is not None:
-            matches = {d.id: d for k in _title_keys(ref.target_document) for d in by_title.get(k, [])}
-            if len(matches) == 1:
-                target_doc = next(iter(matches.values()))
-            else:
-                target_doc = None
-                kind = "cited document not in the corpus" if not matches else "cited title fits several documents"
-                reason = (f"the cited document 「{ref.target_document}」 is not in the corpus" if not matches else
-                          f"the cited title 「{ref.target_document}」 fits {len(matches)} documents: "
-                          + ", ".join(sorted(d.file for d in matches.values())))
         target = clause_of.get(ref.resolved_clause_id) if ref.resolved_clause_id else None
-        if target is not None:
-            target_doc = doc_of[target.id]
-        elif reason is None:
-            if ref.target_label is None:
-                kind, reason = "citing clause not an article", f"the citing clause is a {clause.kind}, not an article"
-            else:
-                if target_doc.id not in labels:
-                    labels[target_doc.id] = _doc_labels(target_doc)
-                n = len(labels[target_doc.id].get(_label_key(ref.target_label), []))
-                kind = "no clause with that label in the cited document" if n == 0 else \
-                    "several clauses with that label in the cited document"
-                reason = (f"no clause labelled {ref.target_label} in {target_doc.file}" if n == 0 else
-                          f"{n} clauses labelled {ref.target_label} in {target_doc.file}")
+        target_doc = doc_of[target.id] if target is not None else None
+        kind = reason.split(":")[0] if reason else None
         out.append(Found(corpus, doc, clause, ref, target_doc, target, reason, kind))
     return documents, out
 

@@ -225,13 +225,92 @@ def test_a_document_whose_references_cannot_be_read_is_indexed_without_them_and_
     law, regulation = _documents([LAWS / "archives_law_2020.md", LAWS / "archives_law_implementing_regs_2024.md"])
     real = references.find_references
 
-    def breaks_on_the_law(document):
+    def breaks_on_the_law(document, titles=frozenset()):
         if document is law:
             raise ValueError("a reading no one foresaw")
-        return real(document)
+        return real(document, titles)
 
     monkeypatch.setattr(references, "find_references", breaks_on_the_law)
     warnings: list[str] = []
     refs = references.resolve_references([law, regulation], warn=warnings.append)
     assert refs and {r.clause_id for r in refs} <= {c.id for c in regulation.clauses}
     assert len(warnings) == 1 and law.file in warnings[0] and "without them" in warnings[0]
+
+
+def _law(tmp_path: Path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return _documents([path])[0]
+
+
+TRADEMARK_LAW = ("# 中华人民共和国商标法\n\n2019年4月23日第十三届全国人民代表大会常务委员会第十次会议修正\n\n<!-- INFO END -->\n\n"
+                 "第十五条 未经授权，代理人以自己的名义将被代理人的商标进行注册的，不予注册。\n\n"
+                 "第三十条 申请注册的商标，凡不符合本法有关规定的，由商标局驳回申请，不予公告。\n")
+COURT_RULES = ("# 最高人民法院关于审理商标授权确权行政案件若干问题的规定\n\n2020年12月29日最高人民法院审判委员会通过\n\n"
+               "<!-- INFO END -->\n\n"
+               "第十四条 人民法院依照商标法第三十条审查，并参照刑事诉讼法第十五条的规定。\n\n"
+               "第十五条 前条第一款所称审查，依照本解释第十四条进行。\n\n"
+               "第十六条 适用第三十条时，该条第二款不予适用。\n")
+
+
+def test_a_law_named_without_brackets_is_that_law_not_the_citing_documents_own_article(tmp_path):
+    """「依照商标法第三十条」 in a court's rules is the 商标法's 第三十条; 「刑事诉讼法第十五条」, a law not in the index,
+    stays unresolved instead of linking the rules' own 第十五条."""
+    law, rules = _law(tmp_path, "商标法.md", TRADEMARK_LAW), _law(tmp_path, "规定.md", COURT_RULES)
+    label = {c.id: (d.file, c.label) for d in (law, rules) for c in d.clauses}
+    refs = {(label[r.clause_id][1], r.text): r for r in resolve_references([law, rules])}
+    trademark, criminal = refs[("第十四条", "第三十条")], refs[("第十四条", "第十五条")]
+    assert trademark.target_document == "商标法" and label[trademark.resolved_clause_id] == ("商标法.md", "第三十条")
+    assert criminal.target_document == "刑事诉讼法" and criminal.resolved_clause_id is None
+    assert label[refs[("第十五条", "本解释第十四条")].resolved_clause_id] == ("规定.md", "第十四条")
+    assert refs[("第十六条", "第三十条")].target_document is None  # 「适用第三十条」: the rules' own (they lack it)
+
+
+def test_前条_is_the_article_before_and_该条_the_article_just_named(tmp_path):
+    rules = _law(tmp_path, "规定.md", COURT_RULES)
+    label = {c.id: c.label for c in rules.clauses}
+    refs = {(label[r.clause_id], r.text): r for r in resolve_references([rules])}
+    previous = refs[("第十五条", "前条第一款")]
+    assert previous.kind == "previous_article" and label[previous.resolved_clause_id] == "第十四条"
+    assert previous.paragraph == 1
+    that = refs[("第十六条", "该条第二款")]  # 「适用第三十条时，该条第二款」: the rules' own 第三十条, which they lack
+    assert that.target_label == "第三十条" and that.paragraph == 2 and that.resolved_clause_id is None
+
+
+def test_a_citation_of_a_law_whose_indexed_text_is_later_than_the_citing_one_stays_unresolved(tmp_path):
+    """A 2010 text's 「《商标法》第三十条」 was written against the law then in force; the index holds the 2019 text,
+    whose articles may have been renumbered since: no link, and the reason says so."""
+    from policykb.ingest.references import resolve_with_reasons
+
+    law = _law(tmp_path, "商标法.md", TRADEMARK_LAW)
+    old = _law(tmp_path, "旧规定.md", "# 关于商标审查的规定\n\n2010年1月1日发布\n\n<!-- INFO END -->\n\n"
+                                       "第一条 依照《商标法》第三十条审查。\n")
+    ((ref, why),) = [(r, w) for r, w in resolve_with_reasons([law, old]) if r.text == "《商标法》第三十条"]
+    assert ref.resolved_clause_id is None and why.startswith("cited text dated after the citing one")
+
+
+CODE_PART = "# 中华人民共和国民法典\n\n<!-- INFO END -->\n\n## {part}\n\n{articles}"
+
+
+def test_本法_in_one_part_of_a_code_split_over_files_finds_the_article_in_another_part(tmp_path):
+    """The 民法典 ships as one file per 编, all titled 中华人民共和国民法典, numbered on from one another."""
+    general = _law(tmp_path, "民法典-总则.md", CODE_PART.format(
+        part="第一编 总则", articles="第一条 为了保护民事主体的合法权益，制定本法。\n\n第二条 民法调整平等主体之间的关系。\n"))
+    contracts = _law(tmp_path, "民法典-合同编.md", CODE_PART.format(
+        part="第三编 合同", articles="第四百六十四条 合同是民事主体之间的协议。\n\n第四百六十五条 依照本法第二条订立的合同受法律保护。\n"))
+    ruling = _law(tmp_path, "解释.md", "# 关于适用民法典合同编的解释\n\n<!-- INFO END -->\n\n"
+                                      "第一条 依照《民法典》第四百六十四条认定合同。\n")
+    label = {c.id: (d.file, c.label) for d in (general, contracts, ruling) for c in d.clauses}
+    refs = {r.text: r for r in resolve_references([general, contracts, ruling])}
+    assert label[refs["本法第二条"].resolved_clause_id] == ("民法典-总则.md", "第二条")
+    assert label[refs["《民法典》第四百六十四条"].resolved_clause_id] == ("民法典-合同编.md", "第四百六十四条")
+
+
+def test_a_title_two_versions_share_is_not_a_split_code_and_stays_unresolved(tmp_path):
+    versions = [_law(tmp_path, f"职业教育法{year}.md", f"# 中华人民共和国职业教育法\n\n<!-- INFO END -->\n\n"
+                                                      "第一条 为了发展职业教育，制定本法。\n\n第二条 本法适用于各级各类职业学校教育。\n")
+                for year in (1996, 2022)]
+    measure = _law(tmp_path, "实施办法.md", "# 某省实施《中华人民共和国职业教育法》办法\n\n<!-- INFO END -->\n\n"
+                                            "第一条 根据《中华人民共和国职业教育法》第二条，制定本办法。\n")
+    (ref,) = [r for r in resolve_references([*versions, measure]) if r.text.startswith("《")]
+    assert ref.resolved_clause_id is None
