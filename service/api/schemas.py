@@ -212,7 +212,8 @@ class ReferenceOut(BaseModel):
     span_end: int = Field(description="Where it ends (exclusive).")
     text: str = Field(description="The reference as written.")
     kind: str = Field(description="article (第X条/章/节), range (one article of 第X条至第Y条), this_article "
-                                  "(本条, 本款, a bare 第X款), previous_paragraph (前款, 前两款).")
+                                  "(本条, 本款, a bare 第X款), previous_paragraph (前款, 前两款), previous_article "
+                                  "(前条), that_article (该条 with no article named before it: unresolved).")
     target_document: str | None = Field(description="The cited document's name as written, its "
                                                     "「以下简称」 alias spelt out; null for the citing document itself.")
     target_label: str | None = Field(description="The article-level label cited (第十五条); null for 款/项 of the "
