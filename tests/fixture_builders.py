@@ -2,12 +2,15 @@
 
 Each writer puts the same lines into its format the way such files are found in the
 wild (HTML with navigation, scripts and a footer around the body; PDF with an embedded
-CJK font), so tests can check that every reader gives back the same text.
+CJK font), so tests can check that every reader gives back the same text. Also: a corpus folder
+of given files and texts, and an index built from it with the tiny model (build_corpus_index).
 """
 
 from __future__ import annotations
 
 import html
+import shutil
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 # About fifteen lines of seed 002 (shortened to fit one PDF line each), with its
@@ -325,3 +328,22 @@ def build_generation(corpus: Path, index_dir: Path, model: str) -> str:
     from policykb.ingest.pipeline import ingest_paths
 
     return build_index(ingest_paths([corpus]), index_dir, model=model, progress=None).generation
+
+
+def fill_corpus(folder: Path, files: Iterable[Path] = (), extra: Mapping[str, str] | None = None) -> Path:
+    """`folder`, holding a copy of each of `files` and, for each name in `extra`, a file of that name with its text."""
+    for path in files:
+        shutil.copy(path, folder / path.name)
+    for name, text in (extra or {}).items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def build_corpus_index(tmp_path_factory, model: str, name: str, files: Iterable[Path] = (),
+                       extra: Mapping[str, str] | None = None) -> Path:
+    """A new index folder (`{name}-index`) built with `model` from a new corpus folder (`{name}-corpus`) holding
+    `files` and `extra` (see fill_corpus)."""
+    corpus = fill_corpus(tmp_path_factory.mktemp(f"{name}-corpus"), files, extra)
+    index = tmp_path_factory.mktemp(f"{name}-index")
+    build_generation(corpus, index, model)
+    return index

@@ -8,15 +8,18 @@ Screenshots go to artifacts/browser/ (not committed).
 from __future__ import annotations
 
 import http.server
-import shutil
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+
+from tests.fixture_builders import build_corpus_index
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -74,51 +77,62 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory, tiny_model_path) -> Path:
-    from policykb.index.build import build_index
-    from policykb.ingest.pipeline import ingest_paths
-
-    corpus = tmp_path_factory.mktemp("corpus")
-    for path in [*CORPUS.glob("*.txt"), *LAW_EXCERPTS]:
-        shutil.copy(path, corpus / path.name)
-    (corpus / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
-    index_dir = tmp_path_factory.mktemp("index")
-    build_index(ingest_paths([corpus]), index_dir, model=tiny_model_path, progress=None)
-    return index_dir
-
-
-@pytest.fixture(scope="module")
-def servers(index_dir, tmp_path_factory):
-    """(api base URL, host page URL): the service, and a plain page on another origin embedding the box."""
+@contextmanager
+def serve_index(index: Path, **settings) -> Iterator[str]:
+    """The service over `index` (uvicorn, in a thread, on 127.0.0.1): its base URL once the index is loaded,
+    stopped on leaving. `settings`: further Settings fields (request_timeout defaults to 300 s)."""
     import uvicorn
 
     from policykb.service.api.main import create_app
     from policykb.service.config import Settings
 
-    api_port, host_port = free_port(), free_port()
-    api, host = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{host_port}"
-    app = create_app(Settings(index=index_dir, cors_origins=(host,), request_timeout=300))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=api_port, log_level="warning"))
+    port = free_port()
+    app = create_app(Settings(index=index, **{"request_timeout": 300, **settings}))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    holder = app.state.holder
-    for _ in range(WAIT * 10):
-        if server.started and holder.loaded is not None:
-            break
-        time.sleep(0.1)
-    assert holder.loaded is not None, holder.last_error
+    try:
+        holder = app.state.holder
+        for _ in range(WAIT * 10):
+            if server.started and holder.loaded is not None:
+                break
+            time.sleep(0.1)
+        assert holder.loaded is not None, holder.last_error
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
 
-    site = tmp_path_factory.mktemp("host-site")
+
+@contextmanager
+def serve_host_page(api: str, site: Path, port: int) -> Iterator[str]:
+    """HOST_PAGE embedding the box from `api`, served from folder `site` on 127.0.0.1:`port` (in a thread):
+    the page's URL, stopped on leaving."""
     (site / "host.html").write_text(HOST_PAGE.format(api=api), encoding="utf-8")
     handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     handler.log_message = lambda *args: None
-    host_server = http.server.ThreadingHTTPServer(("127.0.0.1", host_port), handler)
-    threading.Thread(target=host_server.serve_forever, daemon=True).start()
-    yield api, f"{host}/host.html"
-    host_server.shutdown()
-    server.should_exit = True
-    thread.join(30)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{port}/host.html"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory, tiny_model_path) -> Path:
+    return build_corpus_index(tmp_path_factory, tiny_model_path, "seeds", [*CORPUS.glob("*.txt"), *LAW_EXCERPTS],
+                              {"hostile.txt": HOSTILE})
+
+
+@pytest.fixture(scope="module")
+def servers(index_dir, tmp_path_factory):
+    """(api base URL, host page URL): the service, and a plain page on another origin embedding the box."""
+    host_port = free_port()
+    host = f"http://127.0.0.1:{host_port}"
+    with (serve_index(index_dir, cors_origins=(host,)) as api,
+          serve_host_page(api, tmp_path_factory.mktemp("host-site"), host_port) as page):
+        yield api, page
 
 
 @pytest.fixture(scope="module")

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import json
-import shutil
-import threading
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.fixture_builders import build_corpus_index
 from tests.test_browser import (  # noqa: F401  (fixtures are used by name)
     ARTIFACTS,
     WAIT,
     browser,
-    free_port,
     no_alert,
     open_page,
     pytestmark,
+    serve_index,
     wait_for,
 )
 
@@ -35,32 +33,10 @@ HOSTILE_V2 = "# 标记办法\n\n第一条 本办法适用于<img src=x onerror=a
 
 @pytest.fixture(scope="module")
 def compare_server(tmp_path_factory, tiny_model_path):
-    import uvicorn
-
-    from policykb.index.build import build_index
-    from policykb.ingest.pipeline import ingest_paths
-    from policykb.service.api.main import create_app
-    from policykb.service.config import Settings
-
-    corpus, index = tmp_path_factory.mktemp("compare-corpus"), tmp_path_factory.mktemp("compare-index")
-    for path in FIXTURES.glob("*.md"):
-        shutil.copy(path, corpus / path.name)
-    (corpus / "hostile_v1.md").write_text(HOSTILE_V1, encoding="utf-8")
-    (corpus / "hostile_v2.md").write_text(HOSTILE_V2, encoding="utf-8")
-    build_index(ingest_paths([corpus]), index, model=tiny_model_path, progress=None)
-    port = free_port()
-    app = create_app(Settings(index=index, request_timeout=300))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(WAIT * 10):
-        if server.started and app.state.holder.loaded is not None:
-            break
-        time.sleep(0.1)
-    assert app.state.holder.loaded is not None, app.state.holder.last_error
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(30)
+    index = build_corpus_index(tmp_path_factory, tiny_model_path, "compare", FIXTURES.glob("*.md"),
+                               {"hostile_v1.md": HOSTILE_V1, "hostile_v2.md": HOSTILE_V2})
+    with serve_index(index) as api:
+        yield api
 
 
 def documents(api: str) -> dict[str, str]:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 import urllib.request
 from urllib.parse import quote
 
@@ -20,12 +18,12 @@ from tests.test_browser import (  # noqa: F401  (fixtures are used by name)
     ARTIFACTS,
     WAIT,
     browser,
-    free_port,
     index_dir,
     no_alert,
     open_page,
     pytestmark,
     results_done,
+    serve_index,
     servers,
     wait_for,
 )
@@ -153,28 +151,12 @@ def test_search_pages_on_with_下一页_and_sorts_by_the_documents_date(browser,
 @pytest.fixture()
 def changing_server(tmp_path, tiny_model_path):
     """(base URL, corpus folder, index folder): a server over one small plan that the test changes."""
-    import uvicorn
-
-    from policykb.service.api.main import create_app
-    from policykb.service.config import Settings
-
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     corpus.mkdir()
     (corpus / "plan.txt").write_text(BEFORE, encoding="utf-8")
     build(corpus, index, tiny_model_path)
-    port = free_port()
-    app = create_app(Settings(index=index, request_timeout=300, reload_check_seconds=0, admin_key="admin-secret"))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(WAIT * 10):
-        if server.started and app.state.holder.loaded is not None:
-            break
-        time.sleep(0.1)
-    assert app.state.holder.loaded is not None, app.state.holder.last_error
-    yield f"http://127.0.0.1:{port}", corpus, index
-    server.should_exit = True
-    thread.join(30)
+    with serve_index(index, reload_check_seconds=0, admin_key="admin-secret") as api:
+        yield api, corpus, index
 
 
 def test_an_old_link_after_the_file_changed_shows_the_cited_text_and_says_it_changed(

@@ -6,22 +6,19 @@ Same servers, index and headless Chromium as tests/test_browser.py (its fixtures
 
 from __future__ import annotations
 
-import http.server
-import threading
-from functools import partial
 from urllib.parse import quote
 
 import pytest
 
 from tests.test_browser import (  # noqa: F401  (fixtures are used by name)
     ARTIFACTS,
-    HOST_PAGE,
     browser,
     free_port,
     index_dir,
     open_page,
     pytestmark,
     results_done,
+    serve_host_page,
     servers,
     wait_for,
 )
@@ -39,14 +36,8 @@ def blocked_host_page(servers, tmp_path_factory):
     """A portal page embedding the box from an origin the server was not told to allow."""
     api, _ = servers
     port = free_port()
-    site = tmp_path_factory.mktemp("blocked-site")
-    (site / "host.html").write_text(HOST_PAGE.format(api=api), encoding="utf-8")
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port}/host.html"
-    server.shutdown()
+    with serve_host_page(api, tmp_path_factory.mktemp("blocked-site"), port) as page:
+        yield f"http://127.0.0.1:{port}", page
 
 
 def marks(card) -> list[str]:

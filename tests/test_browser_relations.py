@@ -9,13 +9,13 @@ carries markup, which must show as text and never run.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from urllib.parse import urlencode
 from urllib.request import urlopen
 
 import pytest
 
+from tests.fixture_builders import build_corpus_index
 from tests.test_browser import (  # noqa: F401  (fixtures are used by name)
     ARTIFACTS,
     browser,
@@ -43,18 +43,11 @@ LAW = """# {title}
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory, tiny_model_path) -> Path:
-    from policykb.index.build import build_index
-    from policykb.ingest.pipeline import ingest_paths
-
-    corpus = tmp_path_factory.mktemp("relations-corpus")
-    for name in ("档案法实施办法(2017-03-01).md", "档案法实施条例(2024-01-12).md"):
-        shutil.copy(FIXTURES / name, corpus / name)
-    (corpus / "law-2001.md").write_text(LAW.format(title=HOSTILE_TITLE, amended=""), encoding="utf-8")
-    (corpus / "law-2011.md").write_text(LAW.format(
-        title=HOSTILE_TITLE, amended="2011年1月1日 第十一届全国人民代表大会常务委员会第十八次会议修订\n"), encoding="utf-8")
-    index_dir = tmp_path_factory.mktemp("relations-index")
-    build_index(ingest_paths([corpus]), index_dir, model=tiny_model_path, progress=None)
-    return index_dir
+    amended = {"law-2001.md": "", "law-2011.md": "2011年1月1日 第十一届全国人民代表大会常务委员会第十八次会议修订\n"}
+    return build_corpus_index(
+        tmp_path_factory, tiny_model_path, "relations",
+        [FIXTURES / name for name in ("档案法实施办法(2017-03-01).md", "档案法实施条例(2024-01-12).md")],
+        {name: LAW.format(title=HOSTILE_TITLE, amended=text) for name, text in amended.items()})
 
 
 def _ids(api: str) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from policykb.service.api.main import create_app
 from policykb.service.config import Settings
+from tests.fixture_builders import build_corpus_index
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "compare"
 pytestmark = pytest.mark.slow  # builds a real index (tiny model)
@@ -18,15 +18,7 @@ pytestmark = pytest.mark.slow  # builds a real index (tiny model)
 
 @pytest.fixture(scope="module")
 def compare_index(tmp_path_factory, tiny_model_path) -> Path:
-    from policykb.index.build import build_index
-    from policykb.ingest.pipeline import ingest_paths
-
-    corpus = tmp_path_factory.mktemp("compare-corpus")
-    for path in FIXTURES.glob("*.md"):
-        shutil.copy(path, corpus / path.name)
-    index = tmp_path_factory.mktemp("compare-index")
-    build_index(ingest_paths([corpus]), index, model=tiny_model_path, progress=None)
-    return index
+    return build_corpus_index(tmp_path_factory, tiny_model_path, "compare", FIXTURES.glob("*.md"))
 
 
 @pytest.fixture(scope="module")

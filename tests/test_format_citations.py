@@ -9,8 +9,6 @@ and page numbers, corpus/001 as a .docx, a one-page 300-dpi scan of corpus/003, 
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -104,28 +102,13 @@ def test_documents_say_how_their_text_was_read(client):
 
 @pytest.fixture(scope="module")
 def page(index_dir):
-    from tests.test_browser import CHROMEDRIVER, CHROMIUM, free_port, webdriver
+    from tests.test_browser import CHROMEDRIVER, CHROMIUM, serve_index, webdriver
 
     if webdriver is None or not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         pytest.skip("selenium, or Debian's chromium and chromium-driver, are not installed "
                     "(pip install selenium; apt-get install chromium chromium-driver)")
-    import uvicorn
-
-    from policykb.service.api.main import create_app
-    from policykb.service.config import Settings
-
-    port = free_port()
-    app = create_app(Settings(index=index_dir, request_timeout=300))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(1200):
-        if server.started and app.state.holder.loaded is not None:
-            break
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(30)
+    with serve_index(index_dir) as api:
+        yield api
 
 
 @pytest.fixture(scope="module")

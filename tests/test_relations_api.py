@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from policykb.service.api.main import create_app
 from policykb.service.config import Settings
+from tests.fixture_builders import build_generation, fill_corpus
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = [*sorted((HERE / "fixtures" / "relations").glob("*.md")),
@@ -22,19 +23,13 @@ pytestmark = pytest.mark.slow  # builds a real index (tiny model)
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("relations-corpus")
-    for path in FIXTURES:
-        shutil.copy(path, folder / path.name)
-    return folder
+    return fill_corpus(tmp_path_factory.mktemp("relations-corpus"), FIXTURES)
 
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory, tiny_model_path, corpus) -> Path:
-    from policykb.index.build import build_index
-    from policykb.ingest.pipeline import ingest_paths
-
     index = tmp_path_factory.mktemp("relations-index")
-    build_index(ingest_paths([corpus]), index, model=tiny_model_path, progress=None)
+    build_generation(corpus, index, tiny_model_path)
     return index
 
 

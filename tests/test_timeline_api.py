@@ -4,7 +4,6 @@ seeds plus a document full of markup (tiny model, lexical mode: its dense rankin
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from policykb.service.api.main import create_app
 from policykb.service.config import Settings
+from tests.fixture_builders import build_corpus_index
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTION = "基层干部每年培训不少于多少学时"
@@ -22,16 +22,8 @@ pytestmark = pytest.mark.slow  # builds a real index (tiny model)
 
 @pytest.fixture(scope="module")
 def timeline_index(tmp_path_factory, tiny_model_path) -> Path:
-    from policykb.index.build import build_index
-    from policykb.ingest.pipeline import ingest_paths
-
-    corpus = tmp_path_factory.mktemp("timeline-corpus")
-    for path in (REPO / "corpus").glob("*.txt"):
-        shutil.copy(path, corpus / path.name)
-    (corpus / "hostile.txt").write_text(HOSTILE, encoding="utf-8")
-    index = tmp_path_factory.mktemp("timeline-index")
-    build_index(ingest_paths([corpus]), index, model=tiny_model_path, progress=None)
-    return index
+    return build_corpus_index(tmp_path_factory, tiny_model_path, "timeline", (REPO / "corpus").glob("*.txt"),
+                              {"hostile.txt": HOSTILE})
 
 
 @pytest.fixture(scope="module")
