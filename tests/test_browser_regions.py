@@ -4,26 +4,22 @@ markup in a measure shown as text. Tiny model, so the rows are read in lexical m
 
 from __future__ import annotations
 
-import shutil
-import threading
-import time
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from tests.test_browser import (  # noqa: F401  (fixtures are used by name)
     ARTIFACTS,
-    WAIT,
     browser,
-    free_port,
     no_alert,
     open_page,
     pytestmark,
     results_done,
+    serve_index,
     wait_for,
 )
-from tests.test_regions import HENAN, HOSTILE, QUESTION
+from tests.fixture_builders import build_corpus_index
+from tests.test_regions import QUESTION, REGIONS_EXTRA, REGIONS_FILES
 
 try:
     from selenium.webdriver.common.by import By
@@ -31,37 +27,12 @@ try:
 except ImportError:  # pragma: no cover - skipped by pytestmark
     By = Keys = None
 
-REPO = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture(scope="module")
 def regions_server(tmp_path_factory, tiny_model_path):
-    import uvicorn
-
-    from policykb.index.build import build_index
-    from policykb.ingest.pipeline import ingest_paths
-    from policykb.service.api.main import create_app
-    from policykb.service.config import Settings
-
-    corpus, index = tmp_path_factory.mktemp("regions-corpus"), tmp_path_factory.mktemp("regions-index")
-    for path in (REPO / "tests" / "fixtures" / "compare").glob("*.md"):
-        shutil.copy(path, corpus / path.name)
-    shutil.copy(REPO / "tests" / "fixtures" / "relations" / HENAN, corpus / HENAN)
-    (corpus / "湖北省实施《职业教育法》办法.md").write_text(HOSTILE, encoding="utf-8")
-    build_index(ingest_paths([corpus]), index, model=tiny_model_path, progress=None)
-    port = free_port()
-    app = create_app(Settings(index=index, request_timeout=300))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(WAIT * 10):
-        if server.started and app.state.holder.loaded is not None:
-            break
-        time.sleep(0.1)
-    assert app.state.holder.loaded is not None, app.state.holder.last_error
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(30)
+    index = build_corpus_index(tmp_path_factory, tiny_model_path, "regions", REGIONS_FILES, REGIONS_EXTRA)
+    with serve_index(index) as api:
+        yield api
 
 
 def groups_done(driver, state: str = "done") -> list:

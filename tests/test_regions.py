@@ -7,7 +7,6 @@ Tiny model, so searches run in lexical mode (its dense ranking means nothing).""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from policykb.service.api.main import create_app
 from policykb.service.config import Settings
+from tests.fixture_builders import build_corpus_index
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "corpora" / "versions-and-regions"
@@ -27,19 +27,15 @@ HOSTILE = ("# 湖北省实施《中华人民共和国职业教育法》办法\n\
 pytestmark = pytest.mark.slow  # builds a real index (tiny model)
 
 
+# the corpus: the law in two versions, 河南's measure and the hostile one
+REGIONS_FILES = (*sorted((REPO / "tests" / "fixtures" / "compare").glob("*.md")),
+                 REPO / "tests" / "fixtures" / "relations" / HENAN)
+REGIONS_EXTRA = {"湖北省实施《职业教育法》办法.md": HOSTILE}
+
+
 @pytest.fixture(scope="module")
 def regions_index(tmp_path_factory, tiny_model_path) -> Path:
-    from policykb.index.build import build_index
-    from policykb.ingest.pipeline import ingest_paths
-
-    corpus = tmp_path_factory.mktemp("regions-corpus")
-    for path in (REPO / "tests" / "fixtures" / "compare").glob("*.md"):
-        shutil.copy(path, corpus / path.name)
-    shutil.copy(REPO / "tests" / "fixtures" / "relations" / HENAN, corpus / HENAN)
-    (corpus / "湖北省实施《职业教育法》办法.md").write_text(HOSTILE, encoding="utf-8")
-    index = tmp_path_factory.mktemp("regions-index")
-    build_index(ingest_paths([corpus]), index, model=tiny_model_path, progress=None)
-    return index
+    return build_corpus_index(tmp_path_factory, tiny_model_path, "regions", REGIONS_FILES, REGIONS_EXTRA)
 
 
 @pytest.fixture(scope="module")
@@ -141,12 +137,7 @@ def test_the_cli_prints_the_groups_and_each_measures_clause(regions_index, capsy
 def shared_index(tmp_path_factory, tiny_model_path) -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} is absent (it ships beside the repo, not in it)")
-    from policykb.index.build import build_index
-    from policykb.ingest.pipeline import ingest_paths
-
-    index = tmp_path_factory.mktemp("regions-shared-index")
-    build_index(ingest_paths([SHARED]), index, model=tiny_model_path, progress=None)
-    return index
+    return build_corpus_index(tmp_path_factory, tiny_model_path, "regions-shared", sorted(SHARED.glob("*.md")))
 
 
 def test_the_archives_law_beside_its_state_council_regulation_and_two_provinces(shared_index):
