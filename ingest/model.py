@@ -14,7 +14,7 @@ Where a person would look rather than count lines, a source also says so: the pa
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 # Where a document's text came from: the file's own text ("text": a text layer, Word
 # paragraphs, a plain text file), optical character recognition of page images ("ocr"),
@@ -154,6 +154,14 @@ class Passage:
     line_end: int
 
 
+# What a clause is: a document's header block before its first heading (preamble), a heading line
+# (heading), a table of contents kept as one clause (toc: searchable, demoted like headings), a numbered
+# article 第X条 with its 款 and 项 (article), a numbered or bulleted item of a plan (item), an unnumbered
+# paragraph (paragraph). Search, citations and references read these values; add one here first.
+ClauseKind = Literal["preamble", "heading", "toc", "article", "item", "paragraph"]
+CLAUSE_KINDS: tuple[str, ...] = get_args(ClauseKind)
+
+
 @dataclass
 class Clause:
     """The smallest unit a person would cite.
@@ -174,7 +182,7 @@ class Clause:
     id: str
     document_id: str
     ordinal: int
-    kind: str  # "preamble" | "heading" | "article" | "item" | "paragraph"
+    kind: ClauseKind  # one of CLAUSE_KINDS; checked when a Clause is made
     label: str | None
     heading: str | None
     section_path: list[str]
@@ -191,6 +199,11 @@ class Clause:
     paragraph_start: int | None = None
     paragraph_end: int | None = None
     char_confidence: list[int] | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in CLAUSE_KINDS:
+            raise ValueError(f"clause {self.id}: kind {self.kind!r} is not one of {', '.join(CLAUSE_KINDS)} "
+                             "(ingest/model.py ClauseKind)")
 
     @property
     def ocr_confidence(self) -> float | None:

@@ -1,6 +1,6 @@
-"""Fusion of the lexical and dense candidates: min-max normalized, equally weighted sum.
+"""Fusion of the lexical and dense candidates: min-max normalized, weighted sum (dense weight w = 0.6).
 
-    score(c) = ½ · (bm25(c) − min) / (max − min) + ½ · (cos(c) − min) / (max − min)
+    score(c) = (1 − w) · (bm25(c) − min) / (max − min) + w · (cos(c) − min) / (max − min)
 
 over each retriever's candidate list (a clause one retriever did not return gets 0
 from it). Why this and not reciprocal-rank fusion: RRF throws away how far apart the
@@ -54,9 +54,10 @@ def _scaled(scores: dict[int, float]) -> dict[int, float]:
     return {item: (s - low) / span for item, s in scores.items()}
 
 
-def weighted(dense: dict[int, float], lexical: dict[int, float], dense_weight: float = DENSE_WEIGHT
+def weighted(lexical: dict[int, float], dense: dict[int, float], dense_weight: float = DENSE_WEIGHT
              ) -> dict[int, float]:
-    """Convex mix of min-max normalized scores (0 where a retriever did not return the item)."""
+    """Convex mix of min-max normalized scores, `dense_weight` on the dense side (0 where a retriever did not
+    return the item)."""
     d, l = _scaled(dense), _scaled(lexical)
     return {item: dense_weight * d.get(item, 0.0) + (1 - dense_weight) * l.get(item, 0.0)
             for item in d.keys() | l.keys()}
@@ -66,11 +67,11 @@ def fuse(lexical: dict[int, float], dense: dict[int, float], method: str = FUSIO
     """Fused score per item from the two retrievers' {item: score} candidates."""
     if method == "rrf":
         return reciprocal_rank(ranked(lexical), ranked(dense))
-    return weighted(dense, lexical)
+    return weighted(lexical, dense)
 
 
-def demote_structural(fused: dict[int, float], kinds: list[str]) -> dict[int, float]:
-    """Halve the fused score of headings, header blocks and tables of contents."""
+def demote_structural(fused: dict[int, float], kinds: dict[int, str]) -> dict[int, float]:
+    """Halve the fused score of headings, header blocks and tables of contents (`kinds`: item -> Clause.kind)."""
     return {item: score * STRUCTURAL_FACTOR if kinds[item] in STRUCTURAL_KINDS else score
             for item, score in fused.items()}
 
