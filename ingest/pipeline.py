@@ -101,9 +101,11 @@ def auto_jobs(sizes: Sequence[int]) -> int:
     (fewer than PARALLEL_MIN_FILES files or PARALLEL_MIN_BYTES in all), else every core."""
     if len(sizes) < PARALLEL_MIN_FILES or sum(sizes) < PARALLEL_MIN_BYTES:
         return 1
-    from policykb.index.threads import available_cores  # stdlib only: no native library is loaded
-
-    return max(1, min(available_cores(), len(sizes)))
+    try:  # the cores this process may run on (taskset/cgroup affinity), as index/threads.py counts them
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, len(sizes)))
 
 
 def ingest_paths(paths: Sequence[str | Path], max_bytes: int = DEFAULT_MAX_BYTES,

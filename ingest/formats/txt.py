@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from policykb.ingest.encoding import decode_text
+from policykb.ingest.formats.front_matter import read_front_matter
 from policykb.ingest.model import SourceText
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -26,8 +27,5 @@ def read(path: Path, data: bytes) -> SourceText:
     text, encoding = decoded.text, decoded.encoding
     source = SourceText(path=str(path), format="txt", lines=split_lines(text), encoding=encoding,
                         warnings=list(decoded.warnings))
-    # Policy texts saved as .txt often open with YAML front matter too (seed 000 does).
-    from policykb.ingest.formats.markdown import read_front_matter
-
-    read_front_matter(source, path)
+    read_front_matter(source, path)  # policy texts saved as .txt often open with YAML front matter too (seed 000 does)
     return source
