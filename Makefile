@@ -7,7 +7,7 @@ INDEX  ?= .policykb/index
 # without it pip would pull a multi-GB CUDA build.
 WHEELS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 
-.PHONY: setup run index serve eval eval-stard bench reliability test test-fast clean
+.PHONY: setup run index serve eval eval-stard bench reliability test test-fast lint clean
 
 setup: $(VENV)/.installed
 
@@ -89,3 +89,7 @@ test-fast: setup
 
 clean:
 	rm -rf $(VENV) .policykb .pytest_cache
+
+## ruff over the product code (ingest/, index/, service/), with the rules in pyproject.toml: CI fails on a finding
+lint: setup
+	$(BIN)/ruff check ingest index service

@@ -2,8 +2,8 @@
 
 Merging: documents of files in this run replace the old ones for those files; files
 not in the run are kept (with `prune=True`, kept only while their source file still
-exists; an archive read again drops the members it no longer holds). Everything is written into a fresh folder under generations/, the manifest
-last, and only then is CURRENT switched to it, so a failed or killed build leaves the
+exists; an archive read again drops the members it no longer holds). Everything is written
+into a fresh folder under generations/, the manifest last, and only then is CURRENT switched to it, so a failed or killed build leaves the
 previous generation serving. Vectors come from the embedding cache whenever the exact
 text was embedded before by the same model.
 
@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -30,10 +30,10 @@ from policykb.index.lexical import LexicalIndex
 from policykb.index.lock import DEFAULT_LOCK_TIMEOUT, index_write_lock
 from policykb.index.manifest import Manifest, package_version, write_manifest
 from policykb.index.store import VectorRow, load_documents, load_fingerprints, stored_relations, write_store
-from policykb.ingest.references import resolve_references
-from policykb.ingest.relations import DocumentRelation, find_relations, relations_signature
 from policykb.index.units import EMBEDDING_UNIT, embedding_texts
 from policykb.ingest.model import Document
+from policykb.ingest.references import resolve_references
+from policykb.ingest.relations import DocumentRelation, find_relations, relations_signature
 
 STORE, DENSE, LEXICAL = "store.sqlite", "dense.faiss", "lexical"
 CACHE = Path("cache") / "embeddings.sqlite"
@@ -150,8 +150,8 @@ def build_index(run, index_dir: str | Path, model: str | None = None, prune: boo
     """
     from policykb.index.dense import DenseIndex
     from policykb.index.embedders import load_embedder
-    from policykb.ingest.normalize import NORMALIZATION_VERSION, OPENCC_CONFIG
     from policykb.ingest.lexicon import lexicon_record
+    from policykb.ingest.normalize import NORMALIZATION_VERSION, OPENCC_CONFIG
     from policykb.ingest.tokens import dictionary_hash
 
     say = progress or (lambda _msg: None)

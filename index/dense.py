@@ -129,7 +129,7 @@ class DenseIndex:
     params: dict = field(default_factory=dict)
 
     @classmethod
-    def build(cls, vectors: np.ndarray, ids: np.ndarray, dim: int, kind: str | None = None) -> "DenseIndex":
+    def build(cls, vectors: np.ndarray, ids: np.ndarray, dim: int, kind: str | None = None) -> DenseIndex:
         """Index `vectors` under `ids`, with the type `choose_index_spec` picks for their number
         (or `kind`, forced, as benchmarks do)."""
         spec = choose_index_spec(len(ids), kind)
@@ -147,7 +147,7 @@ class DenseIndex:
         faiss.write_index(self.index, str(path))
 
     @classmethod
-    def load(cls, path: Path) -> "DenseIndex":
+    def load(cls, path: Path) -> DenseIndex:
         """Read an index written by `save`; its kind and params are read from the index itself
         (the same values `build` recorded in the manifest)."""
         import faiss

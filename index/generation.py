@@ -21,7 +21,7 @@ import os
 import shutil
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from policykb.index.lock import try_flock
@@ -60,7 +60,7 @@ class Generation:
 
 def new_generation_dir(index_dir: Path) -> Path:
     """A fresh, uniquely named folder under index_dir/generations/ (sortable by time)."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = index_dir / GENERATIONS / f"{stamp}-{os.getpid()}"
     path.mkdir(parents=True)
     (path / LEASE).touch()  # so that a server without write access can still take its lease

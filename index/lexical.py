@@ -25,7 +25,7 @@ class LexicalIndex:
     doc_freq: dict[str, int]
 
     @classmethod
-    def build(cls, token_lists: list[list[str]]) -> "LexicalIndex":
+    def build(cls, token_lists: list[list[str]]) -> LexicalIndex:
         import logging
 
         import bm25s
@@ -44,7 +44,7 @@ class LexicalIndex:
         (folder / DOC_FREQ).write_text(json.dumps(self.doc_freq, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path, n_docs: int) -> "LexicalIndex":
+    def load(cls, folder: Path, n_docs: int) -> LexicalIndex:
         import bm25s
 
         # Memory-mapped: a query reads only its terms' postings, so a 1M-clause index

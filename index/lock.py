@@ -18,10 +18,10 @@ import errno
 import fcntl
 import os
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 LOCK = "LOCK"
 DEFAULT_LOCK_TIMEOUT = 600.0  # seconds a build waits for another build of the same index
@@ -80,7 +80,7 @@ def index_write_lock(index_dir: str | Path, timeout: float = DEFAULT_LOCK_TIMEOU
                         f"Run this ingest again once that build has finished; the lock {path} is "
                         f"released as soon as that process ends.")
                 time.sleep(POLL_SECONDS)
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()} {stamp}\n".encode(), 0)
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 MANIFEST = "manifest.json"
@@ -26,7 +26,7 @@ class Manifest:
     embedding_unit: str
     counts: dict[str, int]
     package_version: str
-    build_time: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    build_time: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     format_version: int = FORMAT_VERSION
     files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
     index_params: dict = field(default_factory=dict)  # FAISS parameters of index_kind (index/dense.py)

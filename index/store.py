@@ -27,9 +27,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from policykb.ingest.model import Clause, Document, DocumentMeta, MetaField, OcrInfo, Passage
 from policykb.ingest.references import Reference
@@ -209,7 +209,7 @@ def load_fingerprints(path: Path) -> dict[str, str]:
 
 def _get(row: sqlite3.Row, key: str):
     """A column a store written before it existed does not have: None there."""
-    return row[key] if key in row.keys() else None
+    return row[key] if key in row.keys() else None  # noqa: SIM118 (`in` a sqlite3.Row looks among its values)
 
 
 def _document_from_row(d: sqlite3.Row) -> Document:

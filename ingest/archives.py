@@ -19,8 +19,8 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from policykb.ingest.errors import IngestError, MissingConverter
 

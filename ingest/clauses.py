@@ -15,10 +15,10 @@ import hashlib
 import re
 from dataclasses import dataclass, field, replace
 
+from policykb.ingest.metadata import simplified
 from policykb.ingest.model import Clause
 from policykb.ingest.numbering import Marker, detect
 from policykb.ingest.numbering.markup import LineMarkup, lead_phrase
-from policykb.ingest.metadata import simplified
 
 _TOC = re.compile(r"^目\s*录$")
 _HEADING_CHARS = 30
@@ -156,7 +156,7 @@ def parse_clauses(document_id: str, body: list[BodyLine]) -> list[Clause]:
                 continue
             in_toc = None
         if _TOC.match(re.sub(r"[\s\u3000]", "", simple)):
-            in_toc = _Draft("toc", "目录", "目录", path(), keys() + ["目录"], len(stack))
+            in_toc = _Draft("toc", "目录", "目录", path(), [*keys(), "目录"], len(stack))
             in_toc.lines.append((bl.line, text))
             drafts.add(in_toc)
             toc_first = None
@@ -173,7 +173,7 @@ def parse_clauses(document_id: str, body: list[BodyLine]) -> list[Clause]:
         if marker is not None and marker.leaf:
             label = marker.label
             if marker.style == "article_条":
-                draft = _Draft("article", label, None, path(), keys() + [label], len(stack))
+                draft = _Draft("article", label, None, path(), [*keys(), label], len(stack))
                 current_article = draft
             else:  # —— bullets and list items: paragraphs of the current heading
                 node = stack[-1] if stack else None
@@ -181,7 +181,7 @@ def parse_clauses(document_id: str, body: list[BodyLine]) -> list[Clause]:
                 if node:
                     node.paragraphs = number
                 label = f"第{number}段"
-                draft = _Draft("item", label, lead_phrase(marker.rest), path(), keys() + [label], len(stack))
+                draft = _Draft("item", label, lead_phrase(marker.rest), path(), [*keys(), label], len(stack))
             draft.lines.append((bl.line, text))
             drafts.add(draft)
             continue
@@ -215,7 +215,7 @@ def parse_clauses(document_id: str, body: list[BodyLine]) -> list[Clause]:
         else:
             number = drafts.top_level_paragraphs + 1
         label = f"第{number}段"
-        draft = _Draft("paragraph", label, lead_phrase(text), path(), keys() + [label], len(stack))
+        draft = _Draft("paragraph", label, lead_phrase(text), path(), [*keys(), label], len(stack))
         draft.lines.append((bl.line, text))
         drafts.add(draft)
 

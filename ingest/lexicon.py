@@ -5,8 +5,8 @@ BM25 finds nothing for 老公 in a code that says 配偶, or for 工资 where th
 maps a lay expression to the legal terms that stand for it; the search core adds those
 terms to the BM25 query when the question contains the lay expression, as it adds Cilin's
 synonyms, unless the corpus itself uses the expression as a term (公务员法 says 辞退: there a
-question about 辞退 is searched as asked, not as 解除劳动合同). Matching is on the question's search form, by substring, so it does not depend
-on how jieba cuts 欠钱 or 老公.
+question about 辞退 is searched as asked, not as 解除劳动合同). Matching is on the question's
+search form, by substring, so it does not depend on how jieba cuts 欠钱 or 老公.
 
 The index manifest records the lexicon's name and checksum (:func:`lexicon_record`), so an
 index is served with the lexicon it was built with, or with a warning.
@@ -32,7 +32,7 @@ class Lexicon:
     sha256: str
 
     @classmethod
-    def parse(cls, text: str, name: str = LEXICON_NAME) -> "Lexicon":
+    def parse(cls, text: str, name: str = LEXICON_NAME) -> Lexicon:
         """From lines ``lay<TAB>legal legal ...``; ``#`` starts a comment. Raises ValueError on a bad line."""
         terms: dict[str, list[str]] = {}
         for number, line in enumerate(text.splitlines(), 1):

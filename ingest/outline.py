@@ -14,7 +14,7 @@ class OutlineNode:
     clause_id: str
     line: int
     clause_count: int = 1  # clauses in this section, the heading's own clause included
-    children: list["OutlineNode"] = field(default_factory=list)
+    children: list[OutlineNode] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"title": self.title, "clause_id": self.clause_id, "line": self.line,
@@ -44,7 +44,7 @@ def outline(document: Document) -> list[OutlineNode]:
                 nodes[path[:depth]].clause_count += 1
         if clause.kind not in ("heading", "item"):
             continue
-        own = path + (own_title(clause),)
+        own = (*path, own_title(clause))
         beside_a_section = clause.kind == "item" and path in parents_of_sections and clause.label \
             and not clause.label.startswith("第")
         if (own in opened or clause.kind == "heading" or beside_a_section) and own not in nodes:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from policykb.ingest.clauses import BodyLine, parse_clauses
 from policykb.ingest.documents import split_documents
@@ -22,7 +22,8 @@ from policykb.ingest.numbering.markup import is_markup_only, read_line
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 # Bump when parsing changes what a file yields, so re-ingests parse files again.
-INGEST_VERSION = "3"  # 2: a year inferred from the 文号 or title; 3: pages and paragraph numbers, PDF reflow and OCR, office formats, archives
+# 2: a year inferred from the 文号 or title; 3: pages and paragraph numbers, PDF reflow and OCR, office formats, archives
+INGEST_VERSION = "3"
 
 
 @dataclass
@@ -120,9 +121,8 @@ def ingest_paths(paths: Sequence[str | Path], max_bytes: int = DEFAULT_MAX_BYTES
     near-identical clauses across the run (every `duplicate_group` stays None), for
     callers that group them another way.
     """
-    from policykb.ingest.duplicates import group_near_duplicates
-
     from policykb.ingest.archives import SEPARATOR, is_archive
+    from policykb.ingest.duplicates import group_near_duplicates
 
     run = IngestRun()
     todo: list[tuple[Path, str]] = []
@@ -297,7 +297,7 @@ def ingest_archive(path: str | Path | None, relative: str, max_bytes: int = DEFA
 
 def document_id(relative: str, index: int) -> str:
     """Stable id of the index-th document of a file (survives re-ingesting the file)."""
-    return hashlib.sha1(f"{relative}#{index}".encode("utf-8")).hexdigest()[:12]
+    return hashlib.sha1(f"{relative}#{index}".encode()).hexdigest()[:12]
 
 
 def documents_from_source(source: SourceText, relative: str) -> list[Document]:

@@ -39,7 +39,8 @@ _REF = re.compile(
 # A law named without 《》 right before its article: 「依照商标法第三十条」, 「适用民事诉讼法第一百一十九条」. Its name is
 # what follows the last word that cannot be part of it; a name the index knows is matched by its longest suffix.
 _BARE_NAME = re.compile(r"(?P<name>[\u4e00-\u9fff]{1,30}?(?:法|条例|规定|办法|细则|解释|决定|规则|通则))$")
-_BEFORE_NAME = re.compile(r".*(?:依照|按照|根据|依据|参照|适用|违反|对照|符合|享有|应当|可以|不得|即|的|由|和|与|及|或者|或|以及|以|但|并|在|对|经|将|、|，|。|；|：|\s)")
+_BEFORE_NAME = re.compile(r".*(?:依照|按照|根据|依据|参照|适用|违反|对照|符合|享有|应当|可以|不得|即|的|由|和|与|及|或者|或|以及"
+                          r"|以|但|并|在|对|经|将|、|，|。|；|：|\s)")
 _NOT_A_NAME = frozenset({"依法", "合法", "非法", "违法", "方法", "办法", "做法", "立法", "执法", "司法", "守法", "用法", "说法",
                          "规定", "决定", "解释", "规则", "细则", "条例", "法"})
 # What joins a reference to the one before it (「第十二条、第十六条」「第一项和第二项」).
@@ -374,7 +375,7 @@ def resolve_with_reasons(documents: list[Document], warn: Callable[[str], None] 
                 why = None if resolved else f"citing clause not an article: a {citing.kind}"
             else:
                 if ref.target_document is None:  # this document's, or one of its parts' (本法 in the 民法典's 合同编)
-                    targets: list[Document] | None = [doc] + siblings
+                    targets: list[Document] | None = [doc, *siblings]
                 else:
                     matches = list({d.id: d for k in _title_keys(ref.target_document)
                                     for d in by_title.get(k, [])}.values())

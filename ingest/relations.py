@@ -29,6 +29,7 @@ Relations are document-level: index/build.py recomputes them only when the docum
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -412,7 +413,7 @@ def _series(profiles: list[_Profile], versions: list[DocumentRelation]) -> list[
             return _five_year_years(period) if mixed and period[0] < 100 else period
 
         group = sorted(group, key=lambda g: when(g[1]))
-        for (a, pa), (b, pb) in zip(group, group[1:]):
+        for (a, pa), (b, pb) in itertools.pairwise(group):
             if frozenset((a.doc.id, b.doc.id)) in paired or not _issuers_agree(a, b):
                 continue
             if when(pa) == when(pb):
@@ -457,7 +458,7 @@ def find_relations(documents: list[Document]) -> list[DocumentRelation]:
 def relations_signature(documents: list[Document]) -> str:
     """Changes whenever anything relations are read from may have: a document's id, text or metadata,
     or the way they are found (RELATIONS_VERSION)."""
-    h = hashlib.sha256(f"relations {RELATIONS_VERSION}\x1e".encode("utf-8"))
+    h = hashlib.sha256(f"relations {RELATIONS_VERSION}\x1e".encode())
     for d in sorted(documents, key=lambda d: d.id):
         m = d.meta
         h.update("\x1f".join((d.id, d.content_hash, m.value("title") or "", m.value("issuer") or "",

@@ -97,7 +97,7 @@ class Segmenter:
     _expanded: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def load(cls) -> "Segmenter":
+    def load(cls) -> Segmenter:
         import rjieba
 
         engine = rjieba.Jieba()  # its own dictionary: nothing global is changed

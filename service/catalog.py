@@ -134,7 +134,7 @@ class Catalog:
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, generation_path: Path) -> "Catalog":
+    def load(cls, generation_path: Path) -> Catalog:
         return cls(StoreReader(Path(generation_path) / STORE))
 
     def document(self, document_id: str) -> Document | None:

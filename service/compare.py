@@ -34,8 +34,8 @@ CLEAR_MATCH = 0.6  # a character similarity this high needs no TF-IDF support
 PARTIAL_COSINE = 0.1  # below this TF-IDF cosine the costly substring ratio is not computed
 SPLIT_COSINE = 0.4  # least TF-IDF cosine between a clause and the neighbour it also became
 SAME_NUMBER_BONUS = 0.5  # added to a same-number pair's gain when the documents number alike
-NUMBERED_ALIKE_SHARE = 0.6
-SHRED = 2  # a kept run this short between two changes is shown as part of them  # share of same-number pairs that must read alike to trust the numbers
+NUMBERED_ALIKE_SHARE = 0.6  # share of same-number pairs that must read alike to trust the numbers
+SHRED = 2  # a kept run this short between two changes is shown as part of them
 
 _ARTICLE = re.compile(r"^第[一二三四五六七八九十百千零〇两\d]+条(之[一二三四五六七八九十]+)?$")
 _SPACE = re.compile(r"\s+")
@@ -255,7 +255,7 @@ def compare_documents(a_doc: Document, b_doc: Document) -> Comparison:
     candidates = sorted(((sims[i][j], i, j) for i in free_a for j in range(len(b)) if j not in taken_b
                          and sims[i][j] >= MOVED_FLOOR and (sims[i][j] >= CLEAR_MATCH or cos[i][j] >= MOVED_COSINE)),
                         reverse=True)
-    for s, i, j in candidates:
+    for _s, i, j in candidates:
         if i in matched or j in taken_b:
             continue
         matched[i], kinds[i] = j, "moved"

@@ -8,9 +8,9 @@ of help in the field metadata; `describe_settings()` renders them for docs and
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Mapping
 
 PREFIX = "POLICYKB_"
 DEFAULT_INDEX = Path(".policykb/index")
@@ -62,7 +62,7 @@ class Settings:
              "or SIGHUP).")
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
         """Settings from POLICYKB_<FIELD> variables (upper case), then `overrides` (non-None values win)."""
         env = os.environ if environ is None else environ
         values: dict = {}
@@ -111,7 +111,8 @@ def _parse(name: str, raw: str):
             return int(raw)
         return float(raw)
     except ValueError:
-        raise SettingsError(f"{var}={raw!r} is not a valid value: {Settings.__dataclass_fields__[name].metadata['help']}")
+        raise SettingsError(f"{var}={raw!r} is not a valid value: {Settings.__dataclass_fields__[name].metadata['help']}"
+                            ) from None
 
 
 def default_index(environ: Mapping[str, str] | None = None) -> Path:

@@ -186,7 +186,7 @@ def format_table(summary: dict) -> str:
 
     cols = ["R@1", "R@5", "R@10", f"Hit@{k}", f"MRR@{k}", f"nDCG@{k}", "FalseAbst", "NegAbst"]
     lines = [f"{'kind':12s} {'n':>3s} {'ans':>3s} " + " ".join(f"{c:>9s}" for c in cols)]
-    rows = [("ALL", summary["overall"])] + list(summary["per_kind"].items())
+    rows = [("ALL", summary["overall"]), *list(summary["per_kind"].items())]
     for name, d in rows:
         vals = [d[m] for m in metric_names] + [d["false_abstain_rate"], d["neg_abstain_rate"]]
         lines.append(f"{name:12s} {d['n']:3d} {d['n_answerable']:3d} " + " ".join(f"{f(v):>9s}" for v in vals))

@@ -74,9 +74,7 @@ class SearchFilters:
             return False
         if self.doc_types and not any(k in _key(doc, "doc_type") for k in self._type_keys):
             return False
-        if self.statuses and _key(doc, "status") not in self._status_keys:
-            return False
-        return True
+        return not (self.statuses and _key(doc, "status") not in self._status_keys)
 
     def allows(self, doc: dict) -> bool:
         """Whether a document row (id, issuer, doc_type, year) passes."""
@@ -85,9 +83,7 @@ class SearchFilters:
         year = doc["year"]
         if self.year_from is not None and (year is None or year < self.year_from):
             return False
-        if self.year_to is not None and (year is None or year > self.year_to):
-            return False
-        return True
+        return not (self.year_to is not None and (year is None or year > self.year_to))
 
 
 def _key(doc: dict, name: str) -> str:

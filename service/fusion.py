@@ -58,9 +58,9 @@ def weighted(lexical: dict[int, float], dense: dict[int, float], dense_weight: f
              ) -> dict[int, float]:
     """Convex mix of min-max normalized scores, `dense_weight` on the dense side (0 where a retriever did not
     return the item)."""
-    d, l = _scaled(dense), _scaled(lexical)
-    return {item: dense_weight * d.get(item, 0.0) + (1 - dense_weight) * l.get(item, 0.0)
-            for item in d.keys() | l.keys()}
+    dense_scaled, lexical_scaled = _scaled(dense), _scaled(lexical)
+    return {item: dense_weight * dense_scaled.get(item, 0.0) + (1 - dense_weight) * lexical_scaled.get(item, 0.0)
+            for item in dense_scaled.keys() | lexical_scaled.keys()}
 
 
 def fuse(lexical: dict[int, float], dense: dict[int, float], method: str = FUSION) -> dict[int, float]:

@@ -89,8 +89,8 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 RARE_SHARE = 0.5  # a term is marked when its idf is at least this share of the clause's rarest query term's
 _NUMBER = r"(?:[0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十百千万半]+)(?:多|余)?"
 TIME_UNITS = ("学时", "课时", "小时", "分钟", "天", "日", "周", "星期", "个月", "月", "年")
-COMMON_UNITS = TIME_UNITS + ("%", "％", "个百分点", "倍", "万元", "亿元", "元", "人", "名", "次", "期", "个", "所",
-                             "家", "门", "项", "篇", "学分", "岁", "届", "批", "班")
+COMMON_UNITS = (*TIME_UNITS, "%", "％", "个百分点", "倍", "万元", "亿元", "元", "人", "名", "次", "期", "个", "所", "家",
+                "门", "项", "篇", "学分", "岁", "届", "批", "班")
 _YEAR = re.compile(r"(?:1[89]|20)[0-9]{2}年|[〇零一二三四五六七八九]{4}年")  # a date's year, not a number of years
 _ASKS_UNIT = re.compile(r"(?:多少|几)个?([\u4e00-\u9fff%]{0,2})")
 _ASKS_TIME = re.compile(r"多久|多长时间|多长")

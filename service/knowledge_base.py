@@ -147,7 +147,7 @@ class KnowledgeBase:
 
     @classmethod
     def load(cls, index_dir: str | Path, embedder=None, verify: bool = True,
-             embed_threads: int | None = None) -> "KnowledgeBase":
+             embed_threads: int | None = None) -> KnowledgeBase:
         """Open the serving generation of `index_dir` (checksums verified).
 
         `embedder` must be the model that built the index (else ModelMismatch); when
@@ -268,10 +268,7 @@ class KnowledgeBase:
             synonyms = cilin + legal
             lexical = self._lexical(tokens + cilin, mask, legal)
         dense = self._dense(form, mask) if mode != "lexical" else {}
-        if mode == "hybrid":
-            fused = fusion.fuse(lexical, dense)
-        else:
-            fused = lexical or dense
+        fused = fusion.fuse(lexical, dense) if mode == "hybrid" else lexical or dense
         fused = fusion.demote_structural(fused, {r: self.kind_names[self.clause_kind[r]] for r in fused})
         # a named document, an article number, a 施行 question (service/query_understanding.py)
         fused, pinned, understood = query_understanding.apply(self.reader, form, fused, mask)
@@ -383,10 +380,7 @@ class KnowledgeBase:
 
 def _top(scores: np.ndarray, n: int) -> dict[int, float]:
     """The n best positive scores by row, best first (ties: lower row first), without sorting all rows."""
-    if len(scores) > n:
-        cut = np.argpartition(-scores, n - 1)[:n]
-    else:
-        cut = np.arange(len(scores))
+    cut = np.argpartition(-scores, n - 1)[:n] if len(scores) > n else np.arange(len(scores))
     top = cut[np.lexsort((cut, -scores[cut]))]
     return {int(r): float(scores[r]) for r in top if scores[r] > 0}
 

@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 from policykb.index.history import VERSION_LENGTH, CitedClause, version_of
 from policykb.service.catalog import Catalog, ClauseContext
 
+
 def reader_address(document_id: str, clause_id: str, version: str | None) -> str:
     """The page's reader view at a clause, pinned to its document version: 「/#doc=…&clause=…&v=…」
     (without `v` when the document has no version). The page's readerLink writes the same; prefix

@@ -30,7 +30,8 @@ UNITS: dict[str, str] = {
     "個月": "月", "週": "周", "萬元": "元", "億元": "元",
 }
 _UNIT_SCALE = {"万元": 10_000, "亿元": 100_000_000, "萬元": 10_000, "億元": 100_000_000}
-_CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "0": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "0": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+              "七": 7, "八": 8, "九": 9}
 _CN_SMALL = {"十": 10, "百": 100, "千": 1000}
 _CN_LARGE = {"万": 10_000, "亿": 100_000_000, "萬": 10_000, "億": 100_000_000}
 _CN = "零〇○一二两兩三四五六七八九十百千万亿萬億"
@@ -132,9 +133,8 @@ def _is_date_part(text: str, m: re.Match, unit: str, number: str) -> bool:
         digits = number if number.isdigit() else ""
         if len(number) == 4 and (digits or all(ch in _CN_DIGITS for ch in number)):
             return True
-    if unit == "月" and not m.group("ge"):
-        if before.endswith("年") or re.match(rf"\s*(?:[0-9]{{1,2}}|[{_CN}]{{1,3}})[日号]", after):
-            return True
+    if unit == "月" and not m.group("ge") and (before.endswith("年") or re.match(rf"\s*(?:[0-9]{{1,2}}|[{_CN}]{{1,3}})[日号]", after)):
+        return True
     if unit == "日" and re.search(r"月\s*$", before):
         return True
     if unit == "周" and after.startswith("年"):  # 成立100周年: an anniversary, not weeks

@@ -31,8 +31,8 @@ name (two documents may share one, and then both are pinned).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

@@ -32,9 +32,9 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from policykb.index.generation import CURRENT, GENERATIONS, IndexLoadError, current_name, open_generation
 from policykb.index.manifest import MANIFEST, file_sha256

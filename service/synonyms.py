@@ -51,7 +51,7 @@ class Thesaurus:
     source: str
 
     @classmethod
-    def from_sets(cls, sets: dict[str, set[str]], source: str) -> "Thesaurus":
+    def from_sets(cls, sets: dict[str, set[str]], source: str) -> Thesaurus:
         """From Cilin-style {code: words}: each word of one sense (in a single `=` set) gets
         the other multi-character words of its set, when the set has at most MAX_SET_WORDS."""
         synonym_sets = [members for code, members in sets.items() if code.endswith("=")]

@@ -297,3 +297,25 @@ def test_an_approximate_dense_index_keeps_its_kind_params_and_answers_after_save
     assert after[0][0] == 1042 and np.array_equal(before[0], after[0])
     allowed = ids[:300:3]
     assert set(loaded.search(query, 5, allowed_ids=allowed)[0]) <= set(allowed.tolist())
+
+
+def test_a_word_files_paragraph_numbers_survive_an_ingest_that_reuses_it(docs, tmp_path, tiny_model):
+    """A second ingest reads unchanged files back from the store: their citations keep the Word paragraph
+    numbers (and, for PDFs, the pages) the first one found. (`key in row` on a sqlite3.Row looks among its
+    values, not its columns: a lint "fix" to that form read every such column back as missing.)"""
+    from policykb.index.generation import open_generation
+    from policykb.index.store import StoreReader, load_documents
+    from tests.fixture_builders import write_docx
+
+    write_docx(["关于干部培训的通知", "第一条 干部每年参加培训不少于十二天。", "第二条 培训结束后进行考核。"],
+               docs / "notice.docx")
+    build([docs], tmp_path / "ix", model=tiny_model)
+    (docs / "extra.txt").write_text("关于考核的说明\n一、考核每年进行一次。\n", encoding="utf-8")
+    build([docs], tmp_path / "ix", model=tiny_model)  # notice.docx is unchanged: read back from the store
+    store = open_generation(tmp_path / "ix").path / "store.sqlite"
+    documents, _ = load_documents(store)
+    notice = next(d for d in documents if d.file == "notice.docx")
+    article = next(c for c in notice.clauses if c.label == "第一条")
+    assert (article.paragraph_start, article.paragraph_end) == (2, 2)
+    again = StoreReader(store).document(notice.id)
+    assert next(c for c in again.clauses if c.label == "第一条").paragraph_start == 2

@@ -40,7 +40,7 @@ BUNDLED = "bundled"  # load_embedder(query_adapter=BUNDLED): the adapter this po
 
 
 def load_embedder(model: str | None = None, threads: int | None = None,
-                  query_adapter: "QueryAdapter | str | None" = None) -> Embedder:
+                  query_adapter: QueryAdapter | str | None = None) -> Embedder:
     """The embedder for ``model`` (see the module doc); ``threads`` caps the engine's threads.
 
     ``query_adapter``: for the e5-onnx runtimes (the default among them), the adapter its

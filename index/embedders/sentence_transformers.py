@@ -86,7 +86,7 @@ def _cached_snapshot(name: str) -> Path:
     cache = Path(constants.HF_HUB_CACHE)
     try:
         snapshot = Path(snapshot_download(name, local_files_only=True))
-    except Exception as exc:  # noqa: BLE001 -- hub raises several types for "not cached" / bad name
+    except Exception as exc:  # the hub raises several types for "not cached" / bad name
         raise ModelNotFound(_missing_hub_message(name, cache)) from exc
     if not any((snapshot / marker).is_file() for marker in MODEL_MARKERS):
         raise ModelNotFound(_missing_hub_message(name, cache))

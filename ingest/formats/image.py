@@ -24,7 +24,7 @@ def read(path: Path, data: bytes) -> SourceText:
     except (UnidentifiedImageError, OSError, ValueError) as err:
         raise IngestError(f"{path}: not a readable image ({err}); it may be damaged") from None
     declared = image.info.get("dpi", (0, 0))[0]
-    resolution = int(round(declared)) if declared and declared >= 72 else ocr.dpi()
+    resolution = round(declared) if declared and declared >= 72 else ocr.dpi()
     pages, confidences = [], []
     langs = None
     for number, frame in enumerate(frames, start=1):
@@ -35,7 +35,7 @@ def read(path: Path, data: bytes) -> SourceText:
         else:
             lines = ocr.ocr_image(buffer.getvalue(), f"{path} page {number}", resolution, langs)
         pages.append(LayoutPage(number, lines, ocr=True))
-        confidences.extend(c for l in lines for c in (l.confidence or []))
+        confidences.extend(c for line in lines for c in (line.confidence or []))
     flowed = reflow(pages)
     if not flowed.lines:
         raise IngestError(f"{path}: OCR found no text in the image; check that it shows text, upright")

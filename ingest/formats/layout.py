@@ -22,6 +22,7 @@ digits, where the line break stood for one.
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -101,9 +102,9 @@ def drop_running_lines(pages: list[LayoutPage]) -> list[tuple[int, str]]:
     heads: dict[str, int] = {}
     feet: dict[str, int] = {}
     for page in with_text:
-        for key in {_running_key(l.text) for l in page.lines[:RUNNING_LINES]}:
+        for key in {_running_key(line.text) for line in page.lines[:RUNNING_LINES]}:
             heads[key] = heads.get(key, 0) + 1
-        for key in {_running_key(l.text) for l in page.lines[-RUNNING_LINES:]}:
+        for key in {_running_key(line.text) for line in page.lines[-RUNNING_LINES:]}:
             feet[key] = feet.get(key, 0) + 1
     need = max(2, (len(with_text) + 1) // 2)
     running_heads = {k for k, n in heads.items() if n >= need}
@@ -114,7 +115,7 @@ def drop_running_lines(pages: list[LayoutPage]) -> list[tuple[int, str]]:
         lines = page.lines
         start = _running_run(lines, running_heads, pitch)
         end = len(lines) - _running_run(lines[start:][::-1], running_feet, pitch, upwards=True)
-        dropped.extend((page.number, l.text) for l in lines[:start] + lines[end:])
+        dropped.extend((page.number, line.text) for line in lines[:start] + lines[end:])
         page.lines = lines[start:end]
     return dropped
 
@@ -124,9 +125,9 @@ def _running_run(lines: list[LayoutLine], running: set[str], pitch: float, upwar
     running lines (see drop_running_lines)."""
     for k in range(min(RUNNING_LINES, len(lines)), 0, -1):
         run = lines[:k]
-        if not all(is_page_number(l.text) or _running_key(l.text) in running for l in run):
+        if not all(is_page_number(line.text) or _running_key(line.text) in running for line in run):
             continue
-        if all(is_page_number(l.text) for l in run) or k == len(lines):
+        if all(is_page_number(line.text) for line in run) or k == len(lines):
             return k
         gap = abs(lines[k].top - run[-1].top)
         if pitch and gap > 1.3 * pitch:
@@ -136,17 +137,17 @@ def _running_run(lines: list[LayoutLine], running: set[str], pitch: float, upwar
 
 def _page_geometry(lines: list[LayoutLine]) -> tuple[float, float, float, float]:
     """(left edge, right edge, char width, usual line pitch) of a page's text column."""
-    left = min(l.x0 for l in lines)
-    right = max(l.x1 for l in lines)
-    width = statistics.median(l.char_width for l in lines)
-    pitches = [b.top - a.top for a, b in zip(lines, lines[1:]) if b.top > a.top]
+    left = min(line.x0 for line in lines)
+    right = max(line.x1 for line in lines)
+    width = statistics.median(line.char_width for line in lines)
+    pitches = [b.top - a.top for a, b in itertools.pairwise(lines) if b.top > a.top]
     pitch = statistics.median(pitches) if pitches else 0.0
     return left, right, width, pitch
 
 
 def _starts_numbered(text: str) -> bool:
-    from policykb.ingest.numbering import detect
     from policykb.ingest.metadata import simplified
+    from policykb.ingest.numbering import detect
 
     return detect(simplified(text)) is not None
 
@@ -161,9 +162,7 @@ def _continues(prev: LayoutLine, prev_geo: tuple, line: LayoutLine, geo: tuple, 
         return False  # an indented line opens a paragraph
     if same_page and pitch and line.top - prev.top > 1.6 * pitch:
         return False  # a blank line's worth of space between them
-    if prev.text.rstrip(_CLOSERS).endswith(_SENTENCE_END) and _starts_numbered(line.text):
-        return False
-    return True
+    return not (prev.text.rstrip(_CLOSERS).endswith(_SENTENCE_END) and _starts_numbered(line.text))
 
 
 def _join(a: str, b: str) -> tuple[str, bool]:

@@ -25,6 +25,7 @@ parallel, and Tesseract's own threads only slow it down on a small machine.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import re
 import shutil
@@ -118,7 +119,7 @@ def choose_languages(png: bytes, where: str, resolution: int) -> tuple[str, list
         return wanted, ocr_image(png, where, resolution, wanted)
     _, _, installed = _tesseract()
     best: tuple[float, str, list[LayoutLine]] | None = None
-    for lang in (l for l in AUTO_CANDIDATES if l in installed):
+    for lang in (lang_name for lang_name in AUTO_CANDIDATES if lang_name in installed):
         lines = ocr_image(png, where, resolution, lang)
         confidence = [c for line in lines for c in (line.confidence or [])]
         mean = sum(confidence) / len(confidence) if confidence else 0.0
@@ -196,7 +197,7 @@ def parse_hocr(data: bytes) -> list[LayoutLine]:
         text = _full_width_punctuation("".join(c for c, _ in chars))
         lines.append(LayoutLine(text=text, x0=x0, x1=x1, top=top, bottom=bottom,
                                 char_width=max(char_width, 1), confidence=[conf for _, conf in chars]))
-    lines.sort(key=lambda l: (l.top, l.x0))
+    lines.sort(key=lambda line: (line.top, line.x0))
     return _drop_shadow_lines(lines)
 
 
@@ -217,7 +218,7 @@ def _char_width(words: list[list[tuple[str, int, float | None, float]]], height:
     """The pitch of Chinese characters on a line: the median distance between the centres
     of neighbouring CJK characters (their boxes are rough; their spacing is not)."""
     flat = [(c, x) for word in words for c, _, x, _ in word]
-    steps = [b[1] - a[1] for a, b in zip(flat, flat[1:])
+    steps = [b[1] - a[1] for a, b in itertools.pairwise(flat)
              if a[1] is not None and b[1] is not None and _is_cjk(a[0]) and _is_cjk(b[0]) and b[1] > a[1]]
     if not steps:
         return float(height)
@@ -250,7 +251,7 @@ def _full_width_digits(words: list[list[tuple[str, int, float | None, float]]], 
                 end += 1
         xs = [chars[j][2] for j in range(k, end + 1)]
         if end > k and None not in xs:
-            steps = sorted(abs(b - a) for a, b in zip(xs, xs[1:]))
+            steps = sorted(abs(b - a) for a, b in itertools.pairwise(xs))
             step = steps[len(steps) // 2]
         else:
             near = [chars[j][2] for j in (k - 1, end + 1) if 0 <= j < len(chars) and chars[j][2] is not None]

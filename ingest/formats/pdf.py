@@ -3,9 +3,9 @@
 Pages with a text layer give their printed lines with positions; pages without one
 (scans) are rendered (pypdfium2, POLICYKB_OCR_DPI, default 300 dpi) and read by
 Tesseract (ingest.formats.ocr: chi_sim or chi_tra, whichever reads the first scanned
-page more confidently), which records the engine and the confidence of every character. Then ingest.formats.layout drops running headers, footers and page
-numbers and joins hard line-wraps inside a paragraph: line N of the source is the N-th
-paragraph, and `line_pages` gives the page(s) it is on.
+page more confidently), which records the engine and the confidence of every character.
+Then ingest.formats.layout drops running headers, footers and page numbers and joins hard
+line-wraps inside a paragraph: line N of the source is the N-th paragraph, and `line_pages` gives the page(s) it is on.
 
 A PDF without a text layer when OCR cannot run (Tesseract or its Chinese data absent,
 or POLICYKB_OCR=off) is refused with NeedsOCR saying what to install; some such pages
@@ -30,8 +30,8 @@ _CID = re.compile(r"\(cid:\d+\)")
 def read(path: Path, data: bytes) -> SourceText:
     """Read the text layer, OCR the pages without one, and reflow into paragraphs."""
     pages, scanned = _text_pages(path, data)
-    unmapped = sum(len(m) for p in pages for l in p.lines for m in _CID.findall(l.text))
-    total = sum(len(l.text) for p in pages for l in p.lines)
+    unmapped = sum(len(m) for p in pages for line in p.lines for m in _CID.findall(line.text))
+    total = sum(len(line.text) for p in pages for line in p.lines)
     if total and unmapped > 0.5 * total:
         raise NeedsOCR(f"{path}: its text layer has fonts without a Unicode mapping (text comes "
                        f"out as '(cid:NN)' codes); print it to a new PDF or convert it with the program "
@@ -69,7 +69,7 @@ def _text_pages(path: Path, data: bytes) -> tuple[list[LayoutPage], list[int]]:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             pages, scanned = [], []
             for number, page in enumerate(pdf.pages, start=1):
-                lines = [_layout_line(l) for l in page.extract_text_lines(return_chars=True) if l["text"].strip()]
+                lines = [_layout_line(line) for line in page.extract_text_lines(return_chars=True) if line["text"].strip()]
                 pages.append(LayoutPage(number, lines))
                 if not lines and (page.images or page.rects or page.curves or page.lines):
                     scanned.append(number)  # something is drawn there, but no text: a scan
@@ -115,7 +115,7 @@ def _ocr_pages(path: Path, data: bytes, pages: list[LayoutPage], scanned: list[i
         else:
             lines = ocr.ocr_image(png, where, resolution, langs)
         pages[number - 1] = LayoutPage(number, lines, ocr=True)
-        confidences.extend(c for l in lines for c in (l.confidence or []))
+        confidences.extend(c for line in lines for c in (line.confidence or []))
     mean = round(sum(confidences) / len(confidences), 1) if confidences else None
     warnings.append(f"{path}: {_pages_have(scanned)} no text layer; the text was read by OCR "
                     f"(Tesseract {version}, {langs}, mean character confidence "
@@ -163,7 +163,7 @@ def _ranges(numbers: list[int]) -> str:
     """[1, 2, 3, 7] -> "1-3, 7"."""
     parts: list[str] = []
     start = prev = numbers[0]
-    for n in numbers[1:] + [None]:
+    for n in [*numbers[1:], None]:
         if n is not None and n == prev + 1:
             prev = n
             continue

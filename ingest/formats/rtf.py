@@ -31,7 +31,7 @@ _LABEL_TAB = re.compile(r"^([ \u3000]*)(\S{1,10}?)\t")
 def read(path: Path, data: bytes) -> SourceText:
     from striprtf.striprtf import rtf_to_text
 
-    if not data.lstrip()[:5] == b"{\\rtf":
+    if data.lstrip()[:5] != b"{\\rtf":
         hint = " (it is a Word .doc file inside: rename it to .doc)" if data.startswith(b"\xd0\xcf\x11\xe0") else ""
         raise IngestError(f"{path}: not an RTF file (it does not begin with {{\\rtf){hint}")
     match = _CODEPAGE.search(data[:4096])

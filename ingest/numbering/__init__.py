@@ -12,8 +12,8 @@ Each family exposes `match(line) -> Marker | None` on a line stripped of markup.
 
 from __future__ import annotations
 
-from policykb.ingest.numbering.marker import Marker
 from policykb.ingest.numbering import articles, bullets, outline
+from policykb.ingest.numbering.marker import Marker
 
 __all__ = ["Marker", "detect"]
 

@@ -27,9 +27,8 @@ def match(line: str) -> Marker | None:
         return None
     # A heading is followed by a space or ends the line; an article may run on directly,
     # but then its text must not read like a continuation of a sentence.
-    if rest and not rest[0].isspace() and unit != "条":
-        if len(rest) > 30:
-            return None
+    if rest and not rest[0].isspace() and unit != "条" and len(rest) > 30:
+        return None
     label = f"第{number_text}{unit}{suffix}"
     return Marker(style=f"article_{unit}", label=label, rest=rest.strip(), number=cn_to_int(number_text),
                   rank=_UNIT_RANK[unit], leaf=(unit == "条"))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import hmac
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -98,8 +99,8 @@ async def run_limited(request: Request, work: Callable[[], T]) -> T:
     future = executor.submit(work)
     try:
         return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         future.cancel()  # drops it if it is still waiting for a thread
         raise ApiError(503, "timeout",
                        f"The request took longer than {timeout:g} s and was stopped. The server may be busy; "
-                       "try again, or ask for fewer results (k).", headers={"Retry-After": "5"})
+                       "try again, or ask for fewer results (k).", headers={"Retry-After": "5"}) from None

@@ -8,7 +8,6 @@ file, line_start, line_end}; unknown metadata is null, never invented.
 from __future__ import annotations
 
 from typing import Any, Literal
-
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator
@@ -29,9 +28,12 @@ class CitationOut(BaseModel):
     line_end: int = Field(description="Last line of the clause in the source file (1-based, inclusive).")
     page_start: int | None = Field(default=None, description="First page the clause is on (PDF, OFD, scanned images), else null.")
     page_end: int | None = Field(default=None, description="Last page the clause is on (PDF, OFD, scanned images), else null.")
-    paragraph_start: int | None = Field(default=None, description="Its first paragraph number in a Word file (.docx, .doc, .wps, .rtf, .odt), else null.")
+    paragraph_start: int | None = Field(default=None, description="Its first paragraph number in a Word file "
+                                                                  "(.docx, .doc, .wps, .rtf, .odt), else null.")
     paragraph_end: int | None = Field(default=None, description="Its last paragraph number in a Word file, else null.")
-    text_source: Literal["text", "ocr", "mixed"] = Field(default="text", description="Where the document's text came from: the file's own text, OCR of page images (may hold recognition errors), or both.")
+    text_source: Literal["text", "ocr", "mixed"] = Field(
+        default="text", description="Where the document's text came from: the file's own text, OCR of page images "
+                                    "(may hold recognition errors), or both.")
 
 
 class AlsoInOut(CitationOut):
@@ -108,8 +110,9 @@ class SearchResultOut(BaseModel):
     document_year_source: YearSourceOut | None = Field(description="Where `document_year` came from, or null.")
     highlights: HighlightOut | None = Field(description="Matched query terms in `text`.")
     also_in: list[AlsoInOut] = Field(description="Near-identical clauses in other documents, collapsed into this result.")
-    scores: dict[str, float | None] = Field(description="Per-retriever scores (lexical BM25, dense cosine); null when that retriever did not find it.")
-    superseded_by: list["SupersedingOut"] = Field(default_factory=list, description="Newer versions of the result's "
+    scores: dict[str, float | None] = Field(description="Per-retriever scores (lexical BM25, dense cosine); null when "
+                                                        "that retriever did not find it.")
+    superseded_by: list[SupersedingOut] = Field(default_factory=list, description="Newer versions of the result's "
                                                                                      "document, or documents that "
                                                                                      "replace it, in the index ([]: "
                                                                                      "none). When a near-identical "
@@ -140,7 +143,7 @@ class SearchResponseOut(BaseModel):
     matches: int = Field(default=0, description="Clauses the retrievers found for this query under the filters, "
                                                 "near-duplicates collapsed: what `offset` pages through (weak "
                                                 "matches included).")
-    facets: "FacetsOut" = Field(description="Counts of those matches per issuer, type, year and status of their "
+    facets: FacetsOut = Field(description="Counts of those matches per issuer, type, year and status of their "
                                             "documents (each match counts once; null value: not stated).")
     results: list[SearchResultOut] = Field(description="Clauses in rank order.")
 
@@ -159,7 +162,10 @@ class ClauseOut(BaseModel):
     line_start: int = Field(description="First source line (1-based).")
     line_end: int = Field(description="Last source line (1-based, inclusive).")
     citation: CitationOut = Field(description="Where the clause is.")
-    char_confidence: list[int] | None = Field(default=None, description="For a clause read by OCR: the engine's confidence (0-100) for each character of `text` (a line break counts as one); null otherwise, or when the display script changed the text's length.")
+    char_confidence: list[int] | None = Field(
+        default=None, description="For a clause read by OCR: the engine's confidence (0-100) for each character of "
+                                  "`text` (a line break counts as one); null otherwise, or when the display script "
+                                  "changed the text's length.")
 
 
 class CitedClauseOut(BaseModel):
@@ -239,7 +245,7 @@ class ClauseContextOut(BaseModel):
     """Answer to GET /api/clauses/{id}: the clause and what is around it."""
 
     clause: ClauseOut = Field(description="The clause asked for.")
-    document: "DocumentSummaryOut" = Field(description="Its document's metadata.")
+    document: DocumentSummaryOut = Field(description="Its document's metadata.")
     previous: ClauseOut | None = Field(description="The clause before it in the same document, or null at the start.")
     next: ClauseOut | None = Field(description="The clause after it in the same document, or null at the end.")
     duplicates: list[ClauseOut] = Field(description="Near-identical clauses in other documents (or elsewhere in this one).")
@@ -273,8 +279,9 @@ class DocumentSummaryOut(BaseModel):
     line_end: int = Field(description="Last line of the document in its file.")
     clause_count: int = Field(description="Number of clauses.")
     text_source: Literal["text", "ocr", "mixed"] = Field(default="text", description="The file's own text, OCR of page images, or both.")
-    ocr: "OcrOut | None" = Field(default=None, description="How its OCR'd pages were read, or null when none were.")
-    converter: str | None = Field(default=None, description="Program that converted the file before reading (e.g. 「LibreOffice 7.4.7.2」 for .doc/.wps), or null.")
+    ocr: OcrOut | None = Field(default=None, description="How its OCR'd pages were read, or null when none were.")
+    converter: str | None = Field(default=None, description="Program that converted the file before reading "
+                                                            "(e.g. 「LibreOffice 7.4.7.2」 for .doc/.wps), or null.")
     page_count: int | None = Field(default=None, description="Pages of the file (PDF, OFD, images), else null.")
     version: str | None = Field(default=None, description="The document's version: 12 hex digits of the hash of its "
                                                           "clause texts, new whenever its wording changes. A permalink "
@@ -285,7 +292,7 @@ class DocumentSummaryOut(BaseModel):
                                                                   "from the texts; see `relations` of "
                                                                   "/api/documents/{id}). Separate from `status`, "
                                                                   "which is only what the document itself states.")
-    superseded_by: list["SupersedingOut"] = Field(default_factory=list, description="Those newer versions and "
+    superseded_by: list[SupersedingOut] = Field(default_factory=list, description="Those newer versions and "
                                                                                      "replacements in the index "
                                                                                      "([] when none).")
 
@@ -354,7 +361,7 @@ class OutlineNodeOut(BaseModel):
     clause_id: str = Field(description="Id of the clause that opens this section.")
     line: int = Field(description="Its source line.")
     clause_count: int = Field(description="Clauses in this section, the heading's own included.")
-    children: list["OutlineNodeOut"] = Field(description="Sub-headings.")
+    children: list[OutlineNodeOut] = Field(description="Sub-headings.")
 
 
 class HistoryEventOut(BaseModel):
@@ -439,7 +446,8 @@ class ReloadOut(BaseModel):
 
 
 class ErrorBodyOut(BaseModel):
-    code: str = Field(description="Stable machine-readable code: invalid_request, not_found, unauthorized, timeout, unavailable, method_not_allowed, internal_error.")
+    code: str = Field(description="Stable machine-readable code: invalid_request, not_found, unauthorized, timeout, "
+                                  "unavailable, method_not_allowed, internal_error.")
     message: str = Field(description="What happened and what to do, for a person.")
     detail: Any = Field(default=None, description="Structured extras (for invalid_request: each offending parameter), or null.")
 

@@ -8,8 +8,8 @@ and last name), `title`, `number` (文号), `date` and `year` only when the docu
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date as Date
-from typing import Iterable
 
 import bibtexparser
 from bibtexparser.model import Entry, Field

@@ -7,8 +7,9 @@ SE the clause's pinpoint, N1 the checker's note (version, file and lines, an inf
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date as Date
-from typing import Any, Iterable
+from typing import Any
 
 import rispy
 

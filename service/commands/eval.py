@@ -82,7 +82,7 @@ def _results_path(path: str, mode: str, several: bool) -> Path:
 
 
 def run(args) -> int:
-    from policykb.service.eval_report import (breakdowns, format_breakdowns, format_modes, sample_queries)
+    from policykb.service.eval_report import breakdowns, format_breakdowns, format_modes, sample_queries
     from policykb.service.evaluation import format_table, summarize
 
     if args.sample is not None and args.sample < 1:
@@ -126,10 +126,7 @@ def run(args) -> int:
             if args.breakdown:
                 s["breakdown"] = per_mode_breakdowns[mode]
             return s
-        if several:
-            body = {"modes": {m: public(m) for m in modes}}
-        else:
-            body = {"mode": modes[0], **public(modes[0])}
+        body = {"modes": {m: public(m) for m in modes}} if several else {"mode": modes[0], **public(modes[0])}
         body.update({"queries": args.queries, "n_queries": len(queries),
                      "sample": args.sample, "seed": args.seed if args.sample else None})
         if missed is not None:

@@ -28,10 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from policykb.ingest.archives import is_archive
     from policykb.ingest.pipeline import ingest_archive, ingest_file
 
-    if is_archive(args.file):
-        results = ingest_archive(args.file, Path(args.file).name)
-    else:
-        results = [ingest_file(args.file)]
+    results = ingest_archive(args.file, Path(args.file).name) if is_archive(args.file) else [ingest_file(args.file)]
     if args.json:
         dicts = [result_as_dict(r) for r in results]
         print(json.dumps(dicts if is_archive(args.file) else dicts[0], ensure_ascii=False, indent=1))

@@ -7,7 +7,6 @@ Output shapes (DESIGN.md): with --json, `{"query": ..., "results": [...]}`; with
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -64,7 +63,7 @@ def read_queries(path: str) -> list[dict]:
                 item = json.loads(line)
                 queries.append({**item, "id": item["id"], "query": item["query"]})
             except (json.JSONDecodeError, KeyError, TypeError):
-                raise SystemExit(f"error: {path}:{n}: expected a JSON object with \"id\" and \"query\"")
+                raise SystemExit(f"error: {path}:{n}: expected a JSON object with \"id\" and \"query\"") from None
     return queries
 
 

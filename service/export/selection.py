@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date as Date
+from functools import cached_property
 
 from policykb.service.catalog import Catalog
 from policykb.service.citations import bibtex, csl, gbt7714, legal_style, ris

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Callable
+from collections.abc import Callable
 
 from policykb.service.export.selection import ExportedClause, Selection
 from policykb.service.export.xml_text import xml_safe

@@ -118,9 +118,9 @@ async def export(
     try:
         body = await run_limited(request, work)
     except selection.NotInIndex as err:
-        raise ApiError(404, "not_found", str(err))
+        raise ApiError(404, "not_found", str(err)) from err
     except selection.TooManyClauses as err:
-        raise ApiError(422, "invalid_request", str(err))
+        raise ApiError(422, "invalid_request", str(err)) from err
     name = f"policykb-{day.isoformat()}.{writer.extension}"
     return Response(body, media_type=writer.media_type,
                     headers={"Content-Disposition": f'attachment; filename="{name}"',
@@ -159,6 +159,6 @@ async def citations(
     try:
         return await run_limited(request, work)
     except selection.NotInIndex as err:
-        raise ApiError(404, "not_found", str(err))
+        raise ApiError(404, "not_found", str(err)) from err
     except selection.TooManyClauses as err:
-        raise ApiError(422, "invalid_request", str(err))
+        raise ApiError(422, "invalid_request", str(err)) from err

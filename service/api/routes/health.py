@@ -68,8 +68,8 @@ async def reload(request: Request) -> dict:
     try:
         loaded = await run_in_threadpool(holder.reload)
     except UnchangedSinceFailure as exc:  # the same broken generation as last time: not loaded again
-        raise ApiError(503, "unavailable", f"Reload failed; still serving {before or 'nothing'}. {exc}")
-    except Exception:  # the holder logged it and kept the old generation
+        raise ApiError(503, "unavailable", f"Reload failed; still serving {before or 'nothing'}. {exc}") from exc
+    except Exception as exc:  # the holder logged it and kept the old generation
         raise ApiError(503, "unavailable",
-                       f"Reload failed; still serving {before or 'nothing'}. {holder.last_error}")
+                       f"Reload failed; still serving {before or 'nothing'}. {holder.last_error}") from exc
     return {"generation": loaded.generation, "previous": before, "switched": loaded.generation != before}

@@ -65,7 +65,8 @@ async def search(
     status: Annotated[list[str], Query(description="Only documents that state this status (现行有效, 废止 …), either "
                                                    "script; the whole value (repeatable).")] = [],
     year_from: Annotated[int | None, Query(ge=1900, le=2200, description="Only documents of this year or later (the "
-                                                                          "date's year, or the one inferred from the 文号 or title).")] = None,
+                                                                          "date's year, or the one inferred from the "
+                                                                          "文号 or title).")] = None,
     year_to: Annotated[int | None, Query(ge=1900, le=2200, description="Only documents of this year or earlier; not "
                                                                         "before year_from.")] = None,
     sort: Annotated[Literal["relevance", "date"], Query(
