@@ -254,3 +254,23 @@ if __name__ == "__main__":  # the figures docs/api.md quotes: python -m tests.te
     p, r = precision_recall(found)
     print(f"precision {p:.3f}  recall {r:.3f}  aligned pairs {len(aligned_label_pairs(found))}  "
           f"counts {found.counts}  renumbered {found.renumbered}")
+
+
+def test_the_two_versions_of_the_十一五_personnel_plan_tell_unchanged_clauses_from_changed_ones():
+    """corpus/001 holds the 人事部 “十一五” plan twice (dated 二00七年二月九日 and, as the source states it, 2024年2月9日):
+    the clauses that read the same are unchanged, and each changed one carries its change in the redline."""
+    first, second = ingest_file(HERE.parent / "corpus" / "001_cb65ab459c5c236d.txt").documents[:2]
+    assert first.title == second.title == "“十一五”全国人事干部教育培训规划"
+    c = compare_documents(first, second)
+    assert c.counts["unchanged"] >= 5 and c.counts["changed"] >= 5
+    assert c.counts["added"] == c.counts["removed"] == c.counts["moved"] == 0  # the same plan, in the same order
+    def change(start: str) -> tuple[str, str]:
+        (pair,) = [p for p in c.pairs if p.kind == "changed" and p.a.text.startswith(start)]
+        return ("".join(s.text for s in pair.redline if s.op == "delete"),
+                "".join(s.text for s in pair.redline if s.op == "insert"))
+
+    assert change("3、坚持以人为本") == ("需", "要")  # 培训需求 → 培训要求
+    assert change("3、大力开展人事人才业务培训") == ("年度年度", "")  # 「确定年度人事人才业务培训主题」 lost 年度 twice
+    assert change("（一）提高认识") == ("各地区、", "")
+    # an unchanged pair's redline keeps everything: only its label's brackets may differ (（三） and (三))
+    assert all(all(s.op == "equal" for s in p.redline) for p in c.pairs if p.kind == "unchanged")
