@@ -90,6 +90,8 @@ test-fast: setup
 clean:
 	rm -rf $(VENV) .policykb .pytest_cache
 
-## ruff over the product code (ingest/, index/, service/), with the rules in pyproject.toml: CI fails on a finding
+## ruff and mypy over the product code (ingest/, index/, service/), with their settings in pyproject.toml:
+## CI fails on a finding
 lint: setup
 	$(BIN)/ruff check ingest index service
+	$(BIN)/mypy ingest index service

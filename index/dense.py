@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -91,10 +92,10 @@ def _make_index(spec: IndexSpec, vectors: np.ndarray, dim: int):
         index.train(np.ascontiguousarray(sample, dtype=np.float32))
         index.nprobe = p["nprobe"]
         return index
-    index = faiss.IndexHNSWFlat(dim, p["M"], faiss.METRIC_INNER_PRODUCT)
-    index.hnsw.efConstruction = p["efConstruction"]
-    index.hnsw.efSearch = p["efSearch"]
-    return faiss.IndexIDMap2(index)
+    hnsw = faiss.IndexHNSWFlat(dim, p["M"], faiss.METRIC_INNER_PRODUCT)
+    hnsw.hnsw.efConstruction = p["efConstruction"]
+    hnsw.hnsw.efSearch = p["efSearch"]
+    return faiss.IndexIDMap2(hnsw)
 
 
 def describe_index(index) -> tuple[str, dict]:
@@ -103,7 +104,7 @@ def describe_index(index) -> tuple[str, dict]:
 
     metric = "inner_product" if index.metric_type == faiss.METRIC_INNER_PRODUCT else "l2"
     try:
-        ivf = faiss.extract_index_ivf(index)
+        ivf: faiss.Index | None = faiss.extract_index_ivf(index)
     except RuntimeError:
         ivf = None
     if ivf is not None:
@@ -115,7 +116,7 @@ def describe_index(index) -> tuple[str, dict]:
         return kind, {"metric": metric, "nlist": int(ivf.nlist), "nprobe": int(ivf.nprobe), "quantizer": qname}
     inner = faiss.downcast_index(index.index) if isinstance(index, faiss.IndexIDMap) else index
     if isinstance(inner, faiss.IndexHNSW):
-        return "hnsw", {"metric": metric, "M": int(inner.hnsw.nb_neighbors(1)),
+        return "hnsw", {"metric": metric, "M": int(inner.hnsw.nb_neighbors(1)),  # type: ignore[attr-defined]  # faiss's stubs lack HNSW.nb_neighbors
                         "efConstruction": int(inner.hnsw.efConstruction), "efSearch": int(inner.hnsw.efSearch)}
     return "flat-ip", {"metric": metric}
 
@@ -124,7 +125,7 @@ def describe_index(index) -> tuple[str, dict]:
 class DenseIndex:
     """A FAISS index; `search` returns (ids, scores) best first."""
 
-    index: object
+    index: Any  # a faiss.Index (its SWIG methods take more than faiss's stubs say: search's params=)
     kind: str = "flat-ip"
     params: dict = field(default_factory=dict)
 
@@ -176,14 +177,14 @@ class DenseIndex:
         k = min(k, self.size)
         if k <= 0 or (allowed_ids is not None and len(allowed_ids) == 0):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        params = None
+        params: faiss.SearchParameters | None = None
         if allowed_ids is not None:
             selector = faiss.IDSelectorBatch(np.asarray(allowed_ids, dtype=np.int64))
             if self.kind in _QUANTIZERS:
                 nlist = int(self.params.get("nlist", 1))
-                params = faiss.SearchParametersIVF(sel=selector, nprobe=min(nlist, 4 * int(self.params["nprobe"])))
+                params = faiss.SearchParametersIVF(sel=selector, nprobe=min(nlist, 4 * int(self.params["nprobe"])))  # type: ignore[call-arg]  # faiss's kwargs __init__, unstubbed
             else:
-                params = faiss.SearchParameters(sel=selector)
+                params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]  # faiss's kwargs __init__, unstubbed
         scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), k, params=params)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]

@@ -102,6 +102,7 @@ def open_generation(index_dir: Path | str, verify: bool = True) -> Generation:
     if problem is not None:
         raise IndexCorrupt(f"The index at {index_dir} cannot be served: {problem}. "
                            + repair_advice(index_dir, name))
+    assert manifest is not None  # _checked gives a manifest whenever it finds no problem
     return Generation(path, manifest)
 
 
@@ -137,6 +138,7 @@ def newest_intact_generation(index_dir: Path, exclude: str | None = None) -> Gen
             continue  # an unfinished build
         manifest, problem = _checked(path, verify=True)
         if problem is None:
+            assert manifest is not None  # _checked gives a manifest whenever it finds no problem
             return Generation(path, manifest)
     return None
 
@@ -179,6 +181,7 @@ def previous_generation(index_dir: Path, say=None, reads: tuple[str, ...] | None
     path = index_dir / GENERATIONS / name
     manifest, problem = _checked(path, verify=True, only=reads)
     if problem is None:
+        assert manifest is not None  # _checked gives a manifest whenever it finds no problem
         return Generation(path, manifest)
     older = newest_intact_generation(index_dir, exclude=name)
     if say:
@@ -209,6 +212,7 @@ def restore_generation(index_dir: Path, name: str) -> Generation:
     manifest, problem = _checked(path, verify=True)
     if problem is not None:
         raise IndexCorrupt(f"Generation {name} cannot be restored: {problem}. " + repair_advice(index_dir, name))
+    assert manifest is not None  # _checked gives a manifest whenever it finds no problem
     switch_current(index_dir, path)
     return Generation(path, manifest)
 

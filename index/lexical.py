@@ -10,6 +10,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +21,7 @@ DOC_FREQ = "doc_freq.json"  # ours, next to bm25s's files: token -> number of cl
 class LexicalIndex:
     """A loaded bm25s retriever; `scores` gives one BM25 score per clause row."""
 
-    retriever: object
+    retriever: Any  # a bm25s.BM25 (bm25s ships no types)
     n_docs: int
     doc_freq: dict[str, int]
 

@@ -265,10 +265,10 @@ def load_documents(path: Path, files: Iterable[str] | None = None) -> tuple[list
             if d["source_path"]:
                 sources[doc.file] = d["source_path"]
         for c in con.execute("SELECT * FROM clauses ORDER BY row"):
-            doc = by_id.get(c["document_id"])
-            if doc is None:
+            owner = by_id.get(c["document_id"])
+            if owner is None:
                 continue
-            doc.clauses.append(_clause_from_row(c, passages.get(c["id"], [])))
+            owner.clauses.append(_clause_from_row(c, passages.get(c["id"], [])))
         return docs, sources
     finally:
         con.close()

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from policykb.ingest.metadata import simplified
-from policykb.ingest.model import Clause
+from policykb.ingest.model import Clause, ClauseKind
 from policykb.ingest.numbering import Marker, detect
 from policykb.ingest.numbering.markup import LineMarkup, lead_phrase
 
@@ -48,7 +48,7 @@ class _Node:
 
 @dataclass
 class _Draft:
-    kind: str
+    kind: ClauseKind
     label: str | None
     heading: str | None
     path: list[str]
@@ -191,7 +191,7 @@ def parse_clauses(document_id: str, body: list[BodyLine]) -> list[Clause]:
             title = section_title(marker.label, heading_text(marker.rest))
             open_heading(marker.style, marker.rank, title, marker.label)
             rest = marker.rest
-            kind = "heading" if (not rest or _is_heading_only(rest)) else "item"
+            kind: ClauseKind = "heading" if (not rest or _is_heading_only(rest)) else "item"
             stack[-1].paragraphs = 0 if kind == "heading" else 1
             draft = _Draft(kind, marker.label, heading_text(rest) or None, path()[:-1], keys(), len(stack) - 1)
             draft.lines.append((bl.line, text))

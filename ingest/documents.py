@@ -26,7 +26,7 @@ def split_documents(lines: list[str], body_start: int = 1) -> list[DocumentSpan]
     for number in range(body_start, len(lines) + 1):
         if _PART_MARKER.match(lines[number - 1]) and number != body_start:
             starts.append(number)
-    spans = []
+    spans: list[DocumentSpan] = []
     for i, start in enumerate(starts):
         end = starts[i + 1] - 1 if i + 1 < len(starts) else len(lines)
         if any(lines[n - 1].strip() for n in range(start, end + 1)):

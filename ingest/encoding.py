@@ -218,7 +218,7 @@ def _try_codecs(data: bytes, name: str, codec_names: tuple[str, ...]) -> tuple[s
             return data.decode(codec), Attempt(name)
         except UnicodeDecodeError as err:
             attempt = _failed(name, err)
-            if attempt.failed_at >= (furthest.failed_at or 0):
+            if (attempt.failed_at or 0) >= (furthest.failed_at or 0):  # _failed always sets failed_at
                 furthest = attempt
     return None, furthest
 
@@ -232,7 +232,7 @@ def _failed(name: str, err: UnicodeDecodeError) -> Attempt:
 def _undecodable_message(data: bytes, path: str, attempts: list[Attempt]) -> str:
     tried = "; ".join(a.describe(data) for a in attempts)
     cut = [(score, -order, a.encoding, a.failed_at) for order, a in enumerate(attempts)
-           if (score := _cut_off_plausibility(data, a)) >= MIN_PLAUSIBILITY]
+           if (score := _cut_off_plausibility(data, a)) >= MIN_PLAUSIBILITY and a.failed_at is not None]
     if cut:
         _, _, encoding, offset = max(cut)
         return (f"{path}: cannot be decoded cleanly: it looks like {encoding} text but ends in "

@@ -242,7 +242,7 @@ def read_header(lines: list[HeaderLine], front_matter: dict[str, Any] | None = N
     fm_title = _fm_field(front_matter, fm_lines, "title")
     if fm_title:
         meta.title = fm_title
-    elif title_text:
+    elif title_text and title_idx is not None:  # title_idx is set with title_text
         meta.title = MetaField(title_text, window[title_idx[0]].line)
     else:
         warnings.append("no title found in the first lines; title is null")
@@ -341,8 +341,8 @@ def _read_signature(tail: list[HeaderLine], meta: DocumentMeta) -> None:
             m = _ORG_THEN_DATE.match(s)
             if m:
                 meta.issuer = _written(m.group("org"), hl)
-            elif i > 0 and _ORG_ONLY.match(simplified(_squash(tail[i - 1].text))):
-                org = _ORG_ONLY.match(simplified(_squash(tail[i - 1].text))).group("org")
+            elif i > 0 and (org_match := _ORG_ONLY.match(simplified(_squash(tail[i - 1].text)))):
+                org = org_match.group("org")
                 meta.issuer = _written(org, tail[i - 1])
         return
 

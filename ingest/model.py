@@ -133,7 +133,7 @@ class DocumentMeta:
         (the date, the 文号 or the title as written).
         """
         date = self.date.value if self.date else None
-        if date and date[:4].isdigit():
+        if self.date and date and date[:4].isdigit():
             return int(date[:4]), {"field": "date", "text": date, "line": self.date.line, "inferred": False}
         if self.year and self.year.inferred_from:
             stated = getattr(self, self.year.inferred_from)

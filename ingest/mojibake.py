@@ -172,7 +172,7 @@ def _repaired(line: str) -> tuple[str, str] | None:
 @cache
 def common_characters() -> frozenset[str]:
     """Common simplified (GB2312 level 1 and symbols) and traditional (Big5 level 1 and symbols) characters."""
-    found = set()
+    found: set[str] = set()
     for lead in [*range(0xA1, 0xA4), *range(0xB0, 0xD8)]:
         found.update(bytes([lead, trail]).decode("gb2312", errors="ignore") for trail in range(0xA1, 0xFF))
     for lead in range(0xA1, 0xC7):

@@ -12,12 +12,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from policykb.ingest.clauses import BodyLine, parse_clauses
 from policykb.ingest.documents import split_documents
 from policykb.ingest.errors import IngestError
 from policykb.ingest.metadata import HeaderLine, read_header
-from policykb.ingest.model import Clause, Document, FileFailure, FileResult, SourceText
+from policykb.ingest.model import Clause, Document, FileFailure, FileResult, SourceText, TextSource
 from policykb.ingest.numbering.markup import is_markup_only, read_line
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -256,7 +257,7 @@ def ingest_archive(path: str | Path | None, relative: str, max_bytes: int = DEFA
     results: list[FileResult] = []
     try:
         if data is None:
-            data = _read_bytes(Path(path), MAX_ARCHIVE_BYTES)
+            data = _read_bytes(Path(cast(str | Path, path)), MAX_ARCHIVE_BYTES)  # no data: path is given
         for member in members(relative, data, max_bytes):
             name = f"{relative}{SEPARATOR}{member.name}"
             if skipped_name(Path(member.name).name):
@@ -273,7 +274,8 @@ def ingest_archive(path: str | Path | None, relative: str, max_bytes: int = DEFA
                 result = FileResult(name, archive=top)
                 try:
                     with time_budget(name, file_seconds()):  # each member has a file's budget
-                        source = read_bytes(name, member.data, max_bytes=max_bytes)
+                        # a member without an error has its bytes
+                        source = read_bytes(name, cast(bytes, member.data), max_bytes=max_bytes)
                         result.warnings.extend(source.warnings)
                         result.documents = documents_from_source(source, name)
                 except IngestError as exc:
@@ -381,7 +383,7 @@ def locate(clause: Clause, source: SourceText) -> None:
             clause.char_confidence = confidence if len(confidence) == len(clause.text) else None
 
 
-def _text_source(source: SourceText, content: list[BodyLine]) -> str:
+def _text_source(source: SourceText, content: list[BodyLine]) -> TextSource:
     """"ocr", "text" or "mixed" for one document of a source (a file may hold several)."""
     if source.text_source != "mixed" or not source.ocr or not source.line_pages:
         return source.text_source

@@ -175,7 +175,7 @@ def _clause_references(clause: Clause, known: dict[str, str], titles: frozenset[
                 document = known.get(title, written[m.start("title"):m.end("title")])
             elif des is not None:
                 document = None
-            elif joined:
+            elif joined and last is not None:  # joined implies a last reference
                 document = last.target_document
             else:  # a bare 第X条 in a law is one of its own, unless a law is named right before it
                 name = _bare_name(text[:start], titles)
@@ -214,8 +214,8 @@ def _clause_references(clause: Clause, known: dict[str, str], titles: frozenset[
 
 def _range_between(first: Reference, last: Reference) -> list[Reference]:
     """The articles strictly between the two ends of 「第X条至第Y条」, each its own reference."""
-    a = cn_to_int(first.target_label[1:-1]) if first.target_label.endswith("条") else None
-    b = cn_to_int(last.target_label[1:-1]) if last.target_label.endswith("条") else None
+    a = cn_to_int(first.target_label[1:-1]) if first.target_label and first.target_label.endswith("条") else None
+    b = cn_to_int(last.target_label[1:-1]) if last.target_label and last.target_label.endswith("条") else None
     if a is None or b is None or not 0 < b - a <= 200:
         return []
     span = (first.span_start, last.span_end)
@@ -327,10 +327,12 @@ def resolve_with_reasons(documents: list[Document], warn: Callable[[str], None] 
 
     def label_in(docs: list[Document], label: str) -> list[Clause]:
         found: list[Clause] = []
+        key = _label_key(label)
         for d in docs:
             if d.id not in labels:
                 labels[d.id] = _doc_labels(d)
-            found.extend(labels[d.id].get(_label_key(label), []))
+            if key is not None:
+                found.extend(labels[d.id].get(key, []))
         return found
 
     def parts(candidates: list[Document]) -> bool:
@@ -392,7 +394,7 @@ def resolve_with_reasons(documents: list[Document], warn: Callable[[str], None] 
                 if targets and ref.target_label is None:
                     resolved = citing.id if citing.kind == "article" and doc in targets else None
                     why = None if resolved else f"citing clause not an article: a {citing.kind}"
-                elif targets:
+                elif targets and ref.target_label is not None:  # (None was the branch above)
                     found = label_in([doc], ref.target_label) if ref.target_document is None else []
                     found = found or label_in(targets, ref.target_label)
                     resolved = found[0].id if len(found) == 1 else None

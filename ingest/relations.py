@@ -33,6 +33,7 @@ import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import cast
 
 from policykb.ingest.dates import find_dates
 from policykb.ingest.metadata import simplified
@@ -247,10 +248,12 @@ def _version_pair(a: _Profile, b: _Profile) -> DocumentRelation | None:
         if a.version_date == b.version_date:
             return None  # the same version twice
         older, newer = sorted((a, b), key=lambda p: p.version_date or "")
+        # a profile with a history has a version date (its last event's date at least)
+        older_date, newer_date = cast(str, older.version_date), cast(str, newer.version_date)
         return DocumentRelation(
             "version", older.doc.id, newer.doc.id, newer.doc.title,
-            f"同名文件，沿革同起于{_cn(first_a.date)}{first_a.action}；本版截至{_cn(older.version_date)}"
-            f"{older.history[-1].action if older.history else ''}，新版截至{_cn(newer.version_date)}"
+            f"同名文件，沿革同起于{_cn(first_a.date)}{first_a.action}；本版截至{_cn(older_date)}"
+            f"{older.history[-1].action if older.history else ''}，新版截至{_cn(newer_date)}"
             f"{newer.history[-1].action if newer.history else ''}", 0.95, False)
     shared = _shared_clauses(a, b)
     if _plan_period(a.doc.title) is not None and shared < 0.3:
@@ -258,7 +261,7 @@ def _version_pair(a: _Profile, b: _Profile) -> DocumentRelation | None:
     if shared < 0.3:
         return None
     if a.version_date and b.version_date and a.version_date != b.version_date:
-        older, newer = sorted((a, b), key=lambda p: p.version_date)
+        older, newer = sorted((a, b), key=lambda p: p.version_date or "")  # both set: `or ""` is for the type
         return DocumentRelation("version", older.doc.id, newer.doc.id, newer.doc.title,
                                 f"同名文件，{shared:.0%}的条款近乎相同；日期{older.version_date}、{newer.version_date}",
                                 0.85, True)
@@ -296,7 +299,8 @@ def _replacements(profiles: list[_Profile]) -> list[DocumentRelation]:
                     for old in by_title.get(title_key(m.group("title")), []):
                         if old.doc.id == p.doc.id:
                             continue
-                        if _ordering_date(old) and _ordering_date(p) and _ordering_date(old) > _ordering_date(p):
+                        old_date, new_date = _ordering_date(old), _ordering_date(p)
+                        if old_date and new_date and old_date > new_date:
                             continue
                         label = clause.label or ""
                         found[(old.doc.id, p.doc.id)] = DocumentRelation(
@@ -310,11 +314,12 @@ def _replacements(profiles: list[_Profile]) -> list[DocumentRelation]:
     for group in by_subject.values():
         for i, (a, wa) in enumerate(group):
             for b, wb in group[i + 1:]:
-                if wa == wb or not _issuers_agree(a, b) or not (_ordering_date(a) and _ordering_date(b)):
+                date_a, date_b = _ordering_date(a), _ordering_date(b)
+                if wa == wb or not _issuers_agree(a, b) or not (date_a and date_b):
                     continue
-                if _ordering_date(a) == _ordering_date(b):
+                if date_a == date_b:
                     continue
-                old, new = (a, b) if _ordering_date(a) < _ordering_date(b) else (b, a)
+                old, new = (a, b) if date_a < date_b else (b, a)
                 if (old.doc.id, new.doc.id) in found:
                     continue
                 found[(old.doc.id, new.doc.id)] = DocumentRelation(

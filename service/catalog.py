@@ -130,7 +130,7 @@ class Catalog:
         self._by_id = {s["id"]: s for s in self.summaries}
         self._ids = {s["id"] for s in self.summaries}
         self.facets = facet_counts(self.summaries)
-        self._cache: OrderedDict[str, Document] = OrderedDict()
+        self._cache: OrderedDict[str, Document | None] = OrderedDict()
         self._lock = threading.Lock()
 
     @classmethod

@@ -30,8 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from policykb.index.threads import configure_threads
     except ImportError:  # embedders not installed in this checkout
-        configure_threads = None
-    if configure_threads is not None:
+        pass
+    else:
         configure_threads()
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -113,7 +113,7 @@ def comparable_clauses(doc: Document) -> list[Clause]:
 
 
 def is_article(clause: Clause) -> bool:
-    return bool(clause.label) and bool(_ARTICLE.match(clause.label))
+    return bool(clause.label and _ARTICLE.match(clause.label))
 
 
 def _articles_with_items(units: list[Clause]) -> list[Clause]:
@@ -341,6 +341,7 @@ def _assemble(a_doc, b_doc, a, b, a_text, b_text, sims, numbered, matched, kinds
         idx_b = sorted([j, *extra_b])
         ta = "\n".join(a_text[x] for x in idx_a)
         tb = "\n".join(b_text[x] for x in idx_b)
+        kind: PairKind
         if extra_b:
             kind = "split"
         elif extra_a:

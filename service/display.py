@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import asdict, replace
+from typing import Any
 
 from policykb.service.citations.record import CitedClause, CitedDocument
 
@@ -111,7 +112,7 @@ def cited_document_in(doc: CitedDocument, script: str) -> CitedDocument:
     made from the page's 简/繁 view cites); file, dates, URL and version stay as they are."""
     if script == "original":
         return doc
-    text = {k: convert(getattr(doc, k), script) for k in ("title", "doc_number", "doc_type", "status")
+    text: dict[str, Any] = {k: convert(getattr(doc, k), script) for k in ("title", "doc_number", "doc_type", "status")
             if getattr(doc, k)}
     return replace(doc, issuers=tuple(convert(i, script) for i in doc.issuers), **text)
 
@@ -121,7 +122,7 @@ def cited_clause_in(clause: CitedClause, script: str, document: CitedDocument | 
     `document`, already converted, to reuse it); lines, pages and paragraphs stay as they are."""
     if script == "original":
         return clause
-    text = {k: convert(getattr(clause, k), script) for k in ("label", "heading") if getattr(clause, k)}
+    text: dict[str, Any] = {k: convert(getattr(clause, k), script) for k in ("label", "heading") if getattr(clause, k)}
     return replace(clause, document=document or cited_document_in(clause.document, script),
                    text=convert(clause.text, script),
                    section_path=tuple(convert(p, script) for p in clause.section_path), **text)

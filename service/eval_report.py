@@ -10,8 +10,12 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from policykb.service.evaluation import file_match, gold_groups, matched_groups, norm
+
+if TYPE_CHECKING:
+    from policykb.ingest.model import Clause
 
 METRICS = ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "hit@10"]
 HEADERS = ["R@1", "R@5", "R@10", "MRR@10", "nDCG@10", "hit@10"]
@@ -52,7 +56,7 @@ def gold_bucket(n_groups: int) -> str:
 def aggregate(records: list[dict]) -> dict:
     """n and the mean of each metric over answerable per-query records (None when there are none)."""
     ans = [r for r in records if r.get("answerable")]
-    out = {"n": len(ans)}
+    out: dict[str, Any] = {"n": len(ans)}
     for m in METRICS:
         out[m] = sum(r[m] for r in ans) / len(ans) if ans else None
     return out
@@ -121,11 +125,11 @@ class GoldFinder:
 
     def __init__(self, kb) -> None:
         self.kb = kb
-        self._docs: dict[str, list] = {}
+        self._docs: dict[str, list[tuple[dict, Clause]]] = {}
 
-    def _clauses_of(self, gold_file: str) -> list[tuple[dict, object]]:
+    def _clauses_of(self, gold_file: str) -> list[tuple[dict, Clause]]:
         if gold_file not in self._docs:
-            found = []
+            found: list[tuple[dict, Clause]] = []
             for doc_id, d in self.kb.documents.items():
                 if file_match(d["file"], gold_file):
                     doc = self.kb.store.document(doc_id)

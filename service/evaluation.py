@@ -141,7 +141,8 @@ def summarize(queries: list[dict], runs: dict[str, dict], k: int = 10,
               threshold: float | None = None) -> dict:
     """The scorer's summary: overall and per-kind metrics, abstention rates, AUROC."""
     metric_names = ["recall@1", "recall@5", "recall@10", f"hit@{k}", f"mrr@{k}", f"ndcg@{k}"]
-    per_q, by_kind, pos_conf, neg_conf = [], {}, [], []
+    by_kind: dict[str, list[dict]] = {}
+    per_q, pos_conf, neg_conf = [], [], []
     for q in queries:
         line = runs.get(q["id"])
         results = (line or {}).get("results") or []

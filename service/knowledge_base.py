@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -189,7 +190,7 @@ class KnowledgeBase:
 
     # -- retrieval -------------------------------------------------------------------------
 
-    def _lexical(self, tokens: list[str], mask: np.ndarray | None, legal: list[str] = ()) -> dict[int, float]:
+    def _lexical(self, tokens: list[str], mask: np.ndarray | None, legal: Sequence[str] = ()) -> dict[int, float]:
         scores = self.lexical.scores(tokens)
         if legal:  # the lexicon's legal terms count at LEXICON_WEIGHT: they stand for words the question has
             scores = scores + LEXICON_WEIGHT * self.lexical.scores(list(legal))

@@ -155,7 +155,8 @@ class QueryReader:
             hits = [r for r in sorted(records) if records[r].kind in ("article", "heading")
                     and article_number(records[r].label) == plan.article]
             return _Pins(hits, "article")
-        own, other = [], []  # 「本法自…起施行」 is the document's own; 「处分决定自…起生效」 is about something else
+        own: list[int] = []
+        other: list[int] = []  # 「本法自…起施行」 is the document's own; 「处分决定自…起生效」 is about something else
         for r in sorted(records, reverse=True):  # the last such clause first: 附则 close a text
             m = _EFFECTIVE.search(records[r].search_text)
             if m:

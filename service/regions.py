@@ -158,16 +158,17 @@ def regions(kb: KnowledgeBase, query: str, mode: str = "hybrid", document: str |
     levels = {doc_id: issuer_level(d.get("issuer"), d.get("title")) for doc_id, d in kb.documents.items()}
     response = kb.search(query, k=SEARCH_DEPTH, mode=mode, filters=filters)
     anchor: SearchResult | None = None
+    anchor_id: str | None
     if document is not None:
         anchor = next(iter(_answering(kb, query, mode, filters, document, min_confidence)), None)
         anchor_id = document
     elif response.results and not response.no_answer:
         floor = relative_floor * response.results[0].score
-        national = [r for r in response.results if r.confidence >= min_confidence and r.score >= floor
-                    and not levels[r.citation.document_id].local]
-        implemented = [r for r in national
+        national_results = [r for r in response.results if r.confidence >= min_confidence and r.score >= floor
+                            and not levels[r.citation.document_id].local]
+        implemented = [r for r in national_results
                        if implementing(version_family(r.citation.document_id, relations), relations)]
-        anchor = (implemented or national or [None])[0]
+        anchor = next(iter(implemented or national_results), None)
         anchor_id = anchor.citation.document_id if anchor else None
     else:
         anchor_id = None
@@ -197,7 +198,7 @@ def regions(kb: KnowledgeBase, query: str, mode: str = "hybrid", document: str |
     rows = [national]
     shown_versions = {anchor_id}
     for r in implementing(family, relations):
-        if r.implemented_version_held and r.target_id not in shown_versions:
+        if r.implemented_version_held and r.target_id is not None and r.target_id not in shown_versions:
             # the measure implements another version, and the index holds it: show that version's clause too
             shown_versions.add(r.target_id)
             rows.append(row("implemented_version", r.target_id, answering(r.target_id)))

@@ -35,10 +35,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from policykb.index.generation import CURRENT, GENERATIONS, IndexLoadError, current_name, open_generation
 from policykb.index.manifest import MANIFEST, file_sha256
 from policykb.service.catalog import Catalog
+
+if TYPE_CHECKING:
+    from policykb.service.knowledge_base import KnowledgeBase
 
 log = logging.getLogger("policykb.reload")
 WARM_QUERY = "党员教育培训"
@@ -51,7 +55,7 @@ RETRY_FAILED_SECONDS = 300.0
 class Loaded:
     """One loaded generation; immutable, shared by all requests that picked it."""
 
-    kb: object  # service.knowledge_base.KnowledgeBase
+    kb: KnowledgeBase
     catalog: Catalog
     generation: str
     loaded_at: float
@@ -234,4 +238,8 @@ def install_sighup(holder: IndexHolder) -> Callable[[], None] | None:
     if not hasattr(signal, "SIGHUP") or threading.current_thread() is not threading.main_thread():
         return None
     previous = signal.signal(signal.SIGHUP, lambda _sig, _frame: holder.reload_in_background())
-    return lambda: signal.signal(signal.SIGHUP, previous)
+
+    def restore() -> None:
+        signal.signal(signal.SIGHUP, previous)
+
+    return restore

@@ -36,6 +36,7 @@ queries; the laws set, which has no 大学-like pair, is unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -69,7 +70,7 @@ class Thesaurus:
                     found[word] = tuple(sorted(words - {word}))
         return cls(found, source)
 
-    def expand(self, query_words: list[str], exclude: set[str] | list[str] = ()) -> list[str]:
+    def expand(self, query_words: list[str], exclude: Iterable[str] = ()) -> list[str]:
         """The synonyms of these words, in query order, without duplicates or words in `exclude`."""
         skip = set(exclude) | set(query_words)
         out: list[str] = []

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from policykb.service.confidence import NO_ANSWER_THRESHOLD
 from policykb.service.highlight import asked_units
@@ -78,7 +78,8 @@ class DocumentTime:
             when = f"{self.period[0]}—{self.period[1]}年"
             origin = "标题"
         else:
-            when = f"{self.year if self.year is not None else self.period[0]}年"
+            # known, with no date: a year, else a period
+            when = f"{self.year if self.year is not None else cast(tuple[int, int], self.period)[0]}年"
             origin = _FIELD_NAMES.get(self.source_field or "", self.source_field or "")
         return f"{when}（据{origin}推断）" if self.inferred else when
 

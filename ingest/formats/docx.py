@@ -14,8 +14,10 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 from policykb.ingest.errors import IngestError
 from policykb.ingest.model import SourceText
@@ -27,11 +29,12 @@ def read(path: Path, data: bytes) -> SourceText:
     """Read the paragraphs of a .docx file; raise IngestError for a damaged or non-docx file."""
     document = _open(path, data)
     numbering = ListNumbering.from_document(document)
-    source = SourceText(path=str(path), format="docx", lines=[], encoding=None, line_paragraphs=[])
+    line_paragraphs: list[int] = []
+    source = SourceText(path=str(path), format="docx", lines=[], encoding=None, line_paragraphs=line_paragraphs)
     styles = StyleChains()
     for number, paragraph in enumerate(_paragraphs(document), start=1):
         _add_paragraph(source, paragraph, numbering, styles.of(paragraph))
-        source.line_paragraphs.extend([number] * (len(source.lines) - len(source.line_paragraphs)))
+        line_paragraphs.extend([number] * (len(source.lines) - len(line_paragraphs)))
     source.warnings.extend(f"{path}: {w}" for w in styles.warnings + numbering.warnings)
     if not any(line.strip() for line in source.lines):
         source.warnings.append(f"{path}: the document has no text")
@@ -193,7 +196,7 @@ def _enclosed(first: int, n: int) -> str:
     return chr(first + n - 1) if 1 <= n <= 20 else str(n)
 
 
-NUMBER_FORMATS = {
+NUMBER_FORMATS: dict[str, Callable[[int], str]] = {
     "decimal": str,
     "decimalZero": lambda n: f"{n:02d}",
     "decimalFullWidth": lambda n: str(n).translate(str.maketrans("0123456789", "０１２３４５６７８９")),
@@ -348,6 +351,10 @@ class ListNumbering:
             self.warnings.append(message)
 
 
+@overload
+def _val(element, tag: str, default: str) -> str: ...
+@overload
+def _val(element, tag: str, default: None) -> str | None: ...
 def _val(element, tag: str, default: str | None) -> str | None:
     from docx.oxml.ns import qn
 
@@ -357,9 +364,11 @@ def _val(element, tag: str, default: str | None) -> str | None:
 
 def _int(value: str | None) -> int | None:
     """An OOXML integer attribute ('3', ' 3', '+3', '-1'), or None when it is not one ('x', '')."""
+    if value is None:
+        return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except ValueError:
         return None
 
 

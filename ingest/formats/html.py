@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from policykb.ingest.encoding import MIN_PLAUSIBILITY, decode_text, plausibility
 from policykb.ingest.errors import DecodeError, IngestError
@@ -242,7 +243,7 @@ def _walk(root, out: _Lines, outer_level: int | None) -> None:
     page may nest elements 2048 deep, past Python's recursion limit."""
     # Work items: ("open", element, enclosing heading level), ("close", element, its level),
     # ("break", None, level) for a <br>, ("text", tail, None) for the text after a child.
-    stack: list[tuple[str, object, int | None]] = [("open", root, outer_level)]
+    stack: list[tuple[str, Any, int | None]] = [("open", root, outer_level)]
     while stack:
         action, item, level = stack.pop()
         if action == "text":

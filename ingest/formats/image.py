@@ -25,7 +25,8 @@ def read(path: Path, data: bytes) -> SourceText:
         raise IngestError(f"{path}: not a readable image ({err}); it may be damaged") from None
     declared = image.info.get("dpi", (0, 0))[0]
     resolution = round(declared) if declared and declared >= 72 else ocr.dpi()
-    pages, confidences = [], []
+    pages: list[LayoutPage] = []
+    confidences: list[int] = []
     langs = None
     for number, frame in enumerate(frames, start=1):
         buffer = io.BytesIO()
@@ -40,6 +41,7 @@ def read(path: Path, data: bytes) -> SourceText:
     if not flowed.lines:
         raise IngestError(f"{path}: OCR found no text in the image; check that it shows text, upright")
     mean = round(sum(confidences) / len(confidences), 1) if confidences else None
+    assert langs is not None  # set by the first frame; no frames means no text, raised above
     info = OcrInfo(engine="tesseract", engine_version=version, languages=langs, dpi=resolution,
                    pages=list(range(1, len(frames) + 1)), mean_confidence=mean)
     return SourceText(path=str(path), format=path.suffix.lower().lstrip(".").replace("jpeg", "jpg"),

@@ -185,7 +185,7 @@ def reflow(pages: list[LayoutPage], drop_running: bool = True) -> Reflowed:
             continue
         geo = _page_geometry(page.lines)
         for line in page.lines:
-            if prev is not None and _continues(prev, prev_geo, line, geo, prev_page == page.number):
+            if prev is not None and prev_geo is not None and _continues(prev, prev_geo, line, geo, prev_page == page.number):
                 text, spaced = _join(out.lines[-1], line.text)
                 number = len(out.lines)
                 if number in out.confidence or line.confidence:
@@ -226,13 +226,15 @@ def lines_from_boxes(items: list[tuple[str, float, float, float, float]], char_w
     lines: list[LayoutLine] = []
     for group in groups:
         group.sort(key=lambda i: items[i][1])
-        text, conf = "", []
+        text = ""
+        conf: list[int] = []
         widths = [(items[i][2] - items[i][1]) / max(1, len(items[i][0])) for i in group]
         cw = char_width or max(statistics.median(widths), 1e-6)
         prev_x1 = None
         for i in group:
             piece, x0, x1, _, _ = items[i]
-            piece_conf = (confidence[i] if confidence and confidence[i] else [100] * len(piece))
+            given = confidence[i] if confidence else None
+            piece_conf = given if given else [100] * len(piece)
             if text and prev_x1 is not None and x0 - prev_x1 > cw / 3 and text[-1].isascii() \
                     and text[-1].isalnum() and piece[:1].isascii() and piece[:1].isalnum():
                 text += " "

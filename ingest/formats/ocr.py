@@ -30,6 +30,7 @@ import os
 import re
 import shutil
 import subprocess
+from typing import cast
 
 from policykb.ingest.errors import IngestError, NeedsOCR
 from policykb.ingest.formats.layout import LayoutLine
@@ -117,7 +118,9 @@ def choose_languages(png: bytes, where: str, resolution: int) -> tuple[str, list
     wanted = languages()
     if wanted != "auto":
         return wanted, ocr_image(png, where, resolution, wanted)
-    _, _, installed = _tesseract()
+    found = _tesseract()
+    assert found is not None  # engine(), called before any page is read, raises NeedsOCR without Tesseract
+    _, _, installed = found
     best: tuple[float, str, list[LayoutLine]] | None = None
     for lang in (lang_name for lang_name in AUTO_CANDIDATES if lang_name in installed):
         lines = ocr_image(png, where, resolution, lang)
@@ -125,6 +128,7 @@ def choose_languages(png: bytes, where: str, resolution: int) -> tuple[str, list
         mean = sum(confidence) / len(confidence) if confidence else 0.0
         if best is None or mean > best[0]:
             best = (mean, lang, lines)
+    assert best is not None  # engine(), called before any page is read, requires chi_sim or chi_tra
     return best[1], best[2]
 
 
@@ -167,7 +171,7 @@ def parse_hocr(data: bytes) -> list[LayoutLine]:
             continue
         words: list[list[tuple[str, int, float | None, float]]] = []  # (char, confidence, centre x, width)
         for word in line.xpath(".//*[contains(concat(' ', @class, ' '), ' ocrx_word ')]"):
-            word_chars = []
+            word_chars: list[tuple[str, int, float | None, float]] = []
             for cinfo in word.xpath(".//*[contains(concat(' ', @class, ' '), ' ocrx_cinfo ')]"):
                 text = cinfo.text_content()
                 title = cinfo.get("title", "")
@@ -251,10 +255,10 @@ def _full_width_digits(words: list[list[tuple[str, int, float | None, float]]], 
                 end += 1
         xs = [chars[j][2] for j in range(k, end + 1)]
         if end > k and None not in xs:
-            steps = sorted(abs(b - a) for a, b in itertools.pairwise(xs))
+            steps = sorted(abs(b - a) for a, b in itertools.pairwise(cast(list[float], xs)))  # None not in xs
             step = steps[len(steps) // 2]
         else:
-            near = [chars[j][2] for j in (k - 1, end + 1) if 0 <= j < len(chars) and chars[j][2] is not None]
+            near = cast(list[float], [chars[j][2] for j in (k - 1, end + 1) if 0 <= j < len(chars) and chars[j][2] is not None])
             x = xs[0]
             if x is None or not near:
                 step = 0.0

@@ -120,6 +120,7 @@ def _ocr_pages(path: Path, data: bytes, pages: list[LayoutPage], scanned: list[i
     warnings.append(f"{path}: {_pages_have(scanned)} no text layer; the text was read by OCR "
                     f"(Tesseract {version}, {langs}, mean character confidence "
                     f"{mean if mean is not None else 'n/a'}) and may hold recognition errors")
+    assert langs is not None  # the caller passes at least one scanned page, and the first sets langs
     return OcrInfo(engine="tesseract", engine_version=version, languages=langs, dpi=resolution,
                    pages=list(scanned), mean_confidence=mean)
 

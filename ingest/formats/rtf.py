@@ -49,14 +49,15 @@ def read(path: Path, data: bytes) -> SourceText:
     # Word writes a character past U+FFFF (𠀋, an emoji) as two \uN escapes, a UTF-16 surrogate pair;
     # striprtf leaves them as two lone surrogates no encoder takes: join each pair (a lone one shows as U+FFFD)
     plain = plain.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-    source = SourceText(path=str(path), format="rtf", lines=[], encoding=None, line_paragraphs=[])
+    line_paragraphs: list[int] = []
+    source = SourceText(path=str(path), format="rtf", lines=[], encoding=None, line_paragraphs=line_paragraphs)
     paragraphs = plain.split("\n")
     if paragraphs and paragraphs[-1] == "":
         paragraphs.pop()
     for number, paragraph in enumerate(paragraphs, start=1):
         for piece in paragraph.split(_SOFT_BREAK):
             source.lines.append(_join_label(piece.rstrip("\r")))
-            source.line_paragraphs.append(number)
+            line_paragraphs.append(number)
     if "\ufffd" in plain:
         source.warnings.append(f"{path}: some characters could not be decoded from code page {codepage} "
                                f"and show as '\ufffd'")

@@ -38,7 +38,7 @@ def match(line: str) -> Marker | None:
         if style == "decimal":
             depth = m.group(1).count(".") + 1
             style = f"decimal{depth}"
-            number = int(m.group(1).split(".")[-1])
+            number: int | None = int(m.group(1).split(".")[-1])
         elif style == "circled":
             number = ord(m.group(1)) - ord("①") + 1
         else:

@@ -84,7 +84,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         holder = getattr(request.app.state, "holder", None)
         lost = holder.lost() if holder is not None else None
-        if lost:  # the served generation's files vanished while this request read them
+        if lost and holder is not None:  # the served generation's files vanished while this request read them
             log.error("%s %s failed: %s", request.method, request.url.path, lost)
             holder.get()  # starts loading the current generation
             return error_response(503, "unavailable", f"{lost} Try again in a moment; /readyz says when it is "

@@ -63,7 +63,7 @@ class _KeepsLastChunk:
         self._head_size = max([self._pending + len(heads[0]), *(len(h) for h in heads[1:])])
         self._pending = self._pending + len(data) if len(heads) == 1 else len(heads[-1])
         self._head = data
-        super().data_received(data)
+        super().data_received(data)  # type: ignore[misc]  # a mixin: super() is the uvicorn protocol it joins
 
     def _error_body(self) -> bytes:
         return error_body(self._head, self._head_size, self.head_limit)
@@ -89,7 +89,7 @@ class JsonErrorH11Protocol(_KeepsLastChunk, H11Protocol):
 try:
     from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 except ImportError:  # httptools not installed: uvicorn uses h11, and so do we
-    HttpToolsProtocol = None
+    HttpToolsProtocol = None  # type: ignore[misc,assignment]  # None: json_error_protocol() then picks h11
 else:
 
     class JsonErrorHttpToolsProtocol(_KeepsLastChunk, HttpToolsProtocol):

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import date as Date
 from pathlib import Path
 
+from policykb.service.citations.gbt7714 import OnlineType
 from policykb.service.commands.search import filters_from, load_kb
 from policykb.service.config import DEFAULT_INDEX_HELP
 
@@ -74,7 +75,7 @@ def run(args) -> int:
     if kb is None:
         return 1
     catalog = Catalog.load(kb.generation.path)
-    online_type = "EB" if args.eb else "A"
+    online_type: OnlineType = "EB" if args.eb else "A"
     try:
         if args.id:
             chosen = selection.from_clause_ids(catalog, args.id, day, online_type, query=args.query,

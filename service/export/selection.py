@@ -138,11 +138,12 @@ def from_clause_ids(catalog: Catalog, clause_ids: list[str], accessed: Date, onl
 def from_documents(catalog: Catalog, document_ids: list[str], accessed: Date, online_type: OnlineType = "A",
                    script: str = "original") -> Selection:
     """Every clause of these documents, in document order; SelectionError names unknown ids."""
-    docs = [(d, catalog.document(d)) for d in dict.fromkeys(document_ids)]
-    missing = [d for d, doc in docs if doc is None]
+    found = [(d, catalog.document(d)) for d in dict.fromkeys(document_ids)]
+    missing = [d for d, doc in found if doc is None]
     if missing:
         raise NotInIndex(f"No document with id {', '.join(map(repr, missing))} in this index; "
                              "ids come from /api/documents.")
+    docs = [(d, doc) for d, doc in found if doc is not None]  # all of them: none is missing
     pairs = [(doc, c) for _, doc in docs for c in doc.clauses]
     if len(pairs) > MAX_CLAUSES:
         raise TooManyClauses(f"These documents have {len(pairs)} clauses; an export holds at most {MAX_CLAUSES}. "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -34,7 +36,7 @@ async def readyz(request: Request):
     model = loaded.kb.manifest.model_id if loaded else None
     if settings_of(request).api_key:  # /readyz answers anyone: keep where the files are to the key holders
         index, last_error, model = _without_paths(holder, index, last_error, model)
-    body = {"ready": loaded is not None, "index": index,
+    body: dict[str, Any] = {"ready": loaded is not None, "index": index,
             "generation": loaded.generation if loaded else None,
             "model": model,
             "counts": dict(loaded.kb.manifest.counts) if loaded else None,
