@@ -92,6 +92,16 @@ def outline_for_display(nodes: list[dict], script: str) -> list[dict]:
             for n in nodes]
 
 
+def row_for_display(row: dict, script: str, fields: tuple[str, ...] = ("title", "issuer", "doc_type")) -> dict:
+    """A timeline or regions row dict with its clause (a SearchResult dict, or None) and its `fields` in `script`."""
+    if row.get("clause"):
+        row["clause"] = result_for_display(row["clause"], script)
+    for name in fields:
+        if row[name]:
+            row[name] = convert(row[name], script)
+    return row
+
+
 def result_for_display(result: dict, script: str) -> dict:
     """A search result dict (SearchResult.to_dict) with `text`, `highlights` and citations in `script`."""
     if script == "original":

@@ -12,7 +12,7 @@ from policykb.service.api.errors import ApiError
 from policykb.service.api.routes.search import MAX_QUERY, checked_query
 from policykb.service.api.routes.timeline import DocumentTimeOut
 from policykb.service.api.schemas import ErrorOut, SearchResultOut
-from policykb.service.display import convert, result_for_display
+from policykb.service.display import row_for_display
 from policykb.service.regions import UnknownDocument, regions
 from policykb.service.reload import Loaded
 
@@ -115,11 +115,7 @@ async def get_regions(
                            {"parameter": "document", "id": document}) from None
         # the national row is written twice (on its own and in its group): separate dicts, each converted once
         for row in [row for group in body["groups"] for row in group["rows"]] + [body["national"]] * bool(body["national"]):
-            if row["clause"]:
-                row["clause"] = result_for_display(row["clause"], script)
-            for name in ("title", "issuer", "doc_type"):
-                if row[name]:
-                    row[name] = convert(row[name], script)
+            row_for_display(row, script)
         return {**body, "script": script, "generation": loaded.generation}
 
     return await run_limited(request, work)

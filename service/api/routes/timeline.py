@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from policykb.service.api.deps import run_limited, served
 from policykb.service.api.routes.search import MAX_QUERY, checked_query
 from policykb.service.api.schemas import ErrorOut, SearchResultOut
-from policykb.service.display import convert, result_for_display
+from policykb.service.display import row_for_display
 from policykb.service.reload import Loaded
 from policykb.service.timeline import DEFAULT_DOCUMENTS, timeline
 
@@ -109,10 +109,7 @@ async def get_timeline(
     def work() -> dict:
         body = timeline(loaded.kb, query, k=k, mode=mode).to_dict()
         for row in body["rows"]:
-            row["clause"] = result_for_display(row["clause"], script)
-            for name in ("title", "issuer", "doc_number", "doc_type"):
-                if row[name]:
-                    row[name] = convert(row[name], script)
+            row_for_display(row, script, ("title", "issuer", "doc_number", "doc_type"))
         return {**body, "script": script, "generation": loaded.generation}
 
     return await run_limited(request, work)
