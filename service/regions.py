@@ -155,7 +155,10 @@ def regions(kb: KnowledgeBase, query: str, mode: str = "hybrid", document: str |
     if document is not None and document not in kb.documents:
         raise UnknownDocument(document)
     relations = kb.store.relations()
-    levels = {doc_id: issuer_level(d.get("issuer"), d.get("title")) for doc_id, d in kb.documents.items()}
+    def level(doc_id: str) -> IssuerLevel:  # read for the documents a view touches only, not the whole index
+        d = kb.documents[doc_id]
+        return issuer_level(d.get("issuer"), d.get("title"))
+
     response = kb.search(query, k=SEARCH_DEPTH, mode=mode, filters=filters)
     anchor: SearchResult | None = None
     anchor_id: str | None
@@ -165,7 +168,7 @@ def regions(kb: KnowledgeBase, query: str, mode: str = "hybrid", document: str |
     elif response.results and not response.no_answer:
         floor = relative_floor * response.results[0].score
         national_results = [r for r in response.results if r.confidence >= min_confidence and r.score >= floor
-                            and not levels[r.citation.document_id].local]
+                            and not level(r.citation.document_id).local]
         implemented = [r for r in national_results
                        if implementing(version_family(r.citation.document_id, relations), relations)]
         anchor = next(iter(implemented or national_results), None)
@@ -184,7 +187,7 @@ def regions(kb: KnowledgeBase, query: str, mode: str = "hybrid", document: str |
 
     def row(role: str, doc_id: str, clauses: list[SearchResult], **relation) -> RegionRow:
         d = kb.documents[doc_id]
-        return RegionRow(role, doc_id, d.get("title"), d.get("issuer"), d.get("doc_type"), levels[doc_id],
+        return RegionRow(role, doc_id, d.get("title"), d.get("issuer"), d.get("doc_type"), level(doc_id),
                          document_time(d), clauses[0] if clauses else None, **relation,
                          others=tuple(clauses[1:1 + OTHERS]))
 
