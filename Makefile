@@ -93,5 +93,5 @@ clean:
 ## ruff and mypy over the product code (ingest/, index/, service/), with their settings in pyproject.toml:
 ## CI fails on a finding
 lint: setup
-	$(BIN)/ruff check ingest index service
-	$(BIN)/mypy ingest index service
+	$(BIN)/ruff check text ingest index search service
+	$(BIN)/mypy text ingest index search service

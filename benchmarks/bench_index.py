@@ -59,7 +59,7 @@ def link_identical_clauses(documents) -> int:
     near-duplicate search would link them.
     """
     from policykb.ingest.duplicates import group_id, skeleton
-    from policykb.ingest.normalize import search_form
+    from policykb.text.normalize import search_form
 
     labels: dict[str, str] = {}
     by_skeleton: dict[str, list] = defaultdict(list)

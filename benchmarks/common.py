@@ -155,7 +155,7 @@ class SentencePool:
 
     def lookup(self) -> dict[str, int]:
         """Row of each sentence by its search form (what the index embeds)."""
-        from policykb.ingest.normalize import search_form
+        from policykb.text.normalize import search_form
 
         return {sentence_key(search_form(t)): i for i, t in enumerate(self.texts)}
 
@@ -171,7 +171,7 @@ def sentence_pool(embedder, limit: int = 5000, seed: int = 7, cache_dir: Path = 
     The cache file is keyed by the embedder's model id, the limit and the seed, and is
     reused by every benchmark; delete .policykb/bench/ to re-embed.
     """
-    from policykb.ingest.normalize import search_form
+    from policykb.text.normalize import search_form
 
     path = Path(cache_dir) / f"sentences-{_slug(embedder.model_id)}-{limit}-{seed}.npz"
     if path.exists():
@@ -217,7 +217,7 @@ def load_embedder(model: str | None):
 
 def query_vectors(embedder, queries: list[str], cache_dir: Path = BENCH_DIR) -> np.ndarray:
     """The embedder's query vectors of `queries` (search form), cached on disk by model and query list."""
-    from policykb.ingest.normalize import search_form
+    from policykb.text.normalize import search_form
 
     key = hashlib.sha1("\n".join(queries).encode()).hexdigest()[:12]
     path = Path(cache_dir) / f"queries-{_slug(embedder.model_id)}-{key}.npy"

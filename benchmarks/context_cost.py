@@ -55,7 +55,7 @@ def queries() -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", default="100k")

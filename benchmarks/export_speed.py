@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> dict:
     from policykb.service.config import default_index
     from policykb.service.export import selection
     from policykb.service.export.writers import FORMATS
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", type=Path, help="index directory (default: the default index)")
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
 
     kb = KnowledgeBase.load(args.index or default_index())
-    catalog = Catalog.load(kb.generation.path)
+    catalog = Catalog(kb.index)
     ids: list[str] = []
     for document_id in kb.documents:
         ids += [c.id for c in catalog.document(document_id).clauses]

@@ -23,7 +23,8 @@ def folder_bytes(path: Path) -> int:
 
 def disk_use(index_dir: Path) -> dict:
     """Bytes of the serving generation by part, and of the embedding cache."""
-    from policykb.index.build import CACHE, DENSE, LEXICAL, STORE
+    from policykb.index.build import CACHE
+    from policykb.index.generation import DENSE, LEXICAL, STORE
     from policykb.index.generation import open_generation
 
     gen = open_generation(index_dir, verify=False)

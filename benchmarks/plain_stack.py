@@ -53,7 +53,7 @@ class PlainStack:
         import jieba
         from rank_bm25 import BM25Okapi
 
-        from policykb.ingest.normalize import search_form
+        from policykb.text.normalize import search_form
 
         jieba.setLogLevel(60)
         chunks = one_line_chunks(corpus)

@@ -45,7 +45,7 @@ def interleaved(ours, plain, queries: list[str], plain_queries: int, max_seconds
 def main(argv: list[str] | None = None) -> dict:
     from benchmarks.bench_index import bench_index
     from benchmarks.plain_stack import PlainStack
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10k,100k", help="comma-separated: 10k, 100k, 1m or numbers")

@@ -28,7 +28,7 @@ class JiebaEngine:
 
         import jieba
 
-        from policykb.ingest.tokens import policy_dictionary
+        from policykb.text.tokens import policy_dictionary
 
         jieba.setLogLevel(logging.WARNING)
         self.tokenizer = jieba.Tokenizer()
@@ -45,7 +45,7 @@ class JiebaEngine:
 
 def jieba_segmenter():
     """policykb's token rules on Python jieba: the reference the rjieba segmenter is held to."""
-    from policykb.ingest.tokens import Segmenter, stopwords
+    from policykb.text.tokens import Segmenter, stopwords
 
     return Segmenter(engine=JiebaEngine(), stopwords=stopwords())
 
@@ -70,7 +70,7 @@ def best_of(fn, lines: list[str], repeat: int) -> tuple[float, list[list[str]]]:
 
 def compare(lines: list[str], repeat: int = 3, examples: int = 5) -> tuple[list[dict], list[dict]]:
     """Timing/agreement rows per function (cut, tokenize) and examples of differing lines."""
-    from policykb.ingest.tokens import Segmenter
+    from policykb.text.tokens import Segmenter
 
     ours, ref = Segmenter.load(), jieba_segmenter()
     rows, diffs = [], []

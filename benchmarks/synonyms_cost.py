@@ -1,4 +1,4 @@
-"""What the synonym expansion of the BM25 query costs (service/synonyms.py).
+"""What the synonym expansion of the BM25 query costs (search/synonyms.py).
 
 On a benchmark index (bench_index.py), the same KnowledgeBase answers every query with
 its thesaurus and with an empty one, alternating query by query (and which goes first,
@@ -22,10 +22,10 @@ MODES = ("lexical", "hybrid")
 
 def main(argv: list[str] | None = None) -> dict:
     from benchmarks.bench_index import bench_index
-    from policykb.ingest.normalize import search_form
-    from policykb.ingest.tokens import words
-    from policykb.service.knowledge_base import KnowledgeBase
-    from policykb.service.synonyms import Thesaurus, thesaurus
+    from policykb.text.normalize import search_form
+    from policykb.text.tokens import words
+    from policykb.search.knowledge_base import KnowledgeBase
+    from policykb.search.synonyms import Thesaurus, thesaurus
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", default="100k", help="10k, 100k, 1m or a number of clauses")

@@ -1,4 +1,4 @@
-"""Build ingest/data/opencc_tw_phrases_rev.txt: OpenCC's TWPhrasesRev without the
+"""Build text/data/opencc_tw_phrases_rev.txt: OpenCC's TWPhrasesRev without the
 Taiwan phrases that are also common mainland words.
 
 tw2sp rewrites Taiwan phrasing into mainland phrasing (資訊→信息, 網路→网络). Some of its

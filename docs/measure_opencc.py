@@ -23,7 +23,7 @@ from pathlib import Path
 import opencc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from policykb.ingest.normalize import OPENCC_CONFIG, _converter  # noqa: E402
+from policykb.text.normalize import OPENCC_CONFIG, _converter  # noqa: E402
 
 CANDIDATES = ["t2s", "tw2s", "tw2sp", "hk2s", OPENCC_CONFIG]
 SPOT = ["資訊", "網路", "社群", "物件", "最佳化", "聯絡實際", "軟體", "支援", "檔案", "建立", "執行", "菜單"]

@@ -25,6 +25,7 @@ import numpy as np
 
 from policykb.index import generation as gen
 from policykb.index.embed_cache import EmbeddingCache, embed_cached
+from policykb.index.generation import DENSE, LEXICAL, STORE
 from policykb.index.history import carry_history
 from policykb.index.lexical import LexicalIndex
 from policykb.index.lock import DEFAULT_LOCK_TIMEOUT, index_write_lock
@@ -35,7 +36,6 @@ from policykb.ingest.model import Document
 from policykb.ingest.references import resolve_references
 from policykb.ingest.relations import DocumentRelation, find_relations, relations_signature
 
-STORE, DENSE, LEXICAL = "store.sqlite", "dense.faiss", "lexical"
 CACHE = Path("cache") / "embeddings.sqlite"
 
 
@@ -150,9 +150,9 @@ def build_index(run, index_dir: str | Path, model: str | None = None, prune: boo
     """
     from policykb.index.dense import DenseIndex
     from policykb.index.embedders import load_embedder
-    from policykb.ingest.lexicon import lexicon_record
-    from policykb.ingest.normalize import NORMALIZATION_VERSION, OPENCC_CONFIG
-    from policykb.ingest.tokens import dictionary_hash
+    from policykb.text.lexicon import lexicon_record
+    from policykb.text.normalize import NORMALIZATION_VERSION, OPENCC_CONFIG
+    from policykb.text.tokens import dictionary_hash
 
     say = progress or (lambda _msg: None)
     started = time.perf_counter()

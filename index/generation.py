@@ -28,6 +28,8 @@ from policykb.index.lock import try_flock
 from policykb.index.manifest import MANIFEST, Manifest, file_sha256, read_manifest
 
 CURRENT = "CURRENT"
+# The files of a generation (index/reader.py opens them): the clause store, the FAISS index, bm25s's folder.
+STORE, DENSE, LEXICAL = "store.sqlite", "dense.faiss", "lexical"
 GENERATIONS = "generations"
 LEASE = "LEASE"
 KEEP = 2

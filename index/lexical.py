@@ -59,6 +59,10 @@ class LexicalIndex:
         vocab = self.retriever.vocab_dict
         return [t for t in tokens if t and t in vocab]
 
+    def clauses_with(self, token: str) -> int:
+        """How many clauses hold `token` (0 for one the index has not seen)."""
+        return self.doc_freq.get(token, 0)
+
     def scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 score of every clause row for these query tokens (zeros if none is known)."""
         known = self.known(tokens)

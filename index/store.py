@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from policykb.index.rows import ClauseRecord, DocumentRow
 from policykb.ingest.model import Clause, Document, DocumentMeta, MetaField, OcrInfo, Passage
 from policykb.ingest.references import Reference
 from policykb.ingest.relations import DocumentRelation
@@ -274,27 +275,6 @@ def load_documents(path: Path, files: Iterable[str] | None = None) -> tuple[list
         con.close()
 
 
-@dataclass(frozen=True)
-class ClauseRecord:
-    """What a search result shows of one clause row (read from the store on demand)."""
-
-    row: int
-    id: str
-    document_id: str
-    kind: str
-    label: str | None
-    section_path: list[str]
-    text: str
-    search_text: str
-    line_start: int
-    line_end: int
-    duplicate_group: str | None
-    page_start: int | None = None
-    page_end: int | None = None
-    paragraph_start: int | None = None
-    paragraph_end: int | None = None
-
-
 DOCUMENT_COLUMNS = ("id, file, title, issuer, doc_number, date, year, doc_type, status, source_url, "
                     "format, encoding, line_start, line_end, content_hash")
 # Columns a store written before format 2 lacks (selected as NULL from such a store).
@@ -338,15 +318,16 @@ class StoreReader:
         have = {r[1] for r in self._con().execute(f"PRAGMA table_info({table})")}
         return ", ".join(c if c in have else f"NULL AS {c}" for c in wanted)
 
-    def documents(self) -> list[dict]:
-        """Every document's metadata columns, in store order, plus `year_source`: where `year` came from
-        (DocumentMeta.year_of: the date, or the 文号 / title it was inferred from), None when it is null."""
+    def documents(self) -> list[DocumentRow]:
+        """Every document's metadata, in store order; `year` and `year_source` as DocumentMeta.year_of gives
+        them (the date's year, or the one its 文号 / title gives, saying so)."""
         extra = self._columns("documents", NEW_DOCUMENT_COLUMNS)
         rows = []
         for r in self._con().execute(f"SELECT {DOCUMENT_COLUMNS}, {extra}, meta_json FROM documents ORDER BY rowid"):
             row = dict(r)
             year, source = _meta_from_json(row.pop("meta_json")).year_of()
-            rows.append(row | {"year": year, "year_source": source})
+            rows.append(DocumentRow(**(row | {"year": year, "year_source": source,
+                                              "text_source": row["text_source"] or "text"})))
         return rows
 
     def clause_counts(self) -> dict[str, int]:

@@ -29,7 +29,7 @@ from collections import defaultdict
 import numpy as np
 
 from policykb.ingest.model import Clause
-from policykb.ingest.normalize import search_form
+from policykb.text.normalize import search_form
 
 SHINGLE = 3
 NUM_PERM = 64

@@ -15,8 +15,8 @@ from typing import Any
 
 from policykb.ingest.dates import find_dates, iso_from_front_matter
 from policykb.ingest.model import DocumentMeta, MetaField
-from policykb.ingest.normalize import to_simplified as simplified  # character-level t2s, for matching patterns
 from policykb.ingest.numbering import detect
+from policykb.text.normalize import to_simplified as simplified  # character-level t2s, for matching patterns
 
 # Document types by the word a title ends with; longest first.
 DOC_TYPES: list[tuple[str, str]] = [

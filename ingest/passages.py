@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from policykb.ingest.model import Clause, Passage
-from policykb.ingest.normalize import search_form
+from policykb.text.normalize import search_form
 
 _CLOSERS = "”’」』）)】〕》\"'"
 _SENTENCE_END = re.compile(rf"[。；！？;!?][{re.escape(_CLOSERS)}]*|\n")

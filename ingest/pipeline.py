@@ -82,8 +82,8 @@ def skipped_name(name: str) -> bool:
 def fingerprint(path: str | Path) -> str | None:
     """What a file's parse depends on: its bytes and the ingest, normalization and
     segmentation versions. None when the file cannot be read (it is then parsed, and fails)."""
-    from policykb.ingest.normalize import NORMALIZATION_VERSION
-    from policykb.ingest.tokens import dictionary_hash
+    from policykb.text.normalize import NORMALIZATION_VERSION
+    from policykb.text.tokens import dictionary_hash
 
     try:
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -304,9 +304,9 @@ def document_id(relative: str, index: int) -> str:
 
 def documents_from_source(source: SourceText, relative: str) -> list[Document]:
     """Split, read metadata and parse clauses for every document in one source text."""
-    from policykb.ingest.normalize import search_form
     from policykb.ingest.passages import cut_passages
-    from policykb.ingest.tokens import tokenize
+    from policykb.text.normalize import search_form
+    from policykb.text.tokens import tokenize
 
     # Plain-text files often carry markdown markup too (seed 000 does).
     markdown = source.format in ("md", "txt")

@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from policykb.service.catalog import facet_counts
-from policykb.service.filters import SearchFilters
+from policykb.index.rows import DocumentRow
+from policykb.search.facets import facet_counts
+from policykb.search.filters import SearchFilters
+from policykb.service.catalog import Catalog
 
 DocumentSort = Literal["index", "date", "title"]
 DOCUMENT_SORTS: tuple[str, ...] = ("index", "date", "title")
@@ -32,31 +34,24 @@ class DocumentQuery:
 @dataclass(frozen=True)
 class DocumentPage:
     """One page of the list: `matched` documents pass the filters, `documents` are those of this page,
-    `facets` count the matched ones per issuer, type, year and status (catalog.facet_counts)."""
+    `facets` count the matched ones per issuer, type, year and status (search/facets.py)."""
 
     matched: int
     documents: list[dict]
     facets: dict[str, list[dict]]
 
 
-def date_key(summary: dict) -> str:
-    """What `sort=date` orders by, newest first: the date (2009-05-01 > 2009-05 > 2009), else the inferred year."""
-    if summary.get("date"):
-        return summary["date"]
-    return str(summary["year"]) if summary.get("year") is not None else ""
-
-
-def sorted_documents(summaries: list[dict], sort: DocumentSort) -> list[dict]:
+def sorted_documents(rows: list[DocumentRow], sort: DocumentSort) -> list[DocumentRow]:
     if sort == "date":  # stable: documents of one date keep their index order
-        return sorted(summaries, key=date_key, reverse=True) if summaries else []
+        return sorted(rows, key=lambda r: r.date_key, reverse=True)
     if sort == "title":  # by code point; documents without a title by file, after the titled ones
-        return sorted(summaries, key=lambda s: (s["title"] is None, s["title"] or s["file"]))
-    return list(summaries)
+        return sorted(rows, key=lambda r: (r.title is None, r.title or r.file))
+    return list(rows)
 
 
-def browse(summaries: list[dict], query: DocumentQuery) -> DocumentPage:
-    """The page of `summaries` (document summaries in index order) that `query` asks for."""
-    matched = [s for s in summaries if query.filters.allows(dict(s))] if query.filters.active else list(summaries)
+def browse(catalog: Catalog, query: DocumentQuery) -> DocumentPage:
+    """The page of the catalog's documents (in index order) that `query` asks for."""
+    matched = [r for r in catalog.rows if query.filters.allows(r)] if query.filters.active else list(catalog.rows)
     ordered = sorted_documents(matched, query.sort)
     end = None if query.limit is None else query.offset + query.limit
-    return DocumentPage(len(matched), ordered[query.offset:end], facet_counts(matched))
+    return DocumentPage(len(matched), [catalog.summary(r.id) for r in ordered[query.offset:end]], facet_counts(matched))

@@ -26,7 +26,7 @@ SCRIPTS = ("original", "hans", "hant")
 def convert(text: str, script: str) -> str:
     if script == "original" or not text:
         return text
-    from policykb.ingest.normalize import to_simplified, to_traditional
+    from policykb.text.normalize import to_simplified, to_traditional
 
     return to_simplified(text) if script == "hans" else to_traditional(text)
 
@@ -77,7 +77,7 @@ def summary_for_display(summary: dict, script: str) -> dict:
 
 
 def related_for_display(related, script: str) -> dict:
-    """A RelatedDocument (service/relations.py) as a dict, its title and evidence in `script`."""
+    """A RelatedDocument (search/relations.py) as a dict, its title and evidence in `script`."""
     out = asdict(related)
     if script != "original":
         out |= {k: convert(out[k], script) for k in ("title", "evidence") if out.get(k)}

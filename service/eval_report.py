@@ -12,6 +12,7 @@ import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from policykb.index.rows import DocumentRow
 from policykb.service.evaluation import file_match, gold_groups, matched_groups, norm
 
 if TYPE_CHECKING:
@@ -125,13 +126,13 @@ class GoldFinder:
 
     def __init__(self, kb) -> None:
         self.kb = kb
-        self._docs: dict[str, list[tuple[dict, Clause]]] = {}
+        self._docs: dict[str, list[tuple[DocumentRow, Clause]]] = {}
 
-    def _clauses_of(self, gold_file: str) -> list[tuple[dict, Clause]]:
+    def _clauses_of(self, gold_file: str) -> list[tuple[DocumentRow, Clause]]:
         if gold_file not in self._docs:
-            found: list[tuple[dict, Clause]] = []
+            found: list[tuple[DocumentRow, Clause]] = []
             for doc_id, d in self.kb.documents.items():
-                if file_match(d["file"], gold_file):
+                if file_match(d.file, gold_file):
                     doc = self.kb.store.document(doc_id)
                     found.extend((d, c) for c in (doc.clauses if doc else []))
             self._docs[gold_file] = found
@@ -143,7 +144,7 @@ class GoldFinder:
         out = []
         for d, c in self._clauses_of(gold_file):
             if needle and needle in norm(c.text):
-                out.append({"file": d["file"], "title": d["title"], "label": c.label,
+                out.append({"file": d.file, "title": d.title, "label": c.label,
                             "section_path": list(c.section_path), "kind": c.kind, "text": c.text})
         return out
 

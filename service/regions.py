@@ -21,14 +21,14 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from policykb.ingest.relations import DocumentRelation
-from policykb.service.confidence import NO_ANSWER_THRESHOLD
+from policykb.search.confidence import NO_ANSWER_THRESHOLD
+from policykb.search.results import SearchResult
 from policykb.service.issuer_levels import LEVEL_LABELS, LEVELS, IssuerLevel, issuer_level
-from policykb.service.results import SearchResult
 from policykb.service.timeline import DocumentTime, document_time
 
 if TYPE_CHECKING:  # the knowledge base loads FAISS and the embedder: not needed to read a comparison
-    from policykb.service.filters import SearchFilters
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.filters import SearchFilters
+    from policykb.search.knowledge_base import KnowledgeBase
 
 SEARCH_DEPTH = 100  # results of the search the national clause is taken from
 RELATIVE_FLOOR = 0.5  # as the timeline's: a national clause scores at least this share of the best clause's
@@ -154,10 +154,10 @@ def regions(kb: KnowledgeBase, query: str, mode: str = "hybrid", document: str |
     Raises UnknownDocument when `document` is given and is not in the index."""
     if document is not None and document not in kb.documents:
         raise UnknownDocument(document)
-    relations = kb.store.relations()
+    relations = kb.index.relations
     def level(doc_id: str) -> IssuerLevel:  # read for the documents a view touches only, not the whole index
         d = kb.documents[doc_id]
-        return issuer_level(d.get("issuer"), d.get("title"))
+        return issuer_level(d.issuer, d.title)
 
     response = kb.search(query, k=SEARCH_DEPTH, mode=mode, filters=filters)
     anchor: SearchResult | None = None
@@ -179,7 +179,7 @@ def regions(kb: KnowledgeBase, query: str, mode: str = "hybrid", document: str |
         return RegionsView(query, mode, response.no_answer, response.confidence, None, [])
 
     family = version_family(anchor_id, relations)
-    newest = max(family, key=lambda d: (kb.documents[d].get("date") or "", d == anchor_id))
+    newest = max(family, key=lambda d: (kb.documents[d].date or "", d == anchor_id))
     if document is None and newest != anchor_id:  # the national clause is the current version's, when it has one
         current = _answering(kb, query, mode, filters, newest, min_confidence)
         if current:
@@ -187,7 +187,7 @@ def regions(kb: KnowledgeBase, query: str, mode: str = "hybrid", document: str |
 
     def row(role: str, doc_id: str, clauses: list[SearchResult], **relation) -> RegionRow:
         d = kb.documents[doc_id]
-        return RegionRow(role, doc_id, d.get("title"), d.get("issuer"), d.get("doc_type"), level(doc_id),
+        return RegionRow(role, doc_id, d.title, d.issuer, d.doc_type, level(doc_id),
                          document_time(d), clauses[0] if clauses else None, **relation,
                          others=tuple(clauses[1:1 + OTHERS]))
 
@@ -229,7 +229,7 @@ def _grouped(rows: list[RegionRow]) -> list[LevelGroup]:
 def _answering(kb: KnowledgeBase, query: str, mode: str, filters: SearchFilters | None, document_id: str,
                min_confidence: float) -> list[SearchResult]:
     """The clauses of `document_id` a search restricted to it ranks for `query`, those confident enough, best first."""
-    from policykb.service.filters import SearchFilters
+    from policykb.search.filters import SearchFilters
 
     only = replace(filters, document_ids=[document_id]) if filters else SearchFilters(document_ids=[document_id])
     found = kb.search(query, k=DOCUMENT_DEPTH, mode=mode, filters=only).results

@@ -39,10 +39,11 @@ from typing import TYPE_CHECKING
 
 from policykb.index.generation import CURRENT, GENERATIONS, IndexLoadError, current_name, open_generation
 from policykb.index.manifest import MANIFEST, file_sha256
+from policykb.index.reader import IndexReader
 from policykb.service.catalog import Catalog
 
 if TYPE_CHECKING:
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
 log = logging.getLogger("policykb.reload")
 WARM_QUERY = "党员教育培训"
@@ -70,7 +71,7 @@ def load_generation(index_dir: Path, previous: Loaded | None = None, warm: bool 
 
     `embed_threads`: threads per query embedding (None: the engine's default).
     """
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     generation = open_generation(index_dir, verify=True)
     embedder = None
@@ -78,8 +79,9 @@ def load_generation(index_dir: Path, previous: Loaded | None = None, warm: bool 
         old = previous.kb.manifest
         if (old.model_id, old.dim) == (generation.manifest.model_id, generation.manifest.dim):
             embedder = previous.kb.embedder  # a model load is the slow part of a reload
-    kb = KnowledgeBase(generation, embedder, embed_threads=embed_threads)
-    catalog = Catalog.load(generation.path)
+    index = IndexReader.open(generation)  # one reader of the generation's files for search and catalog
+    kb = KnowledgeBase(generation, embedder, embed_threads=embed_threads, index=index)
+    catalog = Catalog(index)
     if warm:
         kb.search(WARM_QUERY, k=1)  # loads the model, jieba and OpenCC before real requests arrive
     return Loaded(kb, catalog, generation.name, time.time())

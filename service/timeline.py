@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
-from policykb.service.confidence import NO_ANSWER_THRESHOLD
-from policykb.service.highlight import asked_units
-from policykb.service.quantities import Quantity, by_unit, quantities
-from policykb.service.results import SearchResult
+from policykb.index.rows import DocumentRow
+from policykb.search.confidence import NO_ANSWER_THRESHOLD
+from policykb.search.highlight import asked_units
+from policykb.search.quantities import Quantity, by_unit, quantities
+from policykb.search.results import SearchResult
 
 if TYPE_CHECKING:  # the knowledge base loads FAISS and the embedder: not needed to read a timeline
-    from policykb.service.filters import SearchFilters
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.filters import SearchFilters
+    from policykb.search.knowledge_base import KnowledgeBase
 
 DEFAULT_DOCUMENTS = 10  # rows at most (`k`)
 SEARCH_DEPTH = 100  # results of the search the documents are taken from
@@ -89,21 +90,21 @@ class DocumentTime:
                 "line": self.line, "label": self.label(), "known": self.known}
 
 
-def document_time(summary: dict[str, Any]) -> DocumentTime:
-    """The DocumentTime of a stored document (its summary as the store keeps it: date, year, year_source, title)."""
-    date, source = summary.get("date"), summary.get("year_source") or {}
-    title = summary.get("title") or ""
+def document_time(doc: DocumentRow) -> DocumentTime:
+    """The DocumentTime of a stored document (its date, year, year_source and title)."""
+    source = doc.year_source or {}
+    title = doc.title or ""
     period = None
     m = _PERIOD.search(title)
     if m and int(m.group(1)) <= int(m.group(2)):
         period = (int(m.group(1)), int(m.group(2)))
-    if date:
-        return DocumentTime(date=date, year=summary.get("year"), period=period, inferred=False,
-                            source_field="date", source_text=date, line=source.get("line"))
-    if summary.get("year") is not None:
-        if period and source.get("field") != "title" and period[0] != summary["year"]:
+    if doc.date:
+        return DocumentTime(date=doc.date, year=doc.year, period=period, inferred=False,
+                            source_field="date", source_text=doc.date, line=source.get("line"))
+    if doc.year is not None:
+        if period and source.get("field") != "title" and period[0] != doc.year:
             period = None  # the 文号's year and the title's period disagree: show the year it was read from
-        return DocumentTime(year=summary["year"], period=period, inferred=bool(source.get("inferred")),
+        return DocumentTime(year=doc.year, period=period, inferred=bool(source.get("inferred")),
                             source_field=source.get("field"), source_text=source.get("text"), line=source.get("line"))
     if period:
         return DocumentTime(period=period, inferred=True, source_field="title", source_text=title)
@@ -232,9 +233,9 @@ def timeline(kb: KnowledgeBase, query: str, k: int = DEFAULT_DOCUMENTS, mode: st
         chosen.append((document_id, clauses[pick], tuple(found[pick])))
     rows = []
     for document_id, clause, stated in chosen:
-        summary = kb.documents[document_id]
-        rows.append(TimelineRow(document_id, summary.get("title"), summary.get("doc_type"), summary.get("issuer"),
-                                summary.get("doc_number"), document_time(summary), clause, stated))
+        doc = kb.documents[document_id]
+        rows.append(TimelineRow(document_id, doc.title, doc.doc_type, doc.issuer, doc.doc_number,
+                                document_time(doc), clause, stated))
     dated = sorted((r for r in rows if r.when.known), key=lambda r: r.when.sort_key())  # stable: ties by relevance
     undated = [r for r in rows if not r.when.known]
     ordered: list[TimelineRow] = []
@@ -249,7 +250,7 @@ def _twin(kb: KnowledgeBase, query: str, mode: str, filters: SearchFilters | Non
           clause_id: str, min_confidence: float) -> SearchResult | None:
     """The near-identical clause `clause_id` of another document (search shows it only in `also_in`), as that
     document's own search result, when it clears the confidence floor and the filters; else None."""
-    from policykb.service.filters import SearchFilters
+    from policykb.search.filters import SearchFilters
 
     only = replace(filters, document_ids=[document_id]) if filters else SearchFilters(document_ids=[document_id])
     found = kb.search(query, k=TWIN_DEPTH, mode=mode, filters=only).results

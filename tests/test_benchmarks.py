@@ -128,11 +128,11 @@ def test_ingest_speed_reports_parse_embedding_and_unchanged_reingest(bench):
 def test_a_bench_index_too_big_for_near_duplicate_search_links_identical_clauses(bench, monkeypatch):
     import benchmarks.bench_index as bench_index
     from benchmarks.common import load_embedder, sentence_pool
-    from policykb.index.build import STORE
+    from policykb.index.generation import STORE
     from policykb.index.generation import open_generation
     from policykb.index.store import load_documents
     from policykb.ingest.duplicates import skeleton
-    from policykb.ingest.normalize import search_form
+    from policykb.text.normalize import search_form
 
     monkeypatch.setattr(bench_index, "NEAR_DUPLICATES_MAX", 100)
     embedder = load_embedder(bench["model"])

@@ -50,7 +50,7 @@ def test_bad_files_are_named_with_their_reason_and_the_rest_is_ingested(download
     assert "read 2/7 files" in out
     assert "no numbering found" in err  # the plain notice is ingested, one clause per paragraph
 
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     kb = KnowledgeBase.load(index)
     files = {r.file for r in kb.search("培训经费列入本级财政预算", k=20, mode="lexical").results}
@@ -81,7 +81,7 @@ def test_a_file_that_breaks_its_reader_is_named_and_the_rest_of_the_run_is_index
     assert "bad_date.md" in err and "2024-13-45" in err and "not a valid date" in err
     assert "bad_level.docx" in err and 'w:ilvl="x"' in err
 
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     kb = KnowledgeBase.load(index)
     for phrase, file in (("培训经费列入本级财政预算", "notice.txt"), ("城建档案馆每年经费投入", "bad_date.md"),
@@ -151,16 +151,16 @@ def test_reingesting_skips_unchanged_files_and_parses_only_the_changed_one(tmp_p
     out = capsys.readouterr().out
     assert "read 1/1 files" in out and "1 file(s) unchanged" in out
     assert "embedded 2," in out  # the new clause: its text, and its text under title and section path
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     kb = KnowledgeBase.load(index)
-    assert {d["file"] for d in kb.documents.values()} == {"000_3adddd7c9c291dd6.txt", "002_e058e02591a1b2b6.txt"}
+    assert {d.file for d in kb.documents.values()} == {"000_3adddd7c9c291dd6.txt", "002_e058e02591a1b2b6.txt"}
     found = kb.search("各地要结合实际抓好落实", k=1, mode="lexical").results
     assert found and "各地要结合实际抓好落实" in found[0].text
 
 
 def _indexed_clauses(index: Path) -> list[tuple]:
-    from policykb.index.build import STORE
+    from policykb.index.generation import STORE
     from policykb.index.generation import open_generation
     from policykb.index.store import load_documents
 

@@ -38,7 +38,7 @@ def ingest(paths: list[Path], index: Path, model: str, *extra: str) -> subproces
 
 
 def files_answering(index: Path, phrase: str) -> set[str]:
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     kb = KnowledgeBase.load(index)
     return {r.file for r in kb.search(phrase, k=5, mode="lexical").results if phrase in r.text}

@@ -1,4 +1,4 @@
-"""Confidence: how much of the question a clause covers, word by word (service/confidence.py).
+"""Confidence: how much of the question a clause covers, word by word (search/confidence.py).
 
 Unit-level checks of the coverage rule with the real segmenter; how well confidence
 separates answerable from unanswerable questions is measured in test_search.py and
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from policykb.ingest.normalize import search_form
-from policykb.ingest.tokens import words
-from policykb.service.confidence import Evidence, coverage, query_words
+from policykb.text.normalize import search_form
+from policykb.text.tokens import words
+from policykb.search.confidence import Evidence, coverage, query_words
 
 
 def evidence_for(question: str, idf: dict[str, float]) -> Evidence:

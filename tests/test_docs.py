@@ -67,7 +67,7 @@ def test_every_file_the_readme_and_docs_name_is_in_the_repository():
 def test_the_path_check_catches_a_missing_file_a_bad_link_and_a_copy_kept_elsewhere(tmp_path):
     doc = REPO / "docs" / "_probe.md"
     lines = ["see `service/nothing_here.py` and [guide](missing.md) and DESIGN.md,",
-             "run `policykb eval ../shared/eval/seed_queries.jsonl`; fine: `service/highlight.py`,",
+             "run `policykb eval ../shared/eval/seed_queries.jsonl`; fine: `search/highlight.py`,",
              "[api](api.md), ../shared/corpora/laws-and-policies, /api/search, http://x/docs/a.md"]
     doc.write_text("\n".join(lines), encoding="utf-8")
     try:

@@ -50,14 +50,14 @@ def index_dir(tmp_path_factory, tiny_model_path) -> Path:
 
 @pytest.fixture(scope="module")
 def kb(index_dir):
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     return KnowledgeBase.load(index_dir)
 
 
 @pytest.fixture(scope="module")
 def chosen(kb) -> selection.Selection:
-    catalog = Catalog.load(kb.generation.path)
+    catalog = Catalog(kb.index)
     return selection.from_search(kb, catalog, QUESTION, ACCESSED, k=6, mode="lexical")
 
 
@@ -180,12 +180,12 @@ def test_api_export_of_clause_ids_keeps_their_order_and_titles_the_handout_with_
 
 
 def test_api_export_of_a_whole_document_has_every_clause(client, kb):
-    doc_id = next(d for d, row in kb.documents.items() if row["title"] == "2009—2013年全国党员教育培训工作规划")
+    doc_id = next(d for d, row in kb.documents.items() if row.title == "2009—2013年全国党员教育培训工作规划")
     response = client.get("/api/export", params={"document": doc_id, "format": "csl-json", "accessed": "2026-12-02",
                                                  "online_type": "EB"})
     assert response.status_code == 200, response.text
     items = response.json()
-    assert len(items) == len(Catalog.load(kb.generation.path).document(doc_id).clauses)
+    assert len(items) == len(Catalog(kb.index).document(doc_id).clauses)
     assert all(i["title"] == "2009—2013年全国党员教育培训工作规划" and "issued" not in i for i in items)
 
 
@@ -276,7 +276,7 @@ def test_citations_carry_the_version_pinned_permalink_of_the_clause(client, chos
     from policykb.index.history import version_of
 
     first = chosen.clauses[0]
-    doc = Catalog.load(kb.generation.path).document(first.clause.document.document_id)
+    doc = Catalog(kb.index).document(first.clause.document.document_id)
     assert first.clause.document.version == version_of(doc.content_hash)  # the permalinks' one definition
     body = client.get("/api/citations", params={"id": first.clause.clause_id}).json()["citations"][0]
     assert body["permalink"] == (f"http://testserver/#doc={first.clause.document.document_id}"
@@ -290,7 +290,7 @@ def test_citations_carry_the_version_pinned_permalink_of_the_clause(client, chos
 
 
 def test_an_export_in_the_traditional_view_converts_texts_and_citations_but_not_files_or_dates(client, chosen):
-    from policykb.ingest.normalize import to_traditional
+    from policykb.text.normalize import to_traditional
 
     first = next(e for e in chosen.clauses if e.citations.legal.startswith(PLAN))
     params = {"id": first.clause.clause_id, "format": "csv", "script": "hant", "accessed": "2026-12-02"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from policykb.service.highlight import QueryMarks, asked_units, highlight
+from policykb.search.highlight import QueryMarks, asked_units, highlight
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 QUESTION = "基层干部每年培训不少于多少学时"
@@ -16,7 +16,7 @@ QUESTION = "基层干部每年培训不少于多少学时"
 def kb(tmp_path_factory, tiny_model_path):
     from policykb.index.build import build_index
     from policykb.ingest.pipeline import ingest_paths
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     index_dir = tmp_path_factory.mktemp("seed-index")
     build_index(ingest_paths([CORPUS]), index_dir, model=tiny_model_path, progress=None)

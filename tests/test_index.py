@@ -155,7 +155,7 @@ KILLED_BUILD = textwrap.dedent("""
 
 
 def test_a_build_killed_midway_leaves_the_previous_index_serving_correct_answers(docs, tmp_path, tiny_model):
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     index_dir = tmp_path / "ix"
     build([docs], index_dir, tiny_model)
@@ -203,7 +203,7 @@ def test_a_build_killed_inside_the_switch_keeps_the_old_generation_and_the_next_
     """Found by the crash suite (benchmarks/reliability/crash.py): a kill between writing
     CURRENT's temp file and moving it into place left CURRENT.<pid>.tmp in the index for good."""
     from policykb.index.generation import current_name
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     index_dir = tmp_path / "ix"
     first = build([docs], index_dir, tiny_model).generation

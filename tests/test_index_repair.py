@@ -41,7 +41,7 @@ def two_generations(tmp_path, tiny_model_path, capsys) -> tuple[Path, Path, str,
 
 def test_a_damaged_store_is_refused_on_load_and_the_intact_older_generation_is_offered(two_generations, capsys):
     from policykb.index.generation import IndexCorrupt
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     _folder, index, older, newer = two_generations
     _damage(index / "generations" / newer / "store.sqlite")
@@ -54,7 +54,7 @@ def test_a_damaged_store_is_refused_on_load_and_the_intact_older_generation_is_o
     assert main(["ingest", "--restore", older, "--index", str(index)]) == 0
     assert older in capsys.readouterr().out
     kb = KnowledgeBase.load(index)  # the older generation serves again
-    assert {d["file"] for d in kb.documents.values()} == {SEEDS[0]}
+    assert {d.file for d in kb.documents.values()} == {SEEDS[0]}
 
 
 def test_restoring_a_damaged_or_unknown_generation_is_refused_and_changes_nothing(two_generations, capsys):
@@ -73,7 +73,7 @@ def test_restoring_a_damaged_or_unknown_generation_is_refused_and_changes_nothin
 @pytest.mark.parametrize("reparse", [True, False], ids=["reparse", "plain"])
 def test_ingest_over_a_damaged_store_rebuilds_from_the_files_without_reading_it(
         two_generations, tiny_model_path, capsys, reparse):
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     folder, index, older, newer = two_generations
     _damage(index / "generations" / newer / "store.sqlite")
@@ -82,13 +82,13 @@ def test_ingest_over_a_damaged_store_rebuilds_from_the_files_without_reading_it(
     err = capsys.readouterr().err
     assert f"the serving generation {newer} is damaged" in err and f"starts from {older}" in err
     kb = KnowledgeBase.load(index)  # checksums verified
-    assert {d["file"] for d in kb.documents.values()} == set(SEEDS)
+    assert {d.file for d in kb.documents.values()} == set(SEEDS)
     assert kb.search("党员教育培训", k=1, mode="lexical").results
 
 
 def test_with_no_intact_generation_the_error_says_to_rebuild_and_the_rebuild_works(
         two_generations, tiny_model_path, capsys):
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     folder, index, older, newer = two_generations
     shutil.rmtree(index / "generations" / older)
@@ -99,24 +99,24 @@ def test_with_no_intact_generation_the_error_says_to_rebuild_and_the_rebuild_wor
 
     assert main(["ingest", str(folder), "--index", str(index), "--model", tiny_model_path, "--reparse"]) == 0
     assert "holds only the files named in this run" in capsys.readouterr().err
-    assert {d["file"] for d in KnowledgeBase.load(index).documents.values()} == set(SEEDS)
+    assert {d.file for d in KnowledgeBase.load(index).documents.values()} == set(SEEDS)
 
 
 def test_an_unchanged_corpus_over_a_damaged_generation_is_rebuilt_not_reported_up_to_date(
         two_generations, tiny_model_path, capsys):
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     folder, index, _older, newer = two_generations
     _damage(index / "generations" / newer / "dense.faiss")  # the store is intact: the merge reads it
     assert main(["ingest", str(folder), "--index", str(index), "--model", tiny_model_path]) == 0
     assert "up to date" not in capsys.readouterr().out
-    assert {d["file"] for d in KnowledgeBase.load(index).documents.values()} == set(SEEDS)
+    assert {d.file for d in KnowledgeBase.load(index).documents.values()} == set(SEEDS)
 
 
 def test_an_unreadable_manifest_is_reported_as_damage_and_the_build_starts_from_the_older_generation(
         two_generations, tiny_model_path, capsys):
     from policykb.index.generation import IndexCorrupt
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     folder, index, older, newer = two_generations
     (index / "generations" / newer / "manifest.json").write_text('{"model_id": "cut off', encoding="utf-8")
@@ -124,4 +124,4 @@ def test_an_unreadable_manifest_is_reported_as_damage_and_the_build_starts_from_
         KnowledgeBase.load(index)
     assert main(["ingest", str(folder), "--index", str(index), "--model", tiny_model_path]) == 0
     assert f"starts from {older}" in capsys.readouterr().err
-    assert {d["file"] for d in KnowledgeBase.load(index).documents.values()} == set(SEEDS)
+    assert {d.file for d in KnowledgeBase.load(index).documents.values()} == set(SEEDS)

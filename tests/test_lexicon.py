@@ -2,7 +2,7 @@
 
 import pytest
 
-from policykb.ingest.lexicon import Lexicon, lexicon
+from policykb.text.lexicon import Lexicon, lexicon
 
 
 def test_the_bundled_lexicon_maps_everyday_words_to_the_words_the_law_uses():

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from policykb.ingest.normalize import (
+from policykb.text.normalize import (
     NORMALIZATION_VERSION,
     OPENCC_CONFIG,
     search_form,

@@ -481,7 +481,7 @@ def test_the_store_round_trips_pages_paragraphs_and_ocr_and_loads_a_store_writte
     reader = StoreReader(tmp_path / "new.sqlite")
     record = reader.clause_records([1])[1]
     assert (record.page_start, record.paragraph_end) == (1, 4)
-    assert reader.documents()[0]["text_source"] == "ocr"
+    assert reader.documents()[0].text_source == "ocr"
     reader.close()
 
     # a store as format 1 wrote it: no page, paragraph, OCR or converter columns
@@ -502,5 +502,5 @@ def test_the_store_round_trips_pages_paragraphs_and_ocr_and_loads_a_store_writte
     assert loaded.text_source == "text" and loaded.ocr is None and loaded.clauses[0].page_start is None
     reader = StoreReader(tmp_path / "old.sqlite")
     assert reader.clause_records([0])[0].page_start is None
-    assert reader.documents()[0]["text_source"] is None
+    assert reader.documents()[0].text_source == "text"  # as load_documents reads it: no OCR recorded
     reader.close()

@@ -1,4 +1,4 @@
-"""policykb installs as one `policykb` package: no top-level `index`, `ingest` or `service`.
+"""policykb installs as one `policykb` package: no top-level `text`, `ingest`, `index`, `search` or `service`.
 
 The full user path (a wheel, a new venv, `policykb serve` in an empty folder) is `.ci/wheel_smoke`,
 which CI runs; these tests check the wheel's contents and that no sub-package is left out.
@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-FOLDERS = {"ingest": "policykb.ingest", "index": "policykb.index", "service": "policykb.service"}
+FOLDERS = {"text": "policykb.text", "ingest": "policykb.ingest", "index": "policykb.index",
+           "search": "policykb.search", "service": "policykb.service"}
 
 
 def _config() -> dict:
@@ -39,9 +40,9 @@ def test_the_wheel_holds_policykb_with_its_data_and_nothing_at_the_top_level(tmp
     (wheel,) = tmp_path.glob("policykb-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names}
-    assert not tops & {"index", "ingest", "service", "corpus", "tests"}
+    assert not tops & {"text", "index", "ingest", "search", "service", "corpus", "tests"}
     for needed in ["policykb/service/cli.py", "policykb/service/static/index.html", "policykb/service/static/embed.js",
-                   "policykb/ingest/data/policy_dict.txt", "policykb/ingest/data/lay_legal_lexicon.txt",
+                   "policykb/text/data/policy_dict.txt", "policykb/text/data/lay_legal_lexicon.txt",
                    "policykb/corpus/000_3adddd7c9c291dd6.txt",
                    "policykb/index/embedders/adapters/stard-lay-query-v1/adapter_model.safetensors"]:
         assert needed in names, f"{needed} is missing from the wheel"

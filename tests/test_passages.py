@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from policykb.ingest.model import Clause
-from policykb.ingest.normalize import search_form
+from policykb.text.normalize import search_form
 from policykb.ingest.passages import cut_passages
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

@@ -16,7 +16,7 @@ import pytest
 
 from policykb.index.embedders.query_adapter import ADAPTERS_DIR, bundled_adapter
 from policykb.index.manifest import MANIFEST, read_manifest
-from policykb.ingest.lexicon import lexicon
+from policykb.text.lexicon import lexicon
 from policykb.service.evaluation import gold_groups, matched_groups
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,7 +39,7 @@ def built(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def kb(built):
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     return KnowledgeBase.load(built)
 
@@ -121,7 +121,7 @@ def _current(index: Path) -> Path:
 def test_an_index_built_without_the_lexicon_is_served_as_built_and_says_to_reingest(built, tmp_path):
     import shutil
 
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     old = tmp_path / "index"
     shutil.copytree(built, old)
@@ -140,7 +140,7 @@ def test_an_index_recording_an_adapter_this_policykb_lacks_is_refused_with_what_
     import shutil
 
     from policykb.index.embedders import ModelNotFound
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     other = tmp_path / "index"
     shutil.copytree(built, other)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from policykb.service.quantities import chinese_number, quantities
+from policykb.search.quantities import chinese_number, quantities
 
 
 def described(text: str) -> list[str]:

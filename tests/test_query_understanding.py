@@ -30,11 +30,12 @@ SANCTIONS_LAW = "中华人民共和国公职人员政务处分法"
 
 def _reader(titles: dict[str, str], clauses: list[tuple[str, str, str]]):
     """A QueryReader over documents {id: title} and clauses [(document id, label, text)]."""
+    from policykb.index.rows import DocumentRow
     from policykb.ingest.metadata import doc_type_of
-    from policykb.ingest.normalize import search_form
-    from policykb.service.query_understanding import QueryReader
+    from policykb.text.normalize import search_form
+    from policykb.search.query_understanding import QueryReader
 
-    documents = {i: {"id": i, "title": t, "doc_type": doc_type_of(t)} for i, t in titles.items()}
+    documents = {i: DocumentRow(id=i, file=f"{i}.txt", title=t, doc_type=doc_type_of(t)) for i, t in titles.items()}
     order = list(documents)
     clause_doc = np.array([order.index(d) for d, _, _ in clauses], dtype=np.int32)
     records = {row: SimpleNamespace(kind="article", label=label, search_text=search_form(text))
@@ -57,7 +58,7 @@ def reader():
 @pytest.mark.parametrize("query", ["公务员法 第67条", "公务员法第六十七条", "《公务员法》第67条", "中华人民共和国公务员法 第６７条",
                                    "公務員法第67條"])
 def test_an_article_of_a_named_law_is_read_in_arabic_or_chinese_numerals_and_either_script(reader, query):
-    from policykb.ingest.normalize import search_form
+    from policykb.text.normalize import search_form
 
     plan = reader.read(search_form(query))
     assert plan.documents == ("law",) and plan.article == 67
@@ -66,7 +67,7 @@ def test_an_article_of_a_named_law_is_read_in_arabic_or_chinese_numerals_and_eit
 
 @pytest.mark.parametrize("query", ["公务员法什么时候施行", "公务员法施行日期", "公务员法何时生效", "公务员法从哪天开始实施"])
 def test_a_question_about_when_a_named_law_takes_effect_points_to_its_own_施行_article(reader, query):
-    from policykb.ingest.normalize import search_form
+    from policykb.text.normalize import search_form
 
     plan = reader.read(search_form(query))
     assert plan.documents == ("law",) and plan.effective_date
@@ -74,14 +75,14 @@ def test_a_question_about_when_a_named_law_takes_effect_points_to_its_own_施行
 
 
 def test_the_document_s_own_施行_statement_beats_another_thing_that_takes_effect(reader):
-    from policykb.ingest.normalize import search_form
+    from policykb.text.normalize import search_form
 
     plan = reader.read(search_form("公职人员政务处分法什么时候生效"))
     assert reader.pinned(plan, None).rows == [4]  # 本法自…起施行, not 处分决定自…起生效 nor 本法施行前
 
 
 def test_the_longest_name_wins_and_words_alone_name_nothing(reader):
-    from policykb.ingest.normalize import search_form
+    from policykb.text.normalize import search_form
 
     assert reader.read(search_form("档案法实施条例第10条")).documents == ("archives-regs",)
     assert reader.read(search_form("档案法第十条")).documents == ("archives",)
@@ -95,7 +96,7 @@ def test_the_longest_name_wins_and_words_alone_name_nothing(reader):
 def kb(tmp_path_factory, tiny_model_path):
     from policykb.index.build import build_index
     from policykb.ingest.pipeline import ingest_paths
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     corpus = tmp_path_factory.mktemp("corpus")
     for path in [*CORPUS.glob("*.txt"), *LAW_EXCERPTS]:
@@ -135,9 +136,9 @@ def test_when_a_law_takes_effect_finds_its_本法自_起施行_article_not_the_c
 
 @slow
 def test_a_document_filter_still_holds_when_the_query_names_another_document(kb):
-    from policykb.service.filters import SearchFilters
+    from policykb.search.filters import SearchFilters
 
-    sanctions = next(d for d, row in kb.documents.items() if row["title"] == SANCTIONS_LAW)
+    sanctions = next(d for d, row in kb.documents.items() if row.title == SANCTIONS_LAW)
     response = kb.search("公务员法 第67条", k=5, mode="lexical", filters=SearchFilters(document_ids=[sanctions]))
     assert response.results and all(r.citation.document_id == sanctions for r in response.results)
 
@@ -167,7 +168,7 @@ def test_top_answers_that_state_different_figures_are_flagged_with_each_document
 
 
 def test_figures_are_read_with_their_units_and_dates_are_not_amounts():
-    from policykb.service.agreement import figures
+    from policykb.search.agreement import figures
 
     assert figures("每年参加各类学习培训的时间累计一般不少于100学时或12天，其他干部一般不少于40学时") == \
         {"学时": ["100", "40"], "天": ["12"]}

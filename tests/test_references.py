@@ -182,7 +182,7 @@ def test_a_plan_citing_its_third_part_links_its_top_level_三_heading(tmp_path):
 
 
 def test_a_law_and_its_regulation_in_traditional_script_link_as_in_simplified(tmp_path):
-    from policykb.ingest.normalize import to_traditional
+    from policykb.text.normalize import to_traditional
 
     paths = []
     for name in ("archives_law_2020.md", "archives_law_implementing_regs_2024.md"):

@@ -142,7 +142,7 @@ def shared_index(tmp_path_factory, tiny_model_path) -> Path:
 
 def test_the_archives_law_beside_its_state_council_regulation_and_two_provinces(shared_index):
     """档案馆 opening archives to the public: 档案法 第二十七条, with what the 实施条例, 北京 and 浙江 say."""
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
     from policykb.service.regions import regions
 
     view = regions(KnowledgeBase.load(shared_index), "档案馆的档案应当自形成之日起满多少年向社会开放",
@@ -162,7 +162,7 @@ def test_the_archives_law_beside_its_state_council_regulation_and_two_provinces(
 
 
 def test_womens_rights_measures_implement_versions_the_index_lacks(shared_index):
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
     from policykb.service.regions import regions
 
     view = regions(KnowledgeBase.load(shared_index), "妇女享有与男子平等的劳动权利", mode="lexical")

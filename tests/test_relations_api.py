@@ -184,7 +184,7 @@ def test_a_newer_version_ingested_later_relates_to_the_documents_already_indexed
     assert [r.kind for r in store.relations()] == ["implements"]  # 河南's measure and the 1996 law
     build_index(ingest_paths([second]), index, model=tiny_model_path, progress=None)  # kept: the first two
     store = StoreReader(open_generation(index, verify=False).path / "store.sqlite")
-    names = {d["id"]: d["file"] for d in store.documents()}
+    names = {d.id: d.file for d in store.documents()}
     found = {(r.kind, names[r.source_id], names[r.target_id], r.implemented_version) for r in store.relations()}
     assert found == {("version", "职业教育法(1996-05-15).md", "职业教育法(2022-04-20).md", None),
                      ("implements", "河南省实施《职业教育法》办法(2010-07-30).md", "职业教育法(1996-05-15).md",

@@ -222,7 +222,7 @@ class _CountingEngine:
 
 
 def _counting_segmenter():
-    from policykb.ingest.tokens import Segmenter
+    from policykb.text.tokens import Segmenter
 
     loaded = Segmenter.load()
     return Segmenter(engine=_CountingEngine(loaded.engine), stopwords=loaded.stopwords), loaded.engine
@@ -247,7 +247,7 @@ def test_the_longest_dictionary_word_bound_holds_for_jiebas_dictionary():
     """Sub-words are looked up only up to the longest dictionary word; rjieba ships jieba's dictionary."""
     import jieba
 
-    from policykb.ingest.tokens import longest_dictionary_word, segmenter
+    from policykb.text.tokens import longest_dictionary_word, segmenter
 
     lines = (Path(jieba.__file__).parent / "dict.txt").read_text(encoding="utf-8").splitlines()
     longest = max((line.split()[0] for line in lines if line.strip()), key=len)
@@ -284,7 +284,7 @@ def test_a_long_one_line_clause_is_sent_to_the_embedder_in_bounded_texts(tmp_pat
 def test_a_file_that_reads_for_longer_than_the_per_file_limit_fails_alone_and_the_run_goes_on(
         tmp_path, tiny_model_path, monkeypatch, capsys):
     from policykb.ingest.time_budget import FILE_SECONDS_ENV
-    from policykb.ingest.tokens import tokenize
+    from policykb.text.tokens import tokenize
     from policykb.service.cli import main
 
     folder = tmp_path / "in"
@@ -304,10 +304,10 @@ def test_a_file_that_reads_for_longer_than_the_per_file_limit_fails_alone_and_th
     assert status == 1  # a file failed
     failed = [line for line in (out + err).splitlines() if "b_long_rules.txt" in line and "FAILED" in line]
     assert failed and "longer than 1 s" in failed[0] and FILE_SECONDS_ENV in failed[0]
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     kb = KnowledgeBase.load(index)
-    assert {d["file"] for d in kb.documents.values()} == {"a_notice.txt"}
+    assert {d.file for d in kb.documents.values()} == {"a_notice.txt"}
 
 
 def test_the_per_file_limit_must_be_a_number_of_seconds(monkeypatch):

@@ -39,7 +39,7 @@ def seed_index(tmp_path_factory, tiny_model) -> Path:
 
 @pytest.fixture(scope="module")
 def kb(seed_index):
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     return KnowledgeBase.load(seed_index)
 
@@ -84,7 +84,7 @@ def test_a_clause_of_the_eleventh_five_year_personnel_plan_is_one_result_citing_
 
 
 def test_filters_by_document_issuer_type_and_year_narrow_the_results(kb):
-    from policykb.service.filters import SearchFilters
+    from policykb.search.filters import SearchFilters
 
     everything = kb.search("培训", k=50, mode="lexical").results
     doc_id = everything[0].citation.document_id
@@ -115,7 +115,7 @@ def test_whether_the_corpus_answers_does_not_depend_on_how_many_results_are_aske
 
 
 def test_highlights_mark_query_terms_on_escaped_text():
-    from policykb.service.highlight import highlight
+    from policykb.search.highlight import highlight
 
     marked = highlight("<script>x</script>每年參加培訓不少於１６學時", ["培训", "16学时"])
     assert marked.html.startswith("&lt;script&gt;x&lt;/script&gt;")
@@ -125,7 +125,7 @@ def test_highlights_mark_query_terms_on_escaped_text():
 
 def test_an_index_refuses_queries_from_another_model(seed_index, tmp_path):
     from policykb.index.embedders import load_embedder
-    from policykb.service.knowledge_base import KnowledgeBase, ModelMismatch
+    from policykb.search.knowledge_base import KnowledgeBase, ModelMismatch
 
     other = tmp_path / "other-tiny"
     build_tiny_st_model(other, seed=1)
@@ -135,7 +135,7 @@ def test_an_index_refuses_queries_from_another_model(seed_index, tmp_path):
 
 def test_an_index_segmented_by_another_dictionary_still_answers_and_says_to_reingest(seed_index, tmp_path, caplog):
     from policykb.index.generation import open_generation
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     assert KnowledgeBase.load(seed_index).segmentation_warning is None
     copy = tmp_path / "old-index"
@@ -204,7 +204,7 @@ def seed_eval(tmp_path_factory):
     from policykb.ingest.pipeline import ingest_paths
     from policykb.service.commands.search import batch_line, read_queries
     from policykb.service.evaluation import summarize
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     index_dir = CORPUS.parent / ".policykb" / "index"
     build_index(ingest_paths([CORPUS]), index_dir, progress=None)

@@ -4,7 +4,7 @@ tests/data/laws_queries.jsonl holds 30 questions (26 answerable, 4 that the corp
 not answer) written by reading ../shared/corpora/laws-and-policies, not from system
 output; its gold uses the seed set's format (file + must_contain, scored by
 service/evaluation.py) plus the informational `clause_ids` the index assigns. Nothing
-in fusion was chosen on it; the word-coverage rule of service/confidence.py was kept
+in fusion was chosen on it; the word-coverage rule of search/confidence.py was kept
 because it raised confidence AUROC on both this set and the seed set (no weight or
 threshold was set from it), so it checks that the seed-set choices carry over. Figures and the command that reproduces them: docs/quality.md.
 """
@@ -39,7 +39,7 @@ def laws_kb():
     """The seeds plus the laws corpus, indexed with the default model (~5 min the first time)."""
     from policykb.index.build import build_index
     from policykb.ingest.pipeline import ingest_paths
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     build_index(ingest_paths([CORPUS, LAWS]), INDEX, progress=None)
     return KnowledgeBase.load(INDEX)

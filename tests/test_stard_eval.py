@@ -69,10 +69,10 @@ def stard_eval(stard_index, tmp_path_factory):
 
 
 def test_the_index_holds_the_whole_stard_corpus(stard_index):
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     kb = KnowledgeBase.load(stard_index)
-    files = {d["file"] for d in kb.documents.values()}
+    files = {d.file for d in kb.documents.values()}
     assert {p.name for p in STARD.glob("*.md")} <= files
     assert kb.size >= 6000  # 6,777 clauses when measured: every article, not a few big chunks
 

@@ -1,4 +1,4 @@
-"""Synonyms: a question in one word finds a provision written with its synonym (service/synonyms.py)."""
+"""Synonyms: a question in one word finds a provision written with its synonym (search/synonyms.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from policykb.service.synonyms import MAX_SET_WORDS, Thesaurus, thesaurus
+from policykb.search.synonyms import MAX_SET_WORDS, Thesaurus, thesaurus
 
 PLAN = """关于加强基层干部教育培训工作的意见
 
@@ -21,7 +21,7 @@ PLAN = """关于加强基层干部教育培训工作的意见
 def small_kb(tmp_path_factory, tiny_model_path):
     from policykb.index.build import build_index
     from policykb.ingest.pipeline import ingest_paths
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     corpus = tmp_path_factory.mktemp("plan")
     (corpus / "plan.txt").write_text(PLAN, encoding="utf-8")

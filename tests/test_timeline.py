@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from policykb.service.quantities import quantities
+from policykb.index.rows import DocumentRow
+from policykb.search.quantities import quantities
 from policykb.service.timeline import changes_between, document_time
 
 REPO = Path(__file__).resolve().parents[1]
@@ -16,28 +17,32 @@ CORPUS = REPO / "corpus"
 QUESTION = "基层干部每年培训不少于多少学时"
 
 
+def _row(fields: dict) -> DocumentRow:
+    return DocumentRow(id="d", file="d.txt", **fields)
+
+
 def test_a_stated_date_is_shown_as_stated():
-    when = document_time({"title": "关于加强基层干部教育培训的意见", "date": "2011-11-14", "year": 2011,
-                          "year_source": {"field": "date", "text": "2011-11-14", "line": 6, "inferred": False}})
+    when = document_time(_row({"title": "关于加强基层干部教育培训的意见", "date": "2011-11-14", "year": 2011,
+                          "year_source": {"field": "date", "text": "2011-11-14", "line": 6, "inferred": False}}))
     assert when.label() == "2011-11-14" and not when.inferred
 
 
 def test_a_plans_period_from_its_title_is_shown_as_inferred_from_the_title():
-    when = document_time({"title": "2009—2013年全国党员教育培训工作规划", "date": None, "year": 2009,
+    when = document_time(_row({"title": "2009—2013年全国党员教育培训工作规划", "date": None, "year": 2009,
                           "year_source": {"field": "doc_number", "text": "中共中央办公厅（2009年23号）", "line": 3,
-                                          "inferred": True}})
+                                          "inferred": True}}))
     assert when.period == (2009, 2013) and when.inferred
     assert when.label() == "2009—2013年（据标题推断）"
 
 
 def test_a_year_from_the_document_number_says_so():
-    when = document_time({"title": "关于培训的通知", "date": None, "year": 2016,
-                          "year_source": {"field": "doc_number", "text": "组通字〔2016〕3号", "line": 2, "inferred": True}})
+    when = document_time(_row({"title": "关于培训的通知", "date": None, "year": 2016,
+                          "year_source": {"field": "doc_number", "text": "组通字〔2016〕3号", "line": 2, "inferred": True}}))
     assert when.label() == "2016年（据文号推断）" and when.source_text == "组通字〔2016〕3号"
 
 
 def test_a_document_that_states_no_time_is_unknown_not_guessed():
-    when = document_time({"title": "幹部教育培訓計劃方案", "date": None, "year": None, "year_source": None})
+    when = document_time(_row({"title": "幹部教育培訓計劃方案", "date": None, "year": None, "year_source": None}))
     assert not when.known and when.label() == "日期不详" and when.year is None and when.period is None
 
 
@@ -57,7 +62,7 @@ def bundled():
     (.policykb/index; an unchanged corpus embeds nothing again)."""
     from policykb.index.build import build_index
     from policykb.ingest.pipeline import ingest_paths
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     index_dir = REPO / ".policykb" / "index"
     build_index(ingest_paths([CORPUS]), index_dir, progress=None)

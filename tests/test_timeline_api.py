@@ -106,7 +106,7 @@ def laws(tmp_path_factory, tiny_model_path):
     """The versions-and-regions laws (national laws in two versions, local 实施办法) indexed with the tiny model."""
     from policykb.index.build import build_index
     from policykb.ingest.pipeline import ingest_paths
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     if not VERSIONS.is_dir():
         pytest.skip(f"{VERSIONS} is absent (it ships beside the repo, not in it)")

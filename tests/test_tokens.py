@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from policykb.ingest.normalize import search_form, to_traditional
-from policykb.ingest.tokens import SEGMENTER_NAME, Segmenter, dictionary_hash, segmenter, tokenize
+from policykb.text.normalize import search_form, to_traditional
+from policykb.text.tokens import SEGMENTER_NAME, Segmenter, dictionary_hash, segmenter, tokenize
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared (seeds) is not present")

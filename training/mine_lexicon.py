@@ -19,8 +19,8 @@ from training.train_query_adapter import DEFAULT_CORPUS, DEFAULT_QUERIES, fold_o
 
 
 def _words(text: str, stop: frozenset[str]) -> set[str]:
-    from policykb.ingest.normalize import search_form
-    from policykb.ingest.tokens import words
+    from policykb.text.normalize import search_form
+    from policykb.text.tokens import words
 
     return {w for w, _ in words(search_form(text)) if len(w) >= 2 and w not in stop and not w.isdigit()}
 
@@ -36,7 +36,7 @@ def main(argv=None) -> int:
     import json
 
     from policykb.ingest.pipeline import ingest_paths
-    from policykb.ingest.tokens import stopwords
+    from policykb.text.tokens import stopwords
     from policykb.service.evaluation import file_match, gold_groups, norm
 
     stop = stopwords()

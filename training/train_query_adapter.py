@@ -293,14 +293,14 @@ def top_cosines(encoder, questions, vectors, rows, n_clauses, k: int = 10) -> np
 
 
 def cosine_band(adapted: np.ndarray, base: np.ndarray) -> list[float]:
-    """The adapted encoder's counterpart of confidence's cosine band (service/confidence.py: 0.80 + 0.15).
+    """The adapted encoder's counterpart of confidence's cosine band (search/confidence.py: 0.80 + 0.15).
 
     The adapter changes the scale of query-passage cosines, so the band e5's are read on no
     longer fits. Matching the two encoders' distributions of top-10 cosines over the same
     questions (no labels: a least-squares line through quantiles 5..95 of each) maps the
     band's ends onto the adapted scale.
     """
-    from policykb.service.confidence import COSINE_FLOOR, COSINE_SPAN
+    from policykb.search.confidence import COSINE_FLOOR, COSINE_SPAN
 
     qs = np.linspace(0.05, 0.95, 19)
     slope, intercept = np.polyfit(np.quantile(base, qs), np.quantile(adapted, qs), 1)

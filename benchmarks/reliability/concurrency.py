@@ -51,7 +51,7 @@ class Round:
 def clause_set(index: Path) -> set[tuple[str, str, str]]:
     """(file, clause id, clause text) of every clause the index's current generation holds,
     read after verifying its checksums."""
-    from policykb.index.build import STORE
+    from policykb.index.generation import STORE
     from policykb.index.generation import open_generation
     from policykb.index.store import load_documents
 

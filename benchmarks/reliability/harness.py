@@ -149,7 +149,7 @@ class IndexReader:
     def answers(self, index: Path, queries: list[tuple[str, str]], k: int = 10) -> tuple[str, dict[str, str]]:
         """(generation name, {query id: the results as JSON text}); raises IndexLoadError."""
         from policykb.index.generation import open_generation
-        from policykb.service.knowledge_base import KnowledgeBase
+        from policykb.search.knowledge_base import KnowledgeBase
 
         generation = open_generation(index, verify=True)
         embedder = self._embedder(generation.manifest)
@@ -158,8 +158,7 @@ class IndexReader:
             out = {qid: json.dumps([r.to_dict() for r in kb.search(q, k=k).results], ensure_ascii=False,
                                    sort_keys=True) for qid, q in queries}
         finally:
-            kb.lease.release()
-            kb.store.close()
+            kb.index.close()
         return generation.name, out
 
     def _embedder(self, manifest):

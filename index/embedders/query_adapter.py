@@ -45,7 +45,7 @@ class QueryAdapter:
     sha256: str
     base_model: str  # the model name it was trained against (e5_torch.MODEL_NAME)
     # (floor, span) of relevant query-passage cosines on this encoder's scale, for confidence's
-    # semantic term (service/confidence.py); None: e5's own band
+    # semantic term (search/confidence.py); None: e5's own band
     cosine_band: tuple[float, float] | None = None
 
     @property

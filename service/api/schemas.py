@@ -71,7 +71,7 @@ class FilterReportOut(BaseModel):
 
 
 class UnderstoodOut(BaseModel):
-    """What the query asks beyond its words (service/query_understanding.py)."""
+    """What the query asks beyond its words (search/query_understanding.py)."""
 
     documents: list[str] = Field(description="Ids of the documents the query names (their clauses rank first).")
     name: str = Field(description="The name found in the query (search form), e.g. 公务员法.")

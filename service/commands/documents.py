@@ -7,9 +7,9 @@ import json
 import sys
 from pathlib import Path
 
+from policykb.search.filters import SearchFilters
 from policykb.service.browse import DOCUMENT_SORTS, DocumentQuery, browse
 from policykb.service.config import DEFAULT_INDEX_HELP, default_index
-from policykb.service.filters import SearchFilters
 
 
 def register(subparsers) -> None:
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     catalog = Catalog.load(generation.path)
-    page = browse(catalog.summaries, DocumentQuery(filters, args.sort))
+    page = browse(catalog, DocumentQuery(filters, args.sort))
     if args.json:
         print(json.dumps({"total": len(catalog.summaries), "matched": page.matched, "documents": page.documents},
                          ensure_ascii=False, indent=1))

@@ -74,7 +74,7 @@ def run(args) -> int:
     kb = load_kb(args.index)
     if kb is None:
         return 1
-    catalog = Catalog.load(kb.generation.path)
+    catalog = Catalog(kb.index)
     online_type: OnlineType = "EB" if args.eb else "A"
     try:
         if args.id:

@@ -67,8 +67,7 @@ def indexed_fingerprints(index_dir: str) -> dict[str, str]:
     """Fingerprints of the files the serving generation at `index_dir` was built from."""
     from pathlib import Path
 
-    from policykb.index.build import STORE
-    from policykb.index.generation import previous_generation
+    from policykb.index.generation import STORE, previous_generation
     from policykb.index.store import load_fingerprints
 
     generation = previous_generation(Path(index_dir), reads=(STORE,))  # never a damaged one
@@ -174,7 +173,7 @@ def _reads_as_asked(args) -> bool:
 
     from policykb.index.generation import IndexLoadError, open_generation
     from policykb.index.units import EMBEDDING_UNIT
-    from policykb.ingest.lexicon import lexicon_record
+    from policykb.text.lexicon import lexicon_record
 
     try:  # checksums verified: a damaged generation is rebuilt, never reported up to date
         manifest = open_generation(Path(args.index), verify=True).manifest

@@ -11,8 +11,8 @@ import json
 import sys
 from pathlib import Path
 
+from policykb.search.filters import SearchFilters
 from policykb.service.config import DEFAULT_INDEX_HELP, default_index
-from policykb.service.filters import SearchFilters
 
 
 def register(subparsers) -> None:
@@ -43,7 +43,7 @@ def load_kb(index: str | None):
     """The KnowledgeBase at `index` (None: the default index), or None after printing what to do."""
     from policykb.index.embedders import ModelNotFound
     from policykb.index.generation import IndexLoadError
-    from policykb.service.knowledge_base import KnowledgeBase
+    from policykb.search.knowledge_base import KnowledgeBase
 
     try:
         return KnowledgeBase.load(Path(index) if index else default_index())

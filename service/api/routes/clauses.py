@@ -10,7 +10,7 @@ from policykb.ingest.model import Clause, Document
 from policykb.service.api.deps import run_limited, served
 from policykb.service.api.errors import ApiError
 from policykb.service.api.schemas import ClauseContextOut, ErrorOut
-from policykb.service.catalog import citation_of
+from policykb.service.catalog import Catalog
 from policykb.service.display import citation_for_display, convert, summary_for_display
 from policykb.service.permalinks import VersionCheck, check_version
 from policykb.service.reload import Loaded
@@ -23,7 +23,7 @@ Script = Annotated[Literal["original", "hans", "hant"],
                                      "follow it; file names, dates and line numbers do not change.")]
 
 
-def clause_out(doc: Document, clause: Clause, script: str) -> dict:
+def clause_out(catalog: Catalog, doc: Document, clause: Clause, script: str) -> dict:
     """A clause for the API, its texts in `script` (service/display.py)."""
     text = convert(clause.text, script)
     confidence = clause.char_confidence if clause.char_confidence and len(text) == len(clause.char_confidence) else None
@@ -32,7 +32,7 @@ def clause_out(doc: Document, clause: Clause, script: str) -> dict:
             "heading": convert(clause.heading, script) if clause.heading else None,
             "section_path": [convert(p, script) for p in clause.section_path], "depth": clause.depth,
             "text": text, "line_start": clause.line_start, "line_end": clause.line_end,
-            "citation": citation_for_display(citation_of(doc, clause).to_dict(), script),
+            "citation": citation_for_display(catalog.citation(doc, clause).to_dict(), script),
             "char_confidence": confidence}
 
 
@@ -40,10 +40,10 @@ def _links(loaded: Loaded, clause_ids: list[str], script: str) -> dict[str, dict
     """clause id -> {clause_id, document_id, label, title} for the clauses the index holds."""
     if not clause_ids:
         return {}
-    titles = {d["id"]: d["title"] for d in loaded.catalog.summaries}
+    documents = loaded.catalog.index.documents
     out = {}
     for cid, (doc_id, label) in loaded.catalog.store.clause_labels(clause_ids).items():
-        title = titles.get(doc_id)
+        title = documents[doc_id].title if doc_id in documents else None
         out[cid] = {"clause_id": cid, "document_id": doc_id, "label": convert(label, script) if label else None,
                     "title": convert(title, script) if title else None}
     return out
@@ -112,11 +112,11 @@ async def clause(request: Request, loaded: Annotated[Loaded, Depends(served)],
                                              + (f" {check.message}" if check else ""), removed)
         doc = ctx.document
         references, cited_by = references_out(loaded, ctx.clause.id, script)
-        return {"clause": clause_out(doc, ctx.clause, script), "references": references, "cited_by": cited_by,
+        return {"clause": clause_out(loaded.catalog, doc, ctx.clause, script), "references": references, "cited_by": cited_by,
                 "document": summary_for_display(loaded.catalog.summary_of(doc), script),
-                "previous": clause_out(doc, ctx.previous, script) if ctx.previous else None,
-                "next": clause_out(doc, ctx.next, script) if ctx.next else None,
-                "duplicates": [clause_out(d, c, script) for d, c in ctx.duplicates],
+                "previous": clause_out(loaded.catalog, doc, ctx.previous, script) if ctx.previous else None,
+                "next": clause_out(loaded.catalog, doc, ctx.next, script) if ctx.next else None,
+                "duplicates": [clause_out(loaded.catalog, d, c, script) for d, c in ctx.duplicates],
                 "generation": loaded.generation, "version": version_out(check, script) if check else None}
 
     return await run_limited(request, work)

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from policykb.ingest.relations import history
+from policykb.search.filters import SearchFilters
 from policykb.service.api.deps import run_limited, served
 from policykb.service.api.errors import ApiError
 from policykb.service.api.routes.clauses import Script, clause_out
@@ -15,7 +16,6 @@ from policykb.service.api.routes.search import reject_problems
 from policykb.service.api.schemas import DocumentListOut, DocumentOut, ErrorOut
 from policykb.service.browse import DocumentQuery, browse
 from policykb.service.display import convert, outline_for_display, related_for_display, summary_for_display
-from policykb.service.filters import SearchFilters
 from policykb.service.reload import Loaded
 
 router = APIRouter(tags=["documents"])
@@ -50,7 +50,7 @@ async def documents(
     catalog = loaded.catalog
 
     def work() -> dict:  # off the event loop: filtering and counting a large catalog takes a moment
-        page = browse(catalog.summaries, DocumentQuery(filters, sort, offset, limit))
+        page = browse(catalog, DocumentQuery(filters, sort, offset, limit))
         facets = page.facets
         if script != "original":  # the filters match either script, so converted values still filter
             facets = {name: [{**row, "value": convert(row["value"], script) if row["value"] else row["value"]}
@@ -83,7 +83,7 @@ async def document(request: Request, loaded: Annotated[Loaded, Depends(served)],
                 "history": [asdict(e) for e in history(doc)],
                 "relations": [related_for_display(r, script) for r in loaded.catalog.related(doc.id)],
                 "outline": outline_for_display(loaded.catalog.outline(doc), script),
-                "clauses": [clause_out(doc, c, script) for c in doc.clauses], "script": script,
+                "clauses": [clause_out(loaded.catalog, doc, c, script) for c in doc.clauses], "script": script,
                 "generation": loaded.generation}
 
     return await run_limited(request, work)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from policykb.search.filters import SearchFilters
 from policykb.service.api.deps import run_limited, served
 from policykb.service.api.errors import ApiError
 from policykb.service.api.routes.clauses import Script
@@ -19,7 +20,6 @@ from policykb.service.api.routes.search import checked_query
 from policykb.service.api.schemas import ErrorOut
 from policykb.service.export import selection
 from policykb.service.export.writers import FORMATS
-from policykb.service.filters import SearchFilters
 from policykb.service.reload import Loaded
 
 router = APIRouter(tags=["export"])

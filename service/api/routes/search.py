@@ -6,11 +6,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from policykb.search.filters import SearchFilters
 from policykb.service.api.deps import run_limited, served
 from policykb.service.api.errors import ApiError
 from policykb.service.api.schemas import ErrorOut, SearchResponseOut
 from policykb.service.display import convert, result_for_display
-from policykb.service.filters import SearchFilters
 from policykb.service.reload import Loaded
 
 router = APIRouter(tags=["search"])

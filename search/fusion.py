@@ -18,7 +18,7 @@ vectors) the options measured were (`make eval`, and docs/quality.md):
 
 (w = dense weight; with ingest's 350-char passages instead of windows: RRF 0.881/0.845,
 w=0.3 0.886/0.829, w=0.5 0.922/0.875). These were measured before the BM25 query got
-synonyms (service/synonyms.py), which moved the chosen row to 0.963 / 0.921 / 1.000.
+synonyms (search/synonyms.py), which moved the chosen row to 0.963 / 0.921 / 1.000.
 The weight was picked from this coarse grid of three values, not fitted finely: leaning to the dense side is what the literature on
 e5-style hybrids reports, and 0.6 is the middle of the plateau where MRR rises without
 losing paraphrase recall. `reciprocal_rank` stays for comparison (`FUSION = "rrf"`).

@@ -1,7 +1,7 @@
 """Search filters: by document, issuer, document type, status and year range.
 
 Issuer and type match in either script and with any bracket or width (国务院 = 國務院,
-規定 = 规定): both sides are compared in the search form (ingest/normalize.py). A
+規定 = 规定): both sides are compared in the search form (text/normalize.py). A
 document's year is its date's, or, when it states no date, the year its 文号 or title
 gives (DocumentMeta.year_of: inferred, and labelled so); a year filter leaves out only
 documents with neither, and `FilterReport` counts them so the page can say so.
@@ -9,16 +9,17 @@ documents with neither, and `FilterReport` counts them so the page can say so.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-import numpy as np
+from policykb.index.rows import DocumentRow
 
 
 @lru_cache(maxsize=4096)  # a corpus has few distinct issuers, types and statuses; each search counts them
 def facet_key(text: str | None) -> str:
     """The form issuers and types are compared in: script, width and brackets folded."""
-    from policykb.ingest.normalize import search_form
+    from policykb.text.normalize import search_form
 
     return search_form(text) if text else ""
 
@@ -66,32 +67,24 @@ class SearchFilters:
     def _status_keys(self) -> list[str]:
         return [k for k in map(facet_key, self.statuses) if k]
 
-    def allows_except_year(self, doc: dict) -> bool:
-        """Whether a document row passes the document, issuer, type and status filters."""
-        if self.document_ids and doc["id"] not in self.document_ids:
+    def allows_except_year(self, doc: DocumentRow) -> bool:
+        """Whether a document passes the document, issuer, type and status filters."""
+        if self.document_ids and doc.id not in self.document_ids:
             return False
-        if self.issuers and not any(k in _key(doc, "issuer") for k in self._issuer_keys):
+        if self.issuers and not any(k in doc.issuer_key for k in self._issuer_keys):
             return False
-        if self.doc_types and not any(k in _key(doc, "doc_type") for k in self._type_keys):
+        if self.doc_types and not any(k in doc.doc_type_key for k in self._type_keys):
             return False
-        return not (self.statuses and _key(doc, "status") not in self._status_keys)
+        return not (self.statuses and doc.status_key not in self._status_keys)
 
-    def allows(self, doc: dict) -> bool:
-        """Whether a document row (id, issuer, doc_type, year) passes."""
+    def allows(self, doc: DocumentRow) -> bool:
+        """Whether a document passes every filter, its year (stated or inferred) included."""
         if not self.allows_except_year(doc):
             return False
-        year = doc["year"]
+        year = doc.year
         if self.year_from is not None and (year is None or year < self.year_from):
             return False
         return not (self.year_to is not None and (year is None or year > self.year_to))
-
-
-def _key(doc: dict, name: str) -> str:
-    """The document's folded issuer or type (kept on the row after the first use)."""
-    cache = f"_{name}_key"
-    if cache not in doc:
-        doc[cache] = facet_key(doc[name])
-    return doc[cache]
 
 
 @dataclass(frozen=True)
@@ -107,24 +100,18 @@ class FilterReport:
         return {"documents": self.documents, "total": self.total, "undated_left_out": self.undated_left_out}
 
 
-def filter_report(filters: SearchFilters | None, documents: dict[str, dict]) -> FilterReport | None:
+def filter_report(filters: SearchFilters | None, documents: Mapping[str, DocumentRow]) -> FilterReport | None:
     """None when nothing is filtered."""
     if filters is None or not filters.active:
         return None
     passing = sum(filters.allows(doc) for doc in documents.values())
-    undated = sum(doc["year"] is None and filters.allows_except_year(doc) for doc in documents.values()) \
+    undated = sum(doc.year is None and filters.allows_except_year(doc) for doc in documents.values()) \
         if filters.by_year else 0
     return FilterReport(passing, len(documents), undated)
 
 
-def allowed_rows(filters: SearchFilters | None, documents: dict[str, dict],
-                 clause_doc: np.ndarray) -> np.ndarray | None:
-    """Boolean mask over clause rows, or None when nothing is filtered.
-
-    `documents` are the document rows in store order; `clause_doc` gives each clause
-    row's position in that order.
-    """
+def allowed_documents(filters: SearchFilters | None, documents: Mapping[str, DocumentRow]) -> frozenset[str] | None:
+    """The ids of the documents that pass, or None when nothing is filtered."""
     if filters is None or not filters.active:
         return None
-    ok_docs = np.fromiter((filters.allows(doc) for doc in documents.values()), dtype=bool, count=len(documents))
-    return ok_docs[clause_doc] if len(clause_doc) else np.zeros(0, dtype=bool)
+    return frozenset(doc_id for doc_id, doc in documents.items() if filters.allows(doc))

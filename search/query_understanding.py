@@ -31,10 +31,12 @@ name (two documents may share one, and then both are pinned).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from policykb.index.rows import DocumentRow
 
 PINNED_CONFIDENCE = 0.9
 MIN_NAME = 3  # 档案法
@@ -77,7 +79,7 @@ class _Pins:
 
 def _names(title: str) -> set[str]:
     """The ways a query may name a document with this title (in search form)."""
-    from policykb.ingest.normalize import search_form
+    from policykb.text.normalize import search_form
 
     full = _MARKS.sub("", search_form(title))
     bare = _TAIL.sub("", full)
@@ -96,7 +98,7 @@ def article_number(label: str | None) -> int | None:
 class QueryReader:
     """Reads queries against one index's documents (thread-safe: read-only after construction)."""
 
-    def __init__(self, documents: dict[str, dict], clause_doc: np.ndarray,
+    def __init__(self, documents: Mapping[str, DocumentRow], clause_doc: np.ndarray,
                  records: Callable[[set[int]], dict]) -> None:
         """`documents`: id -> row (title, doc_type) in store order; `clause_doc`: each clause row's
         document position; `records(rows)`: clause records (label, search_text) by row."""
@@ -105,8 +107,8 @@ class QueryReader:
         self._records = records
         self._by_name: dict[str, list[str]] = {}
         for doc_id, doc in documents.items():
-            if doc.get("title") and doc.get("doc_type"):
-                for name in _names(doc["title"]):
+            if doc.title and doc.doc_type:
+                for name in _names(doc.title):
                     self._by_name.setdefault(name, []).append(doc_id)
         self._longest = max(map(len, self._by_name), default=0)
 

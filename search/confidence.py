@@ -71,7 +71,7 @@ class Evidence:
     dense: dict[int, float]
     words: list[QueryWord] = field(default_factory=list)
     synonyms: list[str] = field(default_factory=list)
-    pinned: set[int] = field(default_factory=set)  # rows the query points to (service/query_understanding.py)
+    pinned: set[int] = field(default_factory=set)  # rows the query points to (search/query_understanding.py)
     # (floor, span) of relevant cosines for the query encoder that embedded the query: a query
     # adapter moves them (index/embedders/query_adapter.py)
     cosine_band: tuple[float, float] = (COSINE_FLOOR, COSINE_SPAN)
@@ -106,7 +106,7 @@ def coverage(search_text: str, evidence: Evidence) -> float:
 def confidence(row: int, search_text: str, evidence: Evidence) -> float:
     """Confidence in [0, 1] that clause `row` answers the query."""
     if row in evidence.pinned:  # the article the query cites, or the 施行 clause it asks for
-        from policykb.service.query_understanding import PINNED_CONFIDENCE
+        from policykb.search.query_understanding import PINNED_CONFIDENCE
 
         return max(PINNED_CONFIDENCE, _computed(row, search_text, evidence))
     return _computed(row, search_text, evidence)

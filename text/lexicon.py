@@ -77,7 +77,7 @@ class Lexicon:
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     """The bundled lexicon."""
-    text = (resources.files("policykb.ingest") / "data" / LEXICON_FILE).read_text(encoding="utf-8")
+    text = (resources.files("policykb.text") / "data" / LEXICON_FILE).read_text(encoding="utf-8")
     return Lexicon.parse(text)
 
 

@@ -1,9 +1,9 @@
 """The search core: `KnowledgeBase.load(index_dir).search(query, k, mode, filters)`.
 
 Flow: the query gets the same search form as ingest (OpenCC, full-width folding) and
-the same jieba tokens, plus close synonyms of its words for BM25 (service/synonyms.py);
+the same jieba tokens, plus close synonyms of its words for BM25 (search/synonyms.py);
 BM25 and dense candidates are fused
-(service/fusion.py); near-duplicate clauses collapse into one result whose `also_in`
+(search/fusion.py); near-duplicate clauses collapse into one result whose `also_in`
 cites the others; each result gets highlights and a confidence; `no_answer` is set
 when the best confidence is under the threshold. No web code here.
 """
@@ -11,34 +11,31 @@ when the best confidence is under the threshold. No web code here.
 from __future__ import annotations
 
 import logging
-import os
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
-from policykb.index.build import DENSE, LEXICAL, STORE
-from policykb.index.generation import Generation, GenerationLease, open_generation
-from policykb.index.lexical import LexicalIndex
-from policykb.index.manifest import MANIFEST
-from policykb.index.store import ClauseRecord, StoreReader
-from policykb.service import agreement, fusion, query_understanding
-from policykb.service.browse import date_key
-from policykb.service.catalog import facet_counts
-from policykb.service.confidence import NO_ANSWER_THRESHOLD, Evidence, confidence, query_words
-from policykb.service.filters import SearchFilters, allowed_rows, filter_report
-from policykb.service.highlight import QueryMarks
-from policykb.service.relations import superseded_by
-from policykb.service.results import Citation, NewerDocument, SearchResponse, SearchResult
-from policykb.service.synonyms import thesaurus
+from policykb.index.generation import Generation, open_generation
+from policykb.index.reader import IndexReader
+from policykb.index.rows import ClauseRecord, DocumentRow
+from policykb.index.store import StoreReader
+from policykb.search import agreement, fusion, query_understanding
+from policykb.search.confidence import NO_ANSWER_THRESHOLD, Evidence, confidence, query_words
+from policykb.search.engines.base import ClauseFilter, LexicalQuery
+from policykb.search.engines.factory import open_retriever
+from policykb.search.facets import facet_counts
+from policykb.search.filters import SearchFilters, allowed_documents, filter_report
+from policykb.search.highlight import QueryMarks
+from policykb.search.relations import superseded_by
+from policykb.search.results import Citation, NewerDocument, SearchResponse, SearchResult
+from policykb.search.synonyms import thesaurus
 
 log = logging.getLogger("policykb.search")
 MODES = ("hybrid", "dense", "lexical")
 SORTS = ("relevance", "date")
 CANDIDATES = 100  # per retriever; fusion looks at no more than this many from each
 # A lay expression that this many clauses use as a token is the corpus's own term, searched as itself
-# (ingest/lexicon.py); fewer is a stray use (STARD's 88 laws: 辞退 in 2 clauses, 公务员法 alone: 10).
+# (text/lexicon.py); fewer is a stray use (STARD's 88 laws: 辞退 in 2 clauses, 公务员法 alone: 10).
 LEXICON_IN_USE = 5
 # BM25 weight of the lexicon's legal terms against the question's own words and Cilin's synonyms
 # (1.0): half, so a clause that matches the question's words still outranks one that only
@@ -53,7 +50,7 @@ class ModelMismatch(Exception):
 
 def _segmentation_warning(generation: Generation) -> str | None:
     """Why lexical search may miss, when the index's tokens were made by another segmenter."""
-    from policykb.ingest.tokens import dictionary_hash
+    from policykb.text.tokens import dictionary_hash
 
     built, now = generation.manifest.dictionary_hash, dictionary_hash()
     if built == now:
@@ -83,7 +80,7 @@ def _query_reading_warnings(generation: Generation) -> list[str]:
 
 def _lexicon_for(generation: Generation):
     """The lexicon to widen BM25 queries with: the bundled one if the index recorded one, else None."""
-    from policykb.ingest.lexicon import lexicon
+    from policykb.text.lexicon import lexicon
 
     if generation.manifest.lexicon is None:
         return None
@@ -96,12 +93,17 @@ def _lexicon_for(generation: Generation):
 
 
 class KnowledgeBase:
-    """A loaded index generation; thread-safe for concurrent searches."""
+    """A loaded index generation; thread-safe for concurrent searches.
 
-    def __init__(self, generation: Generation, embedder=None, embed_threads: int | None = None) -> None:
+    `index` is the generation's reader (index/reader.py) when the caller shares one with a catalog;
+    else one is opened. Clauses are retrieved through the engine the factory gives for it
+    (search/engines/), so the embedded index and a second engine answer through the same code."""
+
+    def __init__(self, generation: Generation, embedder=None, embed_threads: int | None = None,
+                 index: IndexReader | None = None) -> None:
         self.generation = generation
-        # While this object lives, no build's cleanup deletes the generation (index.generation).
-        self.lease = GenerationLease(generation.path)
+        # While the reader lives, no build's cleanup deletes the generation (index.generation).
+        self.index = index if index is not None else IndexReader.open(generation)
         self._embed_threads = embed_threads
         self.manifest = generation.manifest
         self.segmentation_warning = _segmentation_warning(generation)
@@ -117,34 +119,22 @@ class KnowledgeBase:
         # Each search embeds its own query: with ONNX Runtime int8 a pass over 4 queries costs
         # ~3x one (7.5 vs 23 ms), so batching concurrent queries made the server slower; one
         # engine thread per search, run side by side, serves the most (docs/performance.md).
-        # Only per-row arrays stay in memory (a few bytes per clause, so 1M clauses fit);
-        # texts and citations are read from the store for the rows a result shows.
-        self.store = StoreReader(generation.path / STORE)
-        self.documents = {d["id"]: d for d in self.store.documents()}
-        doc_ids, kinds, groups = self.store.clause_columns()
-        doc_index = {doc_id: i for i, doc_id in enumerate(self.documents)}
-        self.clause_doc_ids = list(self.documents)  # position in clause_doc -> document id
-        self.clause_doc = np.fromiter((doc_index[d] for d in doc_ids), dtype=np.int32, count=len(doc_ids))
-        self.kind_names = sorted(set(kinds))
-        codes = {k: i for i, k in enumerate(self.kind_names)}
-        self.clause_kind = np.fromiter((codes[k] for k in kinds), dtype=np.int8, count=len(kinds))
-        self.group_of, self._group_rows = _duplicate_groups(groups)
-        # document id -> its newer versions and replacements in the index (service/relations.py)
-        self.newer = superseded_by(self.store.relations())
-        self.vector_rows = np.asarray(self.store.vector_rows(), dtype=np.int64)
-        self.size = len(doc_ids)
-        del doc_ids, kinds, groups
-        self.lexical = LexicalIndex.load(generation.path / LEXICAL, self.size)
+        self.documents: dict[str, DocumentRow] = self.index.documents
+        self.size = self.index.size
+        # document id -> its newer versions and replacements in the index (search/relations.py)
+        self.newer = superseded_by(self.index.relations)
+        self.retriever = open_retriever(self.index)
+        self.terms = self.retriever.terms
         self.thesaurus = thesaurus()
-        self.reader = query_understanding.QueryReader(self.documents, self.clause_doc, self.store.clause_records)
-        from policykb.index.dense import DenseIndex
+        self.reader = query_understanding.QueryReader(self.documents, self.index.clause_doc, self.index.clause_records)
 
-        self.dense = DenseIndex.load(generation.path / DENSE)
+    @property
+    def store(self) -> StoreReader:
+        return self.index.store
 
     def files_present(self) -> bool:
         """Whether the generation's files are still on disk (the store is read on every search)."""
-        path = self.generation.path
-        return os.path.isfile(path / STORE) and os.path.isfile(path / MANIFEST)
+        return self.index.files_present()
 
     @classmethod
     def load(cls, index_dir: str | Path, embedder=None, verify: bool = True,
@@ -183,45 +173,33 @@ class KnowledgeBase:
 
     def _cosine_band(self, mode: str) -> tuple[float, float]:
         """The band of relevant cosines for this index's query encoder (confidence's semantic term)."""
-        from policykb.service.confidence import COSINE_FLOOR, COSINE_SPAN
+        from policykb.search.confidence import COSINE_FLOOR, COSINE_SPAN
 
         adapter = getattr(self.embedder, "query_adapter", None) if mode != "lexical" else None
         return adapter.cosine_band if adapter is not None and adapter.cosine_band else (COSINE_FLOOR, COSINE_SPAN)
 
     # -- retrieval -------------------------------------------------------------------------
 
-    def _lexical(self, tokens: list[str], mask: np.ndarray | None, legal: Sequence[str] = ()) -> dict[int, float]:
-        scores = self.lexical.scores(tokens)
-        if legal:  # the lexicon's legal terms count at LEXICON_WEIGHT: they stand for words the question has
-            scores = scores + LEXICON_WEIGHT * self.lexical.scores(list(legal))
-        if mask is not None:
-            scores = np.where(mask, scores, 0.0)
-        return _top(scores, CANDIDATES)
+    def _lexical(self, tokens: list[str], where: ClauseFilter, legal: Sequence[str] = ()) -> dict[int, float]:
+        # the lexicon's legal terms count at LEXICON_WEIGHT: they stand for words the question has
+        return self.retriever.lexical(LexicalQuery(tokens, tuple(legal), LEXICON_WEIGHT), where, CANDIDATES)
 
-    def _dense(self, query: str, mask: np.ndarray | None) -> dict[int, float]:
-        """Best cosine per clause over its vectors (the clause and its passages)."""
-        vector = self.embedder.embed_queries([query])[0]
-        allowed = None if mask is None else np.flatnonzero(mask[self.vector_rows])
-        ids, sims = self.dense.search(vector, CANDIDATES * 2, allowed)
-        best: dict[int, float] = {}
-        for vid, sim in zip(ids, sims):
-            row = int(self.vector_rows[vid])
-            if sim > best.get(row, -1.0):
-                best[row] = float(sim)
-        return dict(sorted(best.items(), key=lambda kv: -kv[1])[:CANDIDATES])
+    def _dense(self, query: str, where: ClauseFilter) -> dict[int, float]:
+        """Best cosine per clause over its vectors (the clause, its windows and its context vector)."""
+        return self.retriever.dense(self.embedder.embed_queries([query])[0], where, CANDIDATES)
 
     def _in_use(self, expression: str) -> bool:
         """Whether the corpus uses ``expression`` as a term: a token of at least LEXICON_IN_USE clauses."""
-        return self.lexical.doc_freq.get(expression, 0) >= LEXICON_IN_USE
+        return self.terms.clauses_with(expression) >= LEXICON_IN_USE
 
     def widening(self, cut: list[tuple[str, tuple[str, ...]]], form: str = "") -> tuple[list[str], list[str]]:
         """Tokens that widen the BM25 query, those the index knows and the query lacks: Cilin
         synonyms of the query's (word, tokens), and the legal terms the lexicon gives for lay
         expressions in its search form ``form`` (the corpus's own terms excepted, see _in_use)."""
-        from policykb.ingest.tokens import tokenize
+        from policykb.text.tokens import tokenize
 
         tokens = [t for _, word_tokens in cut for t in word_tokens]
-        cilin = self.lexical.known(self.thesaurus.expand([word for word, _ in cut], exclude=tokens))
+        cilin = self.terms.known(self.thesaurus.expand([word for word, _ in cut], exclude=tokens))
         legal: list[str] = []
         if self.lexicon is not None and form:
             seen = set(tokens) | set(cilin)
@@ -230,7 +208,7 @@ class KnowledgeBase:
                     if token not in seen:
                         seen.add(token)
                         legal.append(token)
-        return cilin, self.lexical.known(legal)
+        return cilin, self.terms.known(legal)
 
     def synonyms_for(self, cut: list[tuple[str, tuple[str, ...]]], form: str = "") -> list[str]:
         """Every token that widens the BM25 query (Cilin's, then the lexicon's): see widening."""
@@ -246,8 +224,8 @@ class KnowledgeBase:
         `offset` skips that many of them. The response counts them (`matches`) and their documents'
         issuers, types, years and statuses (`facets`).
         """
-        from policykb.ingest.normalize import search_form
-        from policykb.ingest.tokens import words
+        from policykb.text.normalize import search_form
+        from policykb.text.tokens import words
 
         if mode not in MODES:
             raise ValueError(f"Unknown search mode {mode!r}; use one of: {', '.join(MODES)}.")
@@ -261,31 +239,33 @@ class KnowledgeBase:
         report = filter_report(filters, self.documents)
         if not form or k <= 0:
             return SearchResponse(query, [], True, 0.0, mode, filters=report, offset=offset, sort=sort)
-        mask = allowed_rows(filters, self.documents, self.clause_doc)
+        allowed = allowed_documents(filters, self.documents)
+        where = ClauseFilter(allowed)
+        mask = None if allowed is None else self.index.rows_of(allowed)
         synonyms: list[str] = []
         lexical: dict[int, float] = {}
         if mode != "dense":  # synonyms widen only the BM25 query
             cilin, legal = self.widening(cut, form)
             synonyms = cilin + legal
-            lexical = self._lexical(tokens + cilin, mask, legal)
-        dense = self._dense(form, mask) if mode != "lexical" else {}
+            lexical = self._lexical(tokens + cilin, where, legal)
+        dense = self._dense(form, where) if mode != "lexical" else {}
         fused = fusion.fuse(lexical, dense) if mode == "hybrid" else lexical or dense
-        fused = fusion.demote_structural(fused, {r: self.kind_names[self.clause_kind[r]] for r in fused})
-        # a named document, an article number, a 施行 question (service/query_understanding.py)
+        fused = fusion.demote_structural(fused, {r: self.index.kind_of(r) for r in fused})
+        # a named document, an article number, a 施行 question (search/query_understanding.py)
         fused, pinned, understood = query_understanding.apply(self.reader, form, fused, mask)
         order = fusion.ranked(fused)
-        idf = self.lexical.idf(tokens + [word for word, _ in cut])
+        idf = self.terms.idf(tokens + [word for word, _ in cut])
         evidence = Evidence(query_tokens=tokens, lexical=lexical, dense=dense, words=query_words(cut, idf),
                             synonyms=synonyms, pinned=pinned, cosine_band=self._cosine_band(mode))
         # The query's confidence is the best of the top CONFIDENCE_DEPTH results whatever k is,
         # so asking for 3 results or 50 does not change whether the corpus answers.
         marked = tokens + synonyms
-        marks = QueryMarks(marked, weights=self.lexical.idf(marked), question=form)
+        marks = QueryMarks(marked, weights=self.terms.idf(marked), question=form)
         matches = by_relevance = self._distinct(order)
         top_results = self._results(by_relevance[:CONFIDENCE_DEPTH], fused, evidence, marks)
         top = max((r.confidence for r in top_results), default=0.0)
         if sort == "date":  # stable: one date's matches stay in relevance order
-            matches = sorted(matches, key=lambda m: date_key(self.documents[self._document_of(m[0])]), reverse=True)
+            matches = sorted(matches, key=lambda m: self.index.document_of(m[0]).date_key, reverse=True)
         shown = matches[offset:offset + k]
         built = {row: r for (row, _), r in zip(by_relevance, top_results)}  # build only those not built yet
         missing = [m for m in shown if m[0] not in built]
@@ -294,8 +274,8 @@ class KnowledgeBase:
         for rank, result in enumerate(results, offset + 1):
             result.rank = rank
         disagreement = agreement.disagreement(form, results, NO_ANSWER_THRESHOLD)
-        per_document = Counter(int(self.clause_doc[row]) for row, _ in matches)
-        facets = facet_counts([self.documents[self.clause_doc_ids[d]] for d in per_document], list(per_document.values()))
+        per_document = Counter(self._document_of(row) for row, _ in matches)
+        facets = facet_counts([self.documents[d] for d in per_document], list(per_document.values()))
         return SearchResponse(query, results, top < NO_ANSWER_THRESHOLD, top, mode, synonyms, report,
                               understood, disagreement, offset=offset, sort=sort, matches=len(matches),
                               facets=facets)
@@ -303,23 +283,14 @@ class KnowledgeBase:
     # -- results ---------------------------------------------------------------------------
 
     def citation(self, clause: ClauseRecord) -> Citation:
-        d = self.documents[clause.document_id]
-        return Citation(document_id=clause.document_id, title=d["title"], issuer=d["issuer"],
-                        doc_number=d["doc_number"], date=d["date"], section_path=clause.section_path,
-                        label=clause.label, file=d["file"], line_start=clause.line_start, line_end=clause.line_end,
-                        page_start=clause.page_start, page_end=clause.page_end,
-                        paragraph_start=clause.paragraph_start, paragraph_end=clause.paragraph_end,
-                        text_source=d.get("text_source") or "text")
+        return Citation.of(self.documents[clause.document_id], clause)
 
     def duplicates_of(self, row: int) -> list[int]:
         """The other rows of `row`'s near-duplicate group (empty when it has none)."""
-        group = int(self.group_of[row])
-        if group < 0:
-            return []
-        return [int(r) for r in self._group_rows[group] if r != row]
+        return self.index.duplicates_of(row)
 
     def _document_of(self, row: int) -> str:
-        return self.clause_doc_ids[self.clause_doc[row]]
+        return self.index.document_ids[self.index.clause_doc[row]]
 
     def _distinct(self, order: list[int]) -> list[tuple[int, list[int]]]:
         """(row, its near-duplicates) for each row of `order` whose duplicate group is not shown yet.
@@ -331,7 +302,7 @@ class KnowledgeBase:
         seen_groups: set[int] = set()
         found = set(order)
         for row in order:
-            group = int(self.group_of[row])
+            group = int(self.index.group_of[row])
             if group >= 0:
                 if group in seen_groups:
                     continue
@@ -356,7 +327,7 @@ class KnowledgeBase:
 
     def newer_documents(self, document_id: str) -> list[NewerDocument]:
         """The newer versions and replacements of a document that the index holds."""
-        return [NewerDocument(i, self.documents[i]["title"], self.documents[i]["date"])
+        return [NewerDocument(i, self.documents[i].title, self.documents[i].date)
                 for i in self.newer.get(document_id, []) if i in self.documents]
 
     def _results(self, shown: list[tuple[int, list[int]]], fused: dict[int, float],
@@ -367,10 +338,10 @@ class KnowledgeBase:
             clause = records[row]
             doc = self.documents[clause.document_id]
             results.append(SearchResult(
-                id=clause.id, text=clause.text, score=fused[row], file=doc["file"],
+                id=clause.id, text=clause.text, score=fused[row], file=doc.file,
                 citation=self.citation(clause), rank=len(results) + 1,
                 confidence=confidence(row, clause.search_text, evidence),
-                document_type=doc["doc_type"], document_year=doc["year"], document_year_source=doc["year_source"],
+                document_type=doc.doc_type, document_year=doc.year, document_year_source=doc.year_source,
                 highlights=marks.highlight(clause.text),
                 also_in=[self.citation(records[r]) for r in others],
                 also_in_ids=[records[r].id for r in others],
@@ -378,22 +349,3 @@ class KnowledgeBase:
                 superseded_by=self.newer_documents(clause.document_id)))
         return results
 
-
-def _top(scores: np.ndarray, n: int) -> dict[int, float]:
-    """The n best positive scores by row, best first (ties: lower row first), without sorting all rows."""
-    cut = np.argpartition(-scores, n - 1)[:n] if len(scores) > n else np.arange(len(scores))
-    top = cut[np.lexsort((cut, -scores[cut]))]
-    return {int(r): float(scores[r]) for r in top if scores[r] > 0}
-
-
-def _duplicate_groups(groups: list[str | None]) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Per row, a group number (-1: none), and each group's rows in row order."""
-    numbers: dict[str, int] = {}
-    group_of = np.full(len(groups), -1, dtype=np.int32)
-    for row, group in enumerate(groups):
-        if group is not None:
-            group_of[row] = numbers.setdefault(group, len(numbers))
-    members = np.flatnonzero(group_of >= 0)
-    by_group = members[np.argsort(group_of[members], kind="stable")]
-    bounds = np.searchsorted(group_of[by_group], np.arange(len(numbers) + 1))
-    return group_of, [by_group[bounds[g]:bounds[g + 1]] for g in range(len(numbers))]

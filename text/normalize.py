@@ -101,7 +101,7 @@ def _converter(config: str):
     share = _opencc_share()
     # OpenCC reads dictionaries only from files, and resolves them next to the config
     # or in its own folder: so the config goes to a temporary file with absolute paths.
-    with resources.as_file(resources.files("policykb.ingest") / "data" / _PHRASES_FILE) as phrases, \
+    with resources.as_file(resources.files("policykb.text") / "data" / _PHRASES_FILE) as phrases, \
             tempfile.TemporaryDirectory(prefix="policykb-opencc-") as tmp:
         path = Path(tmp) / f"{OPENCC_CONFIG}.json"
         path.write_text(json.dumps(_mainland_config(share, phrases), ensure_ascii=False), encoding="utf-8")

@@ -26,7 +26,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from policykb.service.results import Highlight
+from policykb.search.results import Highlight
 
 _FULLWIDTH = {**{0xFF10 + i: 0x30 + i for i in range(10)},
               **{0xFF21 + i: 0x61 + i for i in range(26)},   # fold case too

@@ -2,8 +2,8 @@
 
 Segmentation is jieba's algorithm run by rjieba (jieba-rs: the same dictionary, DAG and
 HMM, 12–21× faster than the Python jieba), with the policy-domain dictionary
-(ingest/data/policy_dict.txt: 干部教育培训, 脱产培训, 组工干部, 学时, 政务处分 …) and a
-stopword list (ingest/data/stopwords.txt: function words only; 不得/应当 carry meaning
+(text/data/policy_dict.txt: 干部教育培训, 脱产培训, 组工干部, 学时, 政务处分 …) and a
+stopword list (text/data/stopwords.txt: function words only; 不得/应当 carry meaning
 in policy text and stay). Latin/digit runs that jieba-rs keeps whole (2013-2017,
 1.2.1, www.gov.cn) are split the way Python jieba splits them (2013 / 2017), so a
 query for a year meets a range that contains it; on the bundled and laws corpora the
@@ -52,7 +52,7 @@ class Engine(Protocol):
 
 
 def _data_text(name: str) -> str:
-    return (resources.files("policykb.ingest") / "data" / name).read_text(encoding="utf-8")
+    return (resources.files("policykb.text") / "data" / name).read_text(encoding="utf-8")
 
 
 def policy_dictionary() -> list[tuple[str, int, str | None]]:

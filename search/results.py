@@ -14,8 +14,32 @@ year, or one inferred from the 文号 or title, saying so), `rank` and the per-r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+from policykb.index.rows import DocumentRow
+
+
+class ClausePlace(Protocol):
+    """Where a clause sits in its document: a stored ClauseRecord and an ingested Clause both say."""
+
+    @property
+    def section_path(self) -> Sequence[str]: ...
+    @property
+    def label(self) -> str | None: ...
+    @property
+    def line_start(self) -> int: ...
+    @property
+    def line_end(self) -> int: ...
+    @property
+    def page_start(self) -> int | None: ...
+    @property
+    def page_end(self) -> int | None: ...
+    @property
+    def paragraph_start(self) -> int | None: ...
+    @property
+    def paragraph_end(self) -> int | None: ...
 
 
 @dataclass
@@ -37,6 +61,17 @@ class Citation:
     paragraph_start: int | None = None
     paragraph_end: int | None = None
     text_source: str = "text"
+
+    @classmethod
+    def of(cls, document: DocumentRow, clause: ClausePlace) -> Citation:
+        """The citation of `clause` in `document`: the one builder, for search results, the reader and
+        exports alike (DESIGN.md contract). Metadata the document does not state stays None."""
+        return cls(document_id=document.id, title=document.title, issuer=document.issuer,
+                   doc_number=document.doc_number, date=document.date, section_path=list(clause.section_path),
+                   label=clause.label, file=document.file, line_start=clause.line_start, line_end=clause.line_end,
+                   page_start=clause.page_start, page_end=clause.page_end,
+                   paragraph_start=clause.paragraph_start, paragraph_end=clause.paragraph_end,
+                   text_source=document.text_source or "text")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -116,7 +151,7 @@ class SearchResponse:
     """One query's answer. `no_answer` is set when confidence is below the threshold:
     the corpus probably does not answer the question (results are still listed).
     `synonyms` are the thesaurus words BM25 searched besides the query's own. `filters`
-    says what the filters left (service/filters.py FilterReport), None when unfiltered."""
+    says what the filters left (search/filters.py FilterReport), None when unfiltered."""
 
     query: str
     results: list[SearchResult]
@@ -125,8 +160,8 @@ class SearchResponse:
     mode: str = "hybrid"
     synonyms: list[str] = field(default_factory=list)
     filters: Any = None  # FilterReport | None
-    understood: dict[str, Any] | None = None  # service/query_understanding.py: named documents, article, 施行
-    disagreement: Any = None  # service/agreement.py Disagreement: top answers state different figures
+    understood: dict[str, Any] | None = None  # search/query_understanding.py: named documents, article, 施行
+    disagreement: Any = None  # search/agreement.py Disagreement: top answers state different figures
     # Paging (KnowledgeBase.search): the order, matches skipped, how many there are, and their counts
     # per issuer, type, year and status (catalog.facet_counts; each match counts once).
     offset: int = 0
