@@ -32,12 +32,13 @@ from policykb.ingest.relations import DocumentRelation
 class IndexReader:
     """The store, BM25 and FAISS files of one generation folder, and the per-row arrays read from them.
 
-    `manifest` is None only for a bare store folder (a test's copy of one); search needs it."""
+    `manifest` is None for a folder read for its store alone (`Catalog.load`); search needs it."""
 
     def __init__(self, path: str | Path, manifest: Manifest | None = None) -> None:
         self.path = Path(path)
         self.manifest = manifest
-        self.lease = GenerationLease(self.path)
+        # A generation is leased while read; a bare store folder (no manifest: a test's copy) has nothing to lease.
+        self.lease = GenerationLease(self.path) if manifest is not None else None
         self.store = StoreReader(self.path / STORE)
         rows = self.store.documents()
         self.documents: dict[str, DocumentRow] = {d.id: d for d in rows}
@@ -106,7 +107,8 @@ class IndexReader:
 
     def close(self) -> None:
         self.store.close()
-        self.lease.release()
+        if self.lease is not None:
+            self.lease.release()
 
 
 def _duplicate_groups(groups: list[str | None]) -> tuple[np.ndarray, list[np.ndarray]]:

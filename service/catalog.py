@@ -70,7 +70,8 @@ class Catalog:
 
     @classmethod
     def load(cls, generation_path: Path) -> Catalog:
-        """A catalog over the generation folder at `generation_path`, with a reader of its own."""
+        """A catalog over the generation folder at `generation_path`, with a reader of its own (of its store:
+        a catalog reads no BM25 or FAISS file)."""
         return cls(IndexReader(Path(generation_path)))
 
     def citation(self, doc: Document, clause: Clause) -> Citation:

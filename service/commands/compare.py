@@ -44,6 +44,7 @@ def _labels(first, more) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from policykb.index.generation import IndexLoadError, open_generation
+    from policykb.index.reader import IndexReader
     from policykb.service.catalog import Catalog
     from policykb.service.compare import compare_documents
 
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     except IndexLoadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    catalog = Catalog.load(generation.path)
+    catalog = Catalog(IndexReader.open(generation))
     docs = []
     for name, document_id in (("A", args.a), ("B", args.b)):
         doc = catalog.document(document_id)

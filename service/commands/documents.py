@@ -49,6 +49,7 @@ def superseded(summary: dict) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from policykb.index.generation import IndexLoadError, open_generation
+    from policykb.index.reader import IndexReader
     from policykb.service.catalog import Catalog
 
     filters = SearchFilters(issuers=args.issuer, doc_types=args.doc_type, statuses=args.status,
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     except IndexLoadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    catalog = Catalog.load(generation.path)
+    catalog = Catalog(IndexReader.open(generation))
     page = browse(catalog, DocumentQuery(filters, args.sort))
     if args.json:
         print(json.dumps({"total": len(catalog.summaries), "matched": page.matched, "documents": page.documents},
