@@ -29,7 +29,7 @@ from policykb.index.generation import DENSE, LEXICAL, STORE
 from policykb.index.history import carry_history
 from policykb.index.lexical import LexicalIndex
 from policykb.index.lock import DEFAULT_LOCK_TIMEOUT, index_write_lock
-from policykb.index.manifest import Manifest, package_version, write_manifest
+from policykb.index.manifest import Manifest, package_version, read_manifest, write_manifest
 from policykb.index.store import VectorRow, load_documents, load_fingerprints, stored_relations, write_store
 from policykb.index.units import EMBEDDING_UNIT, embedding_texts
 from policykb.ingest.model import Document
@@ -136,7 +136,8 @@ def _adapter_choice(query_adapter: str | None, index_dir: Path):
 def build_index(run, index_dir: str | Path, model: str | None = None, prune: bool = False,
                 progress: Callable[[str], None] | None = print, unit: str = EMBEDDING_UNIT,
                 embedder=None, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-                query_adapter: str | None = INHERIT) -> BuildReport:
+                query_adapter: str | None = INHERIT,
+                before_switch: Callable[[gen.Generation], None] | None = None) -> BuildReport:
     """Build and switch in a new generation of the index at `index_dir`; see the module docstring.
 
     `run` is an `ingest.pipeline.IngestRun`; `model` a model name or path for
@@ -147,6 +148,9 @@ def build_index(run, index_dir: str | Path, model: str | None = None, prune: boo
     current generation records (none for a new index). Raises
     `index.embedders.ModelNotFound` before anything is written if the model is absent, and
     `index.lock.IndexBusy` when another build holds the index for longer than `lock_timeout` s.
+    `before_switch` is called with the complete new generation before CURRENT names it (the Milvus
+    export, index/milvus.py): if it raises, or the build is killed during it, the previous generation
+    stays CURRENT.
     """
     from policykb.index.dense import DenseIndex
     from policykb.index.embedders import load_embedder
@@ -203,6 +207,8 @@ def build_index(run, index_dir: str | Path, model: str | None = None, prune: boo
                 package_version=package_version(), index_params=dense.params,
                 query_adapter=adapter.record if (adapter := getattr(embedder, "query_adapter", None)) else None,
                 lexicon=lexicon_record()))
+            if before_switch is not None:
+                before_switch(gen.Generation(folder, read_manifest(folder)))
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)  # never leave a half-written generation behind
             raise

@@ -344,6 +344,17 @@ class StoreReader:
             groups.append(group)
         return docs, kinds, groups
 
+    def clause_tokens(self) -> Iterable[tuple[int, str, str, list[str]]]:
+        """(row, document id, kind, BM25 tokens) of every clause, in row order (a second engine's export)."""
+        for row, document_id, kind, tokens in self._con().execute(
+                "SELECT row, document_id, kind, tokens_json FROM clauses ORDER BY row"):
+            yield row, document_id, kind, json.loads(tokens or "[]")
+
+    def vectors(self) -> list[VectorRow]:
+        """Every FAISS vector's row: its id, clause row, window number and the hash of the text embedded."""
+        return [VectorRow(r[0], r[1], r[2], r[3]) for r in self._con().execute(
+            "SELECT vid, clause_row, passage_index, text_sha256 FROM vectors ORDER BY vid")]
+
     def vector_rows(self) -> list[int]:
         """The clause row of every FAISS vector id, in id order."""
         return [r[0] for r in self._con().execute("SELECT clause_row FROM vectors ORDER BY vid")]

@@ -100,7 +100,7 @@ class KnowledgeBase:
     (search/engines/), so the embedded index and a second engine answer through the same code."""
 
     def __init__(self, generation: Generation, embedder=None, embed_threads: int | None = None,
-                 index: IndexReader | None = None) -> None:
+                 index: IndexReader | None = None, engine: str = "embedded", milvus_uri: str | None = None) -> None:
         self.generation = generation
         # While the reader lives, no build's cleanup deletes the generation (index.generation).
         self.index = index if index is not None else IndexReader.open(generation)
@@ -123,7 +123,7 @@ class KnowledgeBase:
         self.size = self.index.size
         # document id -> its newer versions and replacements in the index (search/relations.py)
         self.newer = superseded_by(self.index.relations)
-        self.retriever = open_retriever(self.index)
+        self.retriever = open_retriever(self.index, engine, milvus_uri)
         self.terms = self.retriever.terms
         self.thesaurus = thesaurus()
         self.reader = query_understanding.QueryReader(self.documents, self.index.clause_doc, self.index.clause_records)
@@ -138,14 +138,16 @@ class KnowledgeBase:
 
     @classmethod
     def load(cls, index_dir: str | Path, embedder=None, verify: bool = True,
-             embed_threads: int | None = None) -> KnowledgeBase:
+             embed_threads: int | None = None, engine: str = "embedded", milvus_uri: str | None = None) -> KnowledgeBase:
         """Open the serving generation of `index_dir` (checksums verified).
 
         `embedder` must be the model that built the index (else ModelMismatch); when
         None, that model is loaded on the first dense or hybrid search, with
-        `embed_threads` engine threads (None: the engine's default).
+        `embed_threads` engine threads (None: the engine's default). `engine` "milvus" retrieves
+        from the generation's collection at `milvus_uri` (written by `policykb ingest --backend milvus`).
         """
-        return cls(open_generation(Path(index_dir), verify=verify), embedder, embed_threads)
+        return cls(open_generation(Path(index_dir), verify=verify), embedder, embed_threads,
+                   engine=engine, milvus_uri=milvus_uri)
 
     def _check_model(self, embedder) -> None:
         built = self.manifest.model_id

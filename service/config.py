@@ -56,6 +56,12 @@ class Settings:
            "4 clients: 78 vs 63 requests/s); more threads shorten a lone query a little.")
     request_timeout: float = _setting(
         30.0, "Seconds a request may take, waiting included, before it is answered with 503 `timeout`.")
+    backend: str = _setting(
+        "embedded", "The engine that retrieves clauses: `embedded` (the index folder's own BM25 and FAISS files) or "
+                    "`milvus` (the served generation's collection in Milvus at POLICYKB_MILVUS_URI, written by "
+                    "`policykb ingest --backend milvus`; docs/scale.md).")
+    milvus_uri: str | None = _setting(
+        None, "Milvus for POLICYKB_BACKEND=milvus: a milvus-lite file (x.db) or http://127.0.0.1:19530.")
     reload_check_seconds: float = _setting(
         2.0, "How often (at most, in seconds, on incoming requests) the index's CURRENT pointer is checked for "
              "a new generation to switch to. 0 turns the check off (reload then only by POST /api/admin/reload "
@@ -83,6 +89,11 @@ class Settings:
         if self.rate_limit < 0 or self.max_body_bytes < 0:
             raise SettingsError(f"{PREFIX}RATE_LIMIT and {PREFIX}MAX_BODY_BYTES must not be negative "
                                 f"(got rate_limit={self.rate_limit:g}, max_body_bytes={self.max_body_bytes}).")
+        if self.backend not in ("embedded", "milvus"):
+            raise SettingsError(f"{PREFIX}BACKEND must be embedded or milvus (got {self.backend!r}).")
+        if self.backend == "milvus" and not self.milvus_uri:
+            raise SettingsError(f"{PREFIX}BACKEND=milvus needs {PREFIX}MILVUS_URI (a milvus-lite file x.db, or "
+                                "http://127.0.0.1:19530).")
         if self.request_timeout <= 0:
             raise SettingsError(f"{PREFIX}REQUEST_TIMEOUT must be a positive number of seconds "
                                 f"(got {self.request_timeout}).")
@@ -105,7 +116,7 @@ def _parse(name: str, raw: str):
             return Path(raw)
         if name == "cors_origins":
             return tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
-        if name in ("api_key", "admin_key"):
+        if name in ("api_key", "admin_key", "backend", "milvus_uri"):
             return raw
         if name in ("workers", "threads", "embed_threads", "max_body_bytes"):
             return int(raw)

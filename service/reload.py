@@ -66,10 +66,12 @@ class Loaded:
 
 
 def load_generation(index_dir: Path, previous: Loaded | None = None, warm: bool = True,
-                    embed_threads: int | None = None) -> Loaded:
+                    embed_threads: int | None = None, engine: str = "embedded", milvus_uri: str | None = None) -> Loaded:
     """Load the generation CURRENT names, reusing `previous`'s model when it is the same one.
 
-    `embed_threads`: threads per query embedding (None: the engine's default).
+    `embed_threads`: threads per query embedding (None: the engine's default). `engine` "milvus" retrieves
+    from the generation's collection at `milvus_uri`; a generation without a complete one fails to load, and
+    the one served before stays.
     """
     from policykb.search.knowledge_base import KnowledgeBase
 
@@ -80,7 +82,12 @@ def load_generation(index_dir: Path, previous: Loaded | None = None, warm: bool 
         if (old.model_id, old.dim) == (generation.manifest.model_id, generation.manifest.dim):
             embedder = previous.kb.embedder  # a model load is the slow part of a reload
     index = IndexReader.open(generation)  # one reader of the generation's files for search and catalog
-    kb = KnowledgeBase(generation, embedder, embed_threads=embed_threads, index=index)
+    try:
+        kb = KnowledgeBase(generation, embedder, embed_threads=embed_threads, index=index, engine=engine,
+                           milvus_uri=milvus_uri)
+    except Exception:
+        index.close()
+        raise
     catalog = Catalog(index)
     if warm:
         kb.search(WARM_QUERY, k=1)  # loads the model, jieba and OpenCC before real requests arrive

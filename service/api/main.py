@@ -110,7 +110,8 @@ def create_app(settings: Settings | None = None, holder: IndexHolder | None = No
     """
     settings = settings or Settings.from_env()
     holder = holder or IndexHolder(settings.index, check_seconds=settings.reload_check_seconds,
-                                   loader=partial(load_generation, embed_threads=settings.embed_threads))
+                                   loader=partial(load_generation, embed_threads=settings.embed_threads,
+                                                  engine=settings.backend, milvus_uri=settings.milvus_uri))
     # redirect_slashes off: Starlette builds that redirect's Location from the Host header
     # (`/api/documents/%2e%2e%2f` → `http://<any host>/api/documents/..`); a JSON 404 says more.
     app = FastAPI(title="policykb", version="0.1.0", description=DESCRIPTION, docs_url=None, redoc_url=None,

@@ -22,7 +22,7 @@ import json
 import sys
 from pathlib import Path
 
-from policykb.service.commands.search import batch_line, load_kb, read_queries
+from policykb.service.commands.search import add_backend_arguments, batch_line, load_kb, read_queries
 from policykb.service.config import DEFAULT_INDEX_HELP
 
 QUERY_FORMAT = """\
@@ -73,6 +73,7 @@ def register(subparsers) -> None:
                         "gold group outside the top 10 as JSONL, and FILE.md to read (hybrid's under --mode all)")
     p.add_argument("--results", metavar="FILE", help="write the run as JSONL (score.py's input)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_backend_arguments(p)
     p.set_defaults(handler=run)
 
 
@@ -90,7 +91,7 @@ def run(args) -> int:
         return 2
     all_queries = read_queries(args.queries)
     queries = sample_queries(all_queries, args.sample, args.seed)
-    kb = load_kb(args.index)
+    kb = load_kb(args.index, args.backend, args.milvus_uri)
     if kb is None:
         return 1
     modes = list(MODES) if args.mode == "all" else [args.mode]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from policykb.index.lock import DEFAULT_LOCK_TIMEOUT  # standard library only
 from policykb.service.config import DEFAULT_INDEX_HELP, default_index
@@ -50,6 +51,11 @@ def register(subparsers) -> None:
                              f"(default: {DEFAULT_LOCK_TIMEOUT:g})")
     parser.add_argument("--max-file-mb", type=float, default=10.0,
                         help="refuse files larger than this many MB (default: 10)")
+    parser.add_argument("--backend", choices=["embedded", "milvus"], default="embedded",
+                        help="also write the new generation to Milvus as a collection and move the serving alias "
+                             "to it once complete (milvus); the index folder is written either way")
+    parser.add_argument("--milvus-uri", metavar="URI",
+                        help="Milvus for --backend milvus: a milvus-lite file (x.db) or http://127.0.0.1:19530")
     parser.set_defaults(handler=run)
 
 
@@ -107,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
               f"(--reparse to parse them again)")
     if not ingest_run.results and ingest_run.unchanged and not args.prune and _reads_as_asked(args):
         print(f"index {args.index} is up to date: nothing to rebuild")
-        return 0
+        return _export(args)
     if not ingest_run.results and not ingest_run.unchanged:
         print(f"no files found under {' '.join(args.paths)}", file=sys.stderr)
         return 1
@@ -119,9 +125,12 @@ def run(args: argparse.Namespace) -> int:
         from policykb.index.build import INHERIT
 
         adapter = INHERIT if args.query_adapter is None else (None if args.query_adapter == "none" else args.query_adapter)
-        report = build_index(ingest_run, args.index, model=args.model, prune=args.prune,
-                             progress=lambda msg: print(msg, file=sys.stderr, flush=True),
-                             lock_timeout=args.lock_timeout, query_adapter=adapter)
+        say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+        export = _exporter(args, say)
+        if export is False:
+            return 2
+        report = build_index(ingest_run, args.index, model=args.model, prune=args.prune, progress=say,
+                             lock_timeout=args.lock_timeout, query_adapter=adapter, before_switch=export or None)
     except ModelNotFound as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -135,6 +144,62 @@ def run(args: argparse.Namespace) -> int:
     if report.files_pruned:
         print(f"pruned {len(report.files_pruned)} file(s) whose source is gone: {', '.join(report.files_pruned)}")
     return 1 if ingest_run.failures else 0
+
+
+def _exporter(args: argparse.Namespace, say):
+    """With --backend milvus, what build_index calls before it switches CURRENT: write the new generation's
+    collection and move the alias to it, so that a build killed during the export leaves the previous
+    generation serving in both places. None without it; False after saying why Milvus cannot be used."""
+    if args.backend != "milvus":
+        return None
+    from policykb.index.generation import GENERATIONS
+    from policykb.index.milvus import MilvusUnavailable, collection_name, connect, drop_unserved, export_generation
+
+    if not args.milvus_uri:
+        print("error: --backend milvus needs --milvus-uri (a milvus-lite file x.db, or http://127.0.0.1:19530)",
+              file=sys.stderr)
+        return False
+    try:
+        client = connect(args.milvus_uri)  # before the build: an unreachable Milvus costs no embedding
+    except MilvusUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return False
+
+    def export(generation) -> None:
+        report = export_generation(client, generation, Path(args.index), progress=say)
+        print(f"milvus {args.milvus_uri}: collection {report.collection}, {report.entities} vectors (written); "
+              f"alias moved to it")
+        # collections of generations no longer on disk go (the previous ones stay, as their folders do)
+        held = {collection_name(p.name) for p in (Path(args.index) / GENERATIONS).iterdir()}
+        for name in drop_unserved(client, keep=held | {report.collection}):
+            say(f"milvus: dropped {name} (its generation is gone)")
+
+    return export
+
+
+def _export(args: argparse.Namespace) -> int:
+    """With --backend milvus and nothing to rebuild: write the serving generation's collection (nothing when
+    it is complete already) and move the alias to it. 0, or 2 after saying what went wrong."""
+    if args.backend != "milvus":
+        return 0
+    from policykb.index.generation import open_generation
+    from policykb.index.milvus import MilvusUnavailable, connect, export_generation
+
+    if not args.milvus_uri:
+        print("error: --backend milvus needs --milvus-uri (a milvus-lite file x.db, or http://127.0.0.1:19530)",
+              file=sys.stderr)
+        return 2
+    try:
+        client = connect(args.milvus_uri)
+        report = export_generation(client, open_generation(Path(args.index)), Path(args.index),
+                                   progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    except MilvusUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    state = "written" if report.written else "complete already: nothing written"
+    alias = "alias moved to it" if report.alias_moved else "alias already on it"
+    print(f"milvus {args.milvus_uri}: collection {report.collection}, {report.entities} vectors ({state}); {alias}")
+    return 0
 
 
 def _restore(args: argparse.Namespace) -> int:

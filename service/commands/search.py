@@ -31,7 +31,16 @@ def register(subparsers) -> None:
     p.add_argument("--year-from", type=int, help="only documents of this year or later (the date's year, or the "
                                                  "one the 文号 or title gives when no date is stated)")
     p.add_argument("--year-to", type=int, help="only documents of this year or earlier")
+    add_backend_arguments(p)
     p.set_defaults(handler=run)
+
+
+def add_backend_arguments(p) -> None:
+    """--backend and --milvus-uri, for the commands that search."""
+    p.add_argument("--backend", choices=["embedded", "milvus"], default="embedded",
+                   help="the engine that retrieves: the index's own files (default), or its collection in Milvus")
+    p.add_argument("--milvus-uri", metavar="URI",
+                   help="Milvus for --backend milvus: a milvus-lite file (x.db) or http://127.0.0.1:19530")
 
 
 def filters_from(args) -> SearchFilters:
@@ -39,15 +48,17 @@ def filters_from(args) -> SearchFilters:
                          year_from=args.year_from, year_to=args.year_to)
 
 
-def load_kb(index: str | None):
+def load_kb(index: str | None, backend: str = "embedded", milvus_uri: str | None = None):
     """The KnowledgeBase at `index` (None: the default index), or None after printing what to do."""
     from policykb.index.embedders import ModelNotFound
     from policykb.index.generation import IndexLoadError
+    from policykb.index.milvus import MilvusUnavailable
+    from policykb.search.engines.milvus import CollectionMissing
     from policykb.search.knowledge_base import KnowledgeBase
 
     try:
-        return KnowledgeBase.load(Path(index) if index else default_index())
-    except (IndexLoadError, ModelNotFound) as exc:
+        return KnowledgeBase.load(Path(index) if index else default_index(), engine=backend, milvus_uri=milvus_uri)
+    except (IndexLoadError, ModelNotFound, MilvusUnavailable, CollectionMissing, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
 
@@ -117,7 +128,7 @@ def run(args) -> int:
     for name, message in filters.problems():
         print(f"error: --{name.replace('_', '-')}: {message}", file=sys.stderr)
         return 2
-    kb = load_kb(args.index)
+    kb = load_kb(args.index, args.backend, args.milvus_uri)
     if kb is None:
         return 1
     if args.batch:

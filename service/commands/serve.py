@@ -30,6 +30,9 @@ def register(subparsers) -> None:
                    "(default: POLICYKB_INDEX or .policykb/index, built from the bundled corpus if absent)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--backend", choices=["embedded", "milvus"], help="the engine that retrieves (default "
+                   "POLICYKB_BACKEND or embedded); milvus reads the served generation's collection")
+    p.add_argument("--milvus-uri", metavar="URI", help="Milvus for --backend milvus (default POLICYKB_MILVUS_URI)")
     p.add_argument("--workers", type=int, help="server processes (default POLICYKB_WORKERS or 1)")
     p.add_argument("--threads", type=int, help="concurrent searches per process (default POLICYKB_THREADS or 2)")
     p.add_argument("--cors-origin", action="append", metavar="ORIGIN",
@@ -70,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         settings = Settings.from_env(index=Path(args.index) if args.index else None, workers=args.workers,
-                                     threads=args.threads,
+                                     threads=args.threads, backend=args.backend, milvus_uri=args.milvus_uri,
                                      cors_origins=tuple(o.rstrip("/") for o in args.cors_origin) if args.cors_origin else None)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
