@@ -322,12 +322,39 @@ def write_image_pdf(source_pdf: Path, path: Path, dpi: int = 300) -> Path:
     return Path(path)
 
 
-def build_generation(corpus: Path, index_dir: Path, model: str) -> str:
-    """Build (or update) `index_dir` from the files of `corpus` with `model`; the new generation's name."""
+def build_generation(corpus: Path, index_dir: Path, model: str, milvus_uri: str | None = None) -> str:
+    """Build (or update) `index_dir` from the files of `corpus` with `model`; the new generation's name.
+    With `milvus_uri` the generation is also written to that Milvus before it is switched to, as
+    `policykb ingest --backend milvus` does."""
     from policykb.index.build import build_index
     from policykb.ingest.pipeline import ingest_paths
 
-    return build_index(ingest_paths([corpus]), index_dir, model=model, progress=None).generation
+    export = None
+    if milvus_uri:
+        from policykb.index.milvus import connect, export_generation
+
+        client = connect(milvus_uri)
+
+        def export(generation) -> None:
+            export_generation(client, generation, Path(index_dir))
+
+    return build_index(ingest_paths([corpus]), index_dir, model=model, progress=None,
+                       before_switch=export).generation
+
+
+# The engines the search, API and reload tests run on (tests/test_milvus.py compares them directly).
+ENGINES = ["embedded", "milvus"]
+
+
+def engine_settings(engine: str, folder: Path) -> dict:
+    """Settings fields that serve through `engine`: for milvus a milvus-lite file in `folder` (skipped
+    with the reason when pymilvus is not installed)."""
+    if engine == "embedded":
+        return {}
+    import pytest
+
+    pytest.importorskip("pymilvus", reason="the Milvus engine needs pymilvus[milvus_lite] (.ci/run installs it)")
+    return {"backend": "milvus", "milvus_uri": str(folder / "milvus.db")}
 
 
 def fill_corpus(folder: Path, files: Iterable[Path] = (), extra: Mapping[str, str] | None = None) -> Path:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.fixture_builders import ENGINES, engine_settings
 
 from policykb.service.api.main import create_app
 from policykb.service.config import Settings, describe_settings
@@ -47,9 +48,17 @@ def seed_index(tmp_path_factory, tiny_model_path) -> Path:
     return _build(corpus, tmp_path_factory.mktemp("index"), tiny_model_path)
 
 
-@pytest.fixture(scope="module")
-def client(seed_index):
-    app = create_app(Settings(index=seed_index, request_timeout=300))
+@pytest.fixture(scope="module", params=ENGINES)
+def client(request, seed_index, tmp_path_factory):
+    """The API over the seed index, served through each engine in turn (the milvus one from a collection
+    written by the export `policykb ingest --backend milvus` runs)."""
+    engine = engine_settings(request.param, tmp_path_factory.mktemp(f"engine-{request.param}"))
+    if engine:
+        from policykb.index.generation import open_generation
+        from policykb.index.milvus import connect, export_generation
+
+        export_generation(connect(engine["milvus_uri"]), open_generation(seed_index), seed_index)
+    app = create_app(Settings(index=seed_index, request_timeout=300, **engine))
     with TestClient(app) as c:
         yield c
 

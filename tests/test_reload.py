@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixture_builders import build_generation as build
+from tests.fixture_builders import ENGINES, engine_settings
+from tests.fixture_builders import build_generation as _build
 from fastapi.testclient import TestClient
 
 from policykb.service.api.main import create_app
@@ -30,6 +31,12 @@ ADMIN = {"Authorization": "Bearer admin-secret"}  # POST /api/admin/reload needs
 pytestmark = pytest.mark.slow  # builds real index generations (tiny model)
 
 
+@pytest.fixture(params=ENGINES)
+def engine(request, tmp_path) -> dict:
+    """The Settings fields of the engine the test serves through (both, one run each)."""
+    return engine_settings(request.param, tmp_path)
+
+
 @pytest.fixture
 def corpus(tmp_path) -> Path:
     folder = tmp_path / "corpus"
@@ -41,15 +48,20 @@ def corpus(tmp_path) -> Path:
 
 
 
+def build(corpus: Path, index_dir: Path, model: str, engine: dict | None = None) -> str:
+    """A new generation of `index_dir`, written to the engine's Milvus too when it has one."""
+    return _build(corpus, index_dir, model, (engine or {}).get("milvus_uri"))
+
+
 def found_new_document(client) -> bool:
     body = client.get("/api/search", params={"q": NEW_PHRASE, "k": 3, "mode": "lexical"}).json()
     return any(NEW_PHRASE in r["text"] for r in body["results"])
 
 
-def test_queries_keep_succeeding_while_the_index_is_rebuilt_and_switched(corpus, tmp_path, tiny_model_path):
+def test_queries_keep_succeeding_while_the_index_is_rebuilt_and_switched(corpus, tmp_path, tiny_model_path, engine):
     index_dir = tmp_path / "index"
-    first = build(corpus, index_dir, tiny_model_path)
-    app = create_app(Settings(index=index_dir, reload_check_seconds=0.2, request_timeout=300))
+    first = build(corpus, index_dir, tiny_model_path, engine)
+    app = create_app(Settings(index=index_dir, reload_check_seconds=0.2, request_timeout=300, **engine))
     statuses: list[int] = []
     generations: list[str] = []
     stop = threading.Event()
@@ -69,7 +81,7 @@ def test_queries_keep_succeeding_while_the_index_is_rebuilt_and_switched(corpus,
         asker.start()
         try:
             (corpus / "new.txt").write_text(NEW_DOCUMENT, encoding="utf-8")
-            second = build(corpus, index_dir, tiny_model_path)
+            second = build(corpus, index_dir, tiny_model_path, engine)
             for _ in range(3000):  # wait (bounded) until answers come from the new generation
                 if generations and generations[-1] == second or not asker.is_alive():
                     break
@@ -88,14 +100,15 @@ def test_queries_keep_succeeding_while_the_index_is_rebuilt_and_switched(corpus,
         assert found_new_document(client)
 
 
-def test_admin_reload_switches_at_once_and_says_from_what_to_what(corpus, tmp_path, tiny_model_path):
+def test_admin_reload_switches_at_once_and_says_from_what_to_what(corpus, tmp_path, tiny_model_path, engine):
     index_dir = tmp_path / "index"
-    first = build(corpus, index_dir, tiny_model_path)
-    app = create_app(Settings(index=index_dir, reload_check_seconds=0, request_timeout=300, admin_key="admin-secret"))
+    first = build(corpus, index_dir, tiny_model_path, engine)
+    app = create_app(Settings(index=index_dir, reload_check_seconds=0, request_timeout=300, admin_key="admin-secret",
+                              **engine))
     with TestClient(app) as client:
         assert not found_new_document(client)
         (corpus / "new.txt").write_text(NEW_DOCUMENT, encoding="utf-8")
-        second = build(corpus, index_dir, tiny_model_path)
+        second = build(corpus, index_dir, tiny_model_path, engine)
         assert client.get("/readyz").json()["generation"] == first  # no polling: still the old one
         body = client.post("/api/admin/reload", headers=ADMIN).json()
         assert body == {"generation": second, "previous": first, "switched": True}

@@ -3,8 +3,8 @@ index/milvus.py wrote from the generation (milvus-lite in-process or as a server
 
 Lexical: the query's terms as a sparse vector of their idf (counted as often as the query has them,
 as bm25s does) against each clause's stored BM25 weights: the inner product is bm25s's score.
-Dense: the query vector against every vector, grouped by clause row, so each clause comes back once
-with its best cosine. Filters become a `document_id in [...]` expression. Texts, citations and the
+Dense: the query vector against every vector; of the 2k best, each clause once with its best cosine
+(as the embedded engine reads FAISS). Filters become a `document_id in [...]` expression. Texts, citations and the
 BM25 statistics the search core reads besides scores (idf, known terms) still come from the
 generation's folder this process has loaded (docs/scale.md says what that means for a cluster).
 """
@@ -76,7 +76,15 @@ class MilvusRetriever:
     def dense(self, vector: np.ndarray, where: ClauseFilter, k: int) -> dict[int, float]:
         if where.documents is not None and not where.documents:
             return {}
+        # The embedded engine's reading, kept exactly: the best clauses among the 2k best vectors (a
+        # group-by on `row` would give k distinct clauses, a different candidate set for fusion to
+        # normalize over, so hybrid scores would drift from the embedded index's).
         hits = self.client.search(self.collection, data=[np.asarray(vector, dtype=np.float32).tolist()],
-                                  anns_field="vector", limit=k, filter=self._expression(where),
-                                  group_by_field="row", output_fields=["row"], search_params={"metric_type": "IP"})[0]
-        return {int(h["entity"]["row"]): float(h["distance"]) for h in hits}
+                                  anns_field="vector", limit=k * 2, filter=self._expression(where),
+                                  output_fields=["row"], search_params={"metric_type": "IP"})[0]
+        best: dict[int, float] = {}
+        for h in hits:
+            row, sim = int(h["entity"]["row"]), float(h["distance"])
+            if sim > best.get(row, -1.0):
+                best[row] = sim
+        return dict(sorted(best.items(), key=lambda kv: -kv[1])[:k])
